@@ -1,0 +1,1 @@
+"""TripDesk: a Chinese-first customer-service bot for travel businesses."""

@@ -1,0 +1,138 @@
+"""Rasa component: entities that rules find better than a model.
+
+Dates (jionlp, ISO values, future-biased), traveller counts (cn2an), booking
+references and mainland mobile numbers (regex) are extracted here, with normalised
+values. The same entity types are removed from the training data the following
+components see, so DIET does not learn a second, value-less version of them.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.extractors.extractor import EntityExtractorMixin
+from rasa.nlu.tokenizers.tokenizer import Token
+from rasa.shared.nlu.constants import ENTITIES, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.nlu.dates import extract_dates
+from bot.nlu.people import extract_people
+
+BOOKING_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+BOOKING_REF = re.compile(rf"(?<![A-Za-z0-9])[Tt][Dd][{BOOKING_REF_ALPHABET}{BOOKING_REF_ALPHABET.lower()}]{{8}}(?![A-Za-z0-9])")
+PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+OWNED_ENTITIES = ("date", "number_of_people", "booking_ref", "phone")
+
+Found = Tuple[str, int, int, Any]
+
+
+def find_booking_refs(text: str) -> List[Found]:
+    return [("booking_ref", m.start(), m.end(), m.group(0).upper()) for m in BOOKING_REF.finditer(text)]
+
+
+def find_phones(text: str) -> List[Found]:
+    return [
+        ("phone", m.start(), m.end(), re.sub(r"\D", "", m.group(0)))
+        for m in PHONE.finditer(text)
+    ]
+
+
+def find_rule_entities(text: str) -> List[Found]:
+    """All rule entities in the text; identifiers win over dates and counts inside them."""
+    found: List[Found] = find_booking_refs(text) + find_phones(text)
+    taken = [(start, end) for _, start, end, _ in found]
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for mention in extract_people(text):
+        if free(mention.start, mention.end):
+            found.append(("number_of_people", mention.start, mention.end, mention.value))
+            taken.append((mention.start, mention.end))
+    for date_mention in extract_dates(text):
+        if free(date_mention.start, date_mention.end):
+            found.append(("date", date_mention.start, date_mention.end, date_mention.value))
+            taken.append((date_mention.start, date_mention.end))
+    return sorted(found, key=lambda item: item[1])
+
+
+def snap_to_tokens(start: int, end: int, tokens: Iterable[Token]) -> Tuple[int, int]:
+    """Widen a span to whole tokens so entity evaluation and features line up."""
+    tokens = list(tokens)
+    for token in tokens:
+        if token.start <= start < token.end:
+            start = token.start
+        if token.start < end <= token.end:
+            end = token.end
+    return start, end
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+        DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    ],
+    is_trainable=False,
+)
+class TravelRuleEntityExtractor(GraphComponent, EntityExtractorMixin):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "TravelRuleEntityExtractor":
+        return cls(config)
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"entities": list(OWNED_ENTITIES)}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self._config = config
+        self._owned = set(config.get("entities") or OWNED_ENTITIES)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            entities = example.get(ENTITIES)
+            if entities:
+                example.set(ENTITIES, [e for e in entities if e.get("entity") not in self._owned])
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str) or not text:
+                continue
+            tokens = message.get(TOKENS_NAMES[TEXT]) or []
+            entities = [
+                self._entity(text, entity, start, end, value, tokens)
+                for entity, start, end, value in find_rule_entities(text)
+                if entity in self._owned
+            ]
+            if entities:
+                entities = self.add_extractor_name(entities)
+                message.set(ENTITIES, message.get(ENTITIES, []) + entities, add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _entity(
+        text: str, entity: str, start: int, end: int, value: Any, tokens: List[Token]
+    ) -> Dict[Text, Any]:
+        start, end = snap_to_tokens(start, end, tokens)
+        return {"entity": entity, "start": start, "end": end, "value": value}
+
+
+def rule_entities_for(text: str) -> List[Dict[str, Optional[Any]]]:
+    """The rule entities of a raw message (used by actions and tests)."""
+    return [
+        {"entity": entity, "start": start, "end": end, "value": value}
+        for entity, start, end, value in find_rule_entities(text)
+    ]

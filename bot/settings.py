@@ -1,0 +1,37 @@
+"""Settings read once from the environment, with embedded defaults that need no service."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge_base_dir: Path
+    business_timezone: ZoneInfo
+    faq_confidence_threshold: float
+    faq_search_min_score: float
+    search_results_shown: int
+    action_server_url: str
+
+
+def load_settings() -> Settings:
+    return Settings(
+        knowledge_base_dir=Path(
+            os.environ.get("TRIPDESK_KB_DIR", PROJECT_ROOT / "knowledge_base")
+        ),
+        business_timezone=ZoneInfo(os.environ.get("TRIPDESK_TIMEZONE", "Asia/Shanghai")),
+        faq_confidence_threshold=float(os.environ.get("TRIPDESK_FAQ_THRESHOLD", "0.55")),
+        faq_search_min_score=float(os.environ.get("TRIPDESK_FAQ_SEARCH_MIN_SCORE", "2.0")),
+        search_results_shown=int(os.environ.get("TRIPDESK_RESULTS_SHOWN", "3")),
+        action_server_url=os.environ.get(
+            "TRIPDESK_ACTION_SERVER_URL", "http://localhost:5055/webhook"
+        ),
+    )
+
+
+settings = load_settings()
