@@ -62,9 +62,21 @@ def _drop_control(text: str) -> str:
     )
 
 
+def _tw2sp(text: str) -> str:
+    """``tw2sp`` turns an already simplified 么 into 幺; put that one character back."""
+    converted = _converter("tw2sp").convert(text)
+    if "幺" in converted and "幺" not in text:
+        converted = converted.replace("幺", "么")
+    return converted
+
+
 def is_traditional(text: str) -> bool:
-    """True when the text contains characters that only Traditional script uses."""
-    return _converter("t2s").convert(text) != text
+    """True when the text contains characters or phrases of Traditional script.
+
+    ``t2s`` alone misses characters shared by both scripts in other words (看著), so the
+    Taiwan phrase profile decides.
+    """
+    return _converter("t2s").convert(text) != text or _tw2sp(text) != text
 
 
 def has_chinese(text: str) -> bool:
@@ -74,14 +86,11 @@ def has_chinese(text: str) -> bool:
 def to_simplified(text: str) -> str:
     """Traditional → Simplified with Taiwan phrases and regional travel words.
 
-    ``tw2sp`` handles 著→着 and 計程車→出租车 (plain ``t2s`` does not) but turns an
-    already simplified 么 into 幺, so that one character is put back.
+    ``tw2sp`` handles 著→着 and 計程車→出租车, which plain ``t2s`` does not.
     """
     if not is_traditional(text):
         return text
-    converted = _converter("tw2sp").convert(text)
-    if "幺" in converted and "幺" not in text:
-        converted = converted.replace("幺", "么")
+    converted = _tw2sp(text)
     return _REGIONAL_PATTERN.sub(lambda m: REGIONAL_TERMS[m.group(0)], converted)
 
 

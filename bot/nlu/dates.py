@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional
 
+from dateutil.relativedelta import relativedelta
+
 from bot.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -21,6 +23,10 @@ logger = logging.getLogger(__name__)
 PAST_MARKERS = re.compile(r"昨|前天|上周|上个?星期|上个?礼拜|上个?月|去年|前年|刚才|之前|以前")
 EXPLICIT_YEAR = re.compile(r"\d{2,4}\s*年|今年|明年|后年")
 WEEKDAY_WORD = re.compile(r"周|星期|礼拜")
+DAY_WITHOUT_MONTH = re.compile(r"^(?!.*月)\d{1,2}\s*[号日]")
+# Holiday names jionlp does not know under their everyday short form.
+HOLIDAY_ALIASES = {"五一": "劳动节", "端午": "端午节", "七夕": "七夕节", "重阳": "重阳节"}
+HOLIDAY_ALIAS = re.compile("|".join(HOLIDAY_ALIASES))
 # Spans jionlp reports that are not dates in a traveller's message.
 NOT_A_DATE = re.compile(r"^(?:[零一二两三四五六七八九十百\d]+(?:个|位|名|人|晚|间|张|口|点钟?)?|现在|马上|立刻|刚刚|一会儿?|分钟|小时|天|周|月|年)$")
 
@@ -69,6 +75,8 @@ def _future_biased(expression: str, parsed: Dict[str, Any], now: datetime) -> Di
         return parsed
     if WEEKDAY_WORD.search(expression):
         later = _parse(expression, now + timedelta(days=7))
+    elif DAY_WITHOUT_MONTH.search(expression):
+        later = _parse(expression, now + relativedelta(months=1))
     else:
         later = _parse(expression, now.replace(year=now.year + 1) if not (now.month == 2 and now.day == 29) else now + timedelta(days=365))
     if later and later.get("time") and _as_datetime(later["time"][-1]).date() >= now.date():
@@ -117,8 +125,26 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
         start, end = (_as_datetime(t) for t in detail["time"])
         value, grain = _format(start, end)
         begin, finish = item["offset"]
+        if expression.endswith("周末") and grain == "day":
+            value, grain = f"{(start.date() - timedelta(days=1)).isoformat()}/{start.date().isoformat()}", "range"
         mentions.append(DateMention(begin, finish, expression, value, grain))
-    return mentions
+    mentions.extend(_holiday_aliases(text, now, mentions))
+    return sorted(mentions, key=lambda m: m.start)
+
+
+def _holiday_aliases(text: str, now: datetime, found: List[DateMention]) -> List[DateMention]:
+    extra = []
+    for match in HOLIDAY_ALIAS.finditer(text):
+        if any(m.start < match.end() and match.start() < m.end for m in found):
+            continue
+        parsed = _parse(HOLIDAY_ALIASES[match.group(0)], now)
+        if not parsed or not isinstance(parsed.get("time"), list):
+            continue
+        parsed = _future_biased(HOLIDAY_ALIASES[match.group(0)], parsed, now)
+        start, end = (_as_datetime(t) for t in parsed["time"])
+        value, grain = _format(start, end)
+        extra.append(DateMention(match.start(), match.end(), match.group(0), value, grain))
+    return extra
 
 
 def first_day(value: str) -> date:

@@ -1,0 +1,39 @@
+# TripDesk developer commands. `make help` lists them; CI runs `make test`.
+PY := .venv/bin/python
+export PYTHONPATH := $(CURDIR)
+export TF_CPP_MIN_LOG_LEVEL := 3
+
+.PHONY: help setup lookups train run chat test test-fast eval validate clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+setup:  ## create .venv with Python 3.10 and install pinned dependencies (once)
+	@bash scripts/bootstrap.sh
+
+lookups: setup  ## regenerate the city lookup table and synonyms from knowledge_base/
+	@$(PY) -m bot.cli lookups
+
+train: setup  ## train the model, only if training data or config changed
+	@$(PY) -m bot.cli train
+
+run: train  ## set up, train if needed, start Rasa (:5005) and the action server (:5055)
+	@$(PY) -m bot.cli run
+
+chat: setup  ## chat with the running bot in this terminal (start `make run` first)
+	@$(PY) -m bot.cli chat
+
+test: train  ## set up, train if needed, run every test
+	@$(PY) -m pytest
+
+test-fast: setup  ## unit tests only (no model, no servers)
+	@$(PY) -m pytest -m "not model"
+
+eval: train  ## NLU figures on the held-out split (tests/nlu/); report in results/nlu/
+	@$(PY) -m bot.cli eval
+
+validate: setup  ## rasa data validate
+	@.venv/bin/rasa data validate --domain domain.yml --data data --config config.yml
+
+clean:  ## remove trained models, results and local databases
+	rm -rf models results var .pytest_cache

@@ -1,0 +1,1 @@
+"""rasa-sdk actions, one module per capability (started by `rasa run actions`)."""

@@ -1,0 +1,33 @@
+"""Helpers every action uses: reading the parsed message and the domain's copy."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Tracker
+from rasa_sdk.types import DomainDict
+
+
+def latest_text(tracker: Tracker) -> str:
+    """The normalised (Simplified, half-width) text of the latest message."""
+    message = tracker.latest_message or {}
+    return str(message.get("text") or "")
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+
+
+def entities_of(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
+    entities = (tracker.latest_message or {}).get("entities") or []
+    return sorted((e for e in entities if e.get("entity") == name), key=lambda e: e.get("start", 0))
+
+
+def first_entity_value(tracker: Tracker, name: str) -> Optional[Any]:
+    found = entities_of(tracker, name)
+    return found[0].get("value") if found else None
+
+
+def template(domain: DomainDict, response: str, **values: Any) -> str:
+    """Fill one of the domain's responses in the action (for lines inside a reply)."""
+    variations = (domain.get("responses") or {}).get(response) or [{"text": ""}]
+    return str(variations[0].get("text", "")).format(**values)

@@ -1,0 +1,81 @@
+"""Answers that point to people: hotline, after-sales, complaints, emergencies."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot import contacts
+
+
+class ActionHumanContact(Action):
+    def name(self) -> Text:
+        return "action_human_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        open_now = contacts.agents_available()
+        dispatcher.utter_message(
+            response="utter_human_contact",
+            hotline=contacts.hotline(),
+            hours=contacts.hours_text(),
+        )
+        if open_now:
+            dispatcher.utter_message(response="utter_human_open_now")
+        else:
+            dispatcher.utter_message(
+                response="utter_human_closed_now", emergency_line=contacts.emergency_line()
+            )
+        return []
+
+
+class ActionAfterSalesContact(Action):
+    """Order services are not self-service yet: say so and give the way to get them."""
+
+    def name(self) -> Text:
+        return "action_after_sales_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            response="utter_after_sales_contact",
+            hotline=contacts.hotline(),
+            hours=contacts.hours_text(),
+        )
+        return []
+
+
+class ActionComplaintContact(Action):
+    def name(self) -> Text:
+        return "action_complaint_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            response="utter_complaint_contact",
+            hotline=contacts.hotline(),
+            hours=contacts.hours_text(),
+        )
+        return []
+
+
+class ActionEmergencyContacts(Action):
+    def name(self) -> Text:
+        return "action_emergency_contacts"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        text = str((tracker.latest_message or {}).get("text") or "")
+        dispatcher.utter_message(
+            response="utter_emergency_contacts",
+            emergency_line=contacts.emergency_line(),
+            advice=contacts.emergency_advice(text),
+            numbers=contacts.emergency_numbers_text(),
+        )
+        return []

@@ -1,0 +1,425 @@
+"""Hotel, ticket and tour search: ask for what is missing, show the best few, refine.
+
+One action drives all three searches because travellers move between them freely
+("北京有什么酒店" right after a train search) and refine with words that do not name
+the product at all ("还有便宜点的吗", "第二个怎么样"). The search in progress lives in
+the `search_*` slots; the catalogue logic is in `bot.catalogue`.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
+from bot import catalogue, contacts, knowledge
+from bot.nlu.dates import business_now, first_day
+from bot.settings import settings
+
+logger = logging.getLogger(__name__)
+
+INTENT_TYPES = {"search_hotel": "hotel", "search_ticket": "ticket", "search_tour": "tour"}
+PRODUCT_TYPES = {"hotel": "hotel", "tour": "tour", "flight": "ticket", "train": "ticket", "bus": "ticket"}
+REQUIRED = {
+    "hotel": ("city", "date", "people"),
+    "ticket": ("destination", "origin", "date", "people"),
+    "tour": ("city", "date", "people"),
+}
+ASK = {
+    ("hotel", "city"): "utter_ask_hotel_city",
+    ("tour", "city"): "utter_ask_tour_city",
+    ("ticket", "destination"): "utter_ask_destination",
+    ("ticket", "origin"): "utter_ask_origin",
+    ("hotel", "date"): "utter_ask_hotel_date",
+    ("ticket", "date"): "utter_ask_travel_date",
+    ("tour", "date"): "utter_ask_travel_date",
+}
+WEEKDAYS = "一二三四五六日"
+
+
+def format_day(day: date) -> str:
+    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.isoweekday() - 1]}）"
+
+
+def format_date(value: Optional[str]) -> str:
+    """ISO value → how a Chinese reply names it: 12月3日（周四）, 12月3日–12月5日."""
+    if not value:
+        return ""
+    parts = value.split("/")
+    days = [date.fromisoformat(p[:10]) for p in parts]
+    if len(days) == 2 and days[0] != days[1]:
+        return f"{days[0].month}月{days[0].day}日–{days[1].month}月{days[1].day}日"
+    text = format_day(days[0])
+    if "T" in parts[0]:
+        text += parts[0][11:16]
+    return text
+
+
+def money(amount: Any) -> str:
+    """Whole yuan without decimals, otherwise two decimals."""
+    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
+
+
+class SearchState:
+    """The search slots as one object: read once, changed, written back as events."""
+
+    FIELDS = ("search_type", "search_mode", "search_city", "search_origin", "search_date",
+              "search_people", "search_pending", "search_results", "search_shown")
+
+    def __init__(self, tracker: Tracker) -> None:
+        self.values: Dict[str, Any] = {name: tracker.get_slot(name) for name in self.FIELDS}
+        self._original = dict(self.values)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("values", "_original"):
+            raise AttributeError(name)
+        return self.values.get(f"search_{name}")
+
+    def set(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            self.values[f"search_{key}"] = value
+
+    def events(self) -> List[Dict[Text, Any]]:
+        return [
+            SlotSet(name, value)
+            for name, value in self.values.items()
+            if value != self._original.get(name)
+        ]
+
+
+class ActionSearch(Action):
+    def name(self) -> Text:
+        return "action_search"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        state = SearchState(tracker)
+        text = latest_text(tracker)
+        intent = latest_intent(tracker)
+        cities = self._cities(tracker)
+        product = first_entity_value(tracker, "product_type")
+        follow_up = catalogue.follow_up_in(text)
+
+        if follow_up and state.results and state.type and not cities and not product:
+            if intent == "book" and follow_up == "detail":
+                self._booking_next_step(dispatcher)
+                return state.events()
+            self._follow_up(dispatcher, domain, state, follow_up, text)
+            return state.events()
+
+        search_type = (
+            PRODUCT_TYPES.get(str(product))
+            or INTENT_TYPES.get(intent or "")
+            or state.type
+            or ("tour" if first_entity_value(tracker, "attraction_name") else None)
+        )
+        if search_type is None:
+            if follow_up:
+                dispatcher.utter_message(response="utter_nothing_to_refine")
+                return state.events()
+            state.set(pending="type")
+            dispatcher.utter_message(response="utter_ask_search_type")
+            return state.events()
+
+        if search_type != state.type:
+            self._start_new_search(state, search_type)
+        if search_type == "ticket" and product in ("train", "flight", "bus"):
+            state.set(mode=product)
+        self._update_criteria(tracker, state, cities, text)
+
+        if state.date and first_day(state.date) < business_now().date():
+            dispatcher.utter_message(response="utter_date_in_past", date_text=format_date(state.date))
+            state.set(date=None, pending="date")
+            return state.events()
+        if not self._known_place(dispatcher, state):
+            return state.events()
+
+        missing = [field for field in REQUIRED[search_type] if not self._has(state, field)]
+        if missing:
+            state.set(pending=missing[0])
+            dispatcher.utter_message(response=ASK.get((search_type, missing[0]), "utter_ask_people"))
+            return state.events()
+
+        state.set(pending=None)
+        self._present(dispatcher, domain, state, self._results(state), fresh=True)
+        if intent == "book":
+            self._booking_next_step(dispatcher)
+        return state.events()
+
+    # --- reading the message -------------------------------------------------------
+
+    @staticmethod
+    def _cities(tracker: Tracker) -> List[Tuple[str, int, int]]:
+        found = []
+        for entity in entities_of(tracker, "city"):
+            value = str(entity.get("value") or "")
+            name = knowledge.canonical_city(value) or value
+            if name:
+                found.append((name, int(entity.get("start", 0)), int(entity.get("end", 0))))
+        return found
+
+    @staticmethod
+    def _start_new_search(state: SearchState, search_type: str) -> None:
+        """A new kind of search keeps the trip's date, party and destination."""
+        carried_city = state.city
+        state.set(type=search_type, mode=None, results=None, shown=None, pending=None)
+        if search_type != "ticket":
+            state.set(origin=None, city=carried_city)
+
+    def _update_criteria(
+        self, tracker: Tracker, state: SearchState, cities: Sequence[Tuple[str, int, int]], text: str
+    ) -> None:
+        changed = False
+        if cities:
+            if state.type == "ticket":
+                origin, destination = catalogue.split_route(text, cities)
+                if len(cities) == 1 and state.pending == "origin" and origin is None:
+                    origin, destination = destination, None
+                if origin:
+                    state.set(origin=origin)
+                if destination:
+                    state.set(city=destination)
+            else:
+                state.set(city=cities[-1][0])
+            changed = True
+        elif state.type == "tour" and not state.city:
+            attraction = first_entity_value(tracker, "attraction_name")
+            city = self._attraction_city(str(attraction)) if attraction else None
+            if city:
+                state.set(city=city)
+                changed = True
+        date_value = first_entity_value(tracker, "date")
+        if date_value:
+            state.set(date=str(date_value))
+            changed = True
+        people = first_entity_value(tracker, "number_of_people")
+        if people:
+            state.set(people=float(people))
+            changed = True
+        if changed:
+            state.set(results=None, shown=None)
+
+    @staticmethod
+    def _attraction_city(name: str) -> Optional[str]:
+        for attraction in knowledge.attractions():
+            if name == attraction.name or name in attraction.aliases:
+                return attraction.city
+        return None
+
+    @staticmethod
+    def _has(state: SearchState, field: str) -> bool:
+        if field == "destination":
+            return bool(state.city)
+        return bool(getattr(state, field))
+
+    def _known_place(self, dispatcher: CollectingDispatcher, state: SearchState) -> bool:
+        """Refuse a city or route the catalogue does not cover, listing what it does."""
+        if state.type == "hotel" and state.city and state.city not in catalogue.hotel_cities():
+            dispatcher.utter_message(
+                response="utter_unknown_city", city=state.city, product="酒店",
+                cities="、".join(catalogue.hotel_cities()),
+            )
+            state.set(city=None, pending="city")
+            return False
+        if state.type == "tour" and state.city and state.city not in catalogue.tour_destinations():
+            dispatcher.utter_message(
+                response="utter_unknown_city", city=state.city, product="跟团游",
+                cities="、".join(catalogue.tour_destinations()),
+            )
+            state.set(city=None, pending="city")
+            return False
+        if state.type == "ticket" and state.city and state.origin:
+            if state.origin == state.city:
+                state.set(origin=None, pending="origin")
+                dispatcher.utter_message(response="utter_ask_origin")
+                return False
+            if (state.origin, state.city) not in catalogue.ticket_routes():
+                routes = "、".join(f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b)
+                dispatcher.utter_message(
+                    response="utter_unknown_route", origin=state.origin,
+                    destination=state.city, routes=routes,
+                )
+                state.set(origin=None, city=None, pending="destination")
+                return False
+        return True
+
+    # --- results -------------------------------------------------------------------
+
+    @staticmethod
+    def _results(state: SearchState) -> List[Any]:
+        day = first_day(state.date) if state.date else None
+        people = int(state.people or 1)
+        if state.type == "hotel":
+            return catalogue.search_hotels(state.city, people)
+        if state.type == "ticket":
+            return catalogue.search_tickets(state.origin, state.city, day, state.mode)
+        return catalogue.search_tours(state.city, day)
+
+    def _present(
+        self,
+        dispatcher: CollectingDispatcher,
+        domain: DomainDict,
+        state: SearchState,
+        offers: Sequence[Any],
+        fresh: bool,
+    ) -> None:
+        if not offers:
+            what = {"hotel": "utter_no_more", "ticket": "utter_no_more", "tour": "utter_no_more"}
+            if fresh:
+                dispatcher.utter_message(response="utter_no_results", what=self._describe(state))
+            else:
+                dispatcher.utter_message(response=what[state.type])
+            return
+        shown = offers[: settings.search_results_shown]
+        previously_shown = list(state.shown or []) if not fresh else []
+        start_index = len(previously_shown) + 1
+        lines = "\n".join(
+            self._line(domain, state, offer, index)
+            for index, offer in enumerate(shown, start=start_index)
+        )
+        if fresh:
+            state.set(results=[o.id for o in self._results(state)])
+        state.set(shown=previously_shown + [o.id for o in shown])
+        people = int(state.people or 1)
+        date_text = format_date(state.date)
+        if state.type == "hotel":
+            dispatcher.utter_message(
+                response="utter_hotel_results", city=state.city, date_text=date_text,
+                people=people, lines=lines,
+            )
+        elif state.type == "ticket":
+            dispatcher.utter_message(
+                response="utter_ticket_results", origin=state.origin, destination=state.city,
+                date_text=date_text, mode_text="", lines=lines,
+            )
+        else:
+            dispatcher.utter_message(
+                response="utter_tour_results", city=state.city, date_text=date_text,
+                people=people, lines=lines,
+            )
+
+    @staticmethod
+    def _describe(state: SearchState) -> str:
+        if state.type == "ticket":
+            return f"{format_date(state.date)}{state.origin}→{state.city}"
+        return f"{state.city}{format_date(state.date)}"
+
+    @staticmethod
+    def _line(domain: DomainDict, state: SearchState, offer: Any, index: int) -> str:
+        if state.type == "hotel":
+            hotel = offer.hotel
+            response = "utter_line_hotel" if offer.rooms_needed == 1 else "utter_line_hotel_rooms"
+            return template(
+                domain, response, index=index, name=hotel.name, stars=hotel.stars,
+                district=hotel.district, room=offer.room.type, rooms=offer.rooms_needed,
+                price=money(offer.price), rating=hotel.rating,
+            )
+        if state.type == "ticket":
+            service = offer.service
+            return template(
+                domain, "utter_line_ticket", index=index, code=service.code,
+                from_station=service.from_station, depart=service.depart,
+                to_station=service.to_station, arrive=service.arrive,
+                fare_class=offer.fare_class, price=money(offer.fare),
+            )
+        tour = offer.tour
+        return template(
+            domain, "utter_line_tour", index=index, name=tour.name, days=tour.days,
+            price=money(tour.price),
+        )
+
+    # --- follow-ups ----------------------------------------------------------------
+
+    def _follow_up(
+        self,
+        dispatcher: CollectingDispatcher,
+        domain: DomainDict,
+        state: SearchState,
+        kind: str,
+        text: str,
+    ) -> None:
+        offers = {offer.id: offer for offer in self._results(state)}
+        shown = [offers[i] for i in (state.shown or []) if i in offers]
+        if kind == "detail":
+            position = catalogue.ordinal_in(text) or 1
+            if position > len(shown):
+                dispatcher.utter_message(response="utter_no_such_result", count=len(shown))
+                return
+            self._detail(dispatcher, domain, state, shown[position - 1])
+            return
+        remaining = [o for o in offers.values() if o.id not in (state.shown or [])]
+        if kind == "cheaper":
+            floor = min((o.price for o in shown), default=None)
+            candidates = sorted(
+                (o for o in remaining if floor is None or o.price < floor), key=lambda o: o.price
+            )
+            if not candidates:
+                dispatcher.utter_message(response="utter_no_cheaper")
+                return
+        elif kind in ("earlier", "later") and state.type == "ticket":
+            departs = [o.service.depart for o in shown]
+            if kind == "earlier":
+                candidates = sorted(
+                    (o for o in remaining if not departs or o.service.depart < min(departs)),
+                    key=lambda o: o.service.depart, reverse=True,
+                )
+            else:
+                candidates = sorted(
+                    (o for o in remaining if not departs or o.service.depart > max(departs)),
+                    key=lambda o: o.service.depart,
+                )
+            if not candidates:
+                dispatcher.utter_message(
+                    response="utter_no_earlier" if kind == "earlier" else "utter_no_later"
+                )
+                return
+        else:
+            candidates = remaining
+        self._present(dispatcher, domain, state, candidates, fresh=False)
+
+    @staticmethod
+    def _detail(dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState, offer: Any) -> None:
+        if state.type == "hotel":
+            hotel = offer.hotel
+            rooms = "\n".join(
+                template(domain, "utter_hotel_detail_room", type=room.type, bed=room.bed or "—",
+                         max_guests=room.max_guests, price=money(room.price))
+                for room in hotel.rooms
+            )
+            breakfast = template(
+                domain,
+                "utter_breakfast_included" if hotel.breakfast_included else "utter_breakfast_not_included",
+            )
+            dispatcher.utter_message(
+                response="utter_hotel_detail", name=hotel.name, stars=hotel.stars,
+                rating=hotel.rating, district=hotel.district, address=hotel.address,
+                tags="、".join(hotel.tags) or "—", breakfast=breakfast, rooms=rooms,
+            )
+        elif state.type == "ticket":
+            service = offer.service
+            fares = "，".join(f"{name} ¥{money(price)}" for name, price in service.fares)
+            dispatcher.utter_message(
+                response="utter_ticket_detail", code=service.code, operator=service.operator,
+                from_station=service.from_station, depart=service.depart,
+                to_station=service.to_station, arrive=service.arrive, fares=fares,
+            )
+        else:
+            tour = offer.tour
+            child = f"，儿童¥{money(tour.child_price)}/人" if tour.child_price else ""
+            weekdays = "、".join(f"周{WEEKDAYS[d - 1]}" for d in tour.departure_weekdays)
+            dispatcher.utter_message(
+                response="utter_tour_detail", name=tour.name, days=tour.days,
+                departs_from=tour.departs_from, highlights=tour.highlights,
+                includes=tour.includes, price=money(tour.price), child_price=child,
+                group_size=tour.group_size or "—", weekdays=weekdays,
+            )
+
+    @staticmethod
+    def _booking_next_step(dispatcher: CollectingDispatcher) -> None:
+        dispatcher.utter_message(response="utter_booking_next_step", hotline=contacts.hotline())

@@ -1,0 +1,57 @@
+"""Replies in the script the traveller writes.
+
+Responses are written once, in Simplified Chinese. When the traveller's latest
+message with Chinese characters was Traditional, every reply (text and button
+titles, including values filled into it) is converted to Traditional on the way out,
+so a traveller from Taipei or Hong Kong is answered the way they write.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from bot.text import has_chinese, is_traditional, to_traditional
+
+
+def writes_traditional(tracker: DialogueStateTracker) -> bool:
+    """Whether the traveller's most recent Chinese message used Traditional script."""
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered) and event.text and has_chinese(event.text):
+            return is_traditional(event.text)
+    return False
+
+
+def convert_reply(reply: Dict[Text, Any]) -> Dict[Text, Any]:
+    converted = dict(reply)
+    if isinstance(converted.get("text"), str):
+        converted["text"] = to_traditional(converted["text"])
+    if converted.get("buttons"):
+        converted["buttons"] = [
+            {**button, "title": to_traditional(str(button.get("title", "")))}
+            for button in converted["buttons"]
+        ]
+    return converted
+
+
+class ScriptAwareNLG(TemplatedNaturalLanguageGenerator):
+    def __init__(
+        self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
+    ) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        reply = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if reply and writes_traditional(tracker):
+            return convert_reply(reply)
+        return reply

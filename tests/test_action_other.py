@@ -1,0 +1,83 @@
+"""FAQ, fallback and contact actions against the real knowledge base."""
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.contacts import ActionAfterSalesContact, ActionEmergencyContacts, ActionHumanContact
+from actions.faq import ActionAnswerFaq
+from actions.fallback import ActionHandleFallback
+from bot import knowledge
+from tests.helpers import make_tracker, rendered
+
+
+def selector(topic, confidence):
+    return {"faq": {"response": {"intent_response_key": f"faq/{topic}", "confidence": confidence}}}
+
+
+async def run(action, domain_dict, tracker):
+    dispatcher = CollectingDispatcher()
+    await action.run(dispatcher, tracker, domain_dict)
+    return [m.get("response") for m in dispatcher.messages], rendered(dispatcher, domain_dict)
+
+
+async def test_confident_faq_answer_comes_from_the_knowledge_base(domain_dict):
+    tracker = make_tracker("几点可以入住", "faq", response_selector=selector("checkin_time", 0.9))
+    names, texts = await run(ActionAnswerFaq(), domain_dict, tracker)
+    assert names == ["utter_faq_answer"]
+    assert texts == [knowledge.faq()["checkin_time"].answer]
+
+
+async def test_unsure_selector_falls_back_to_search_of_the_answers(domain_dict):
+    tracker = make_tracker("能不能带狗狗一起住", "faq", response_selector=selector("wifi", 0.2))
+    names, texts = await run(ActionAnswerFaq(), domain_dict, tracker)
+    assert names == ["utter_faq_best_guess"]
+    assert knowledge.faq()["pets"].answer in texts[0]
+
+
+async def test_nothing_matches_offers_the_hotline(domain_dict):
+    tracker = make_tracker("量子纠缠怎么解释", "faq", response_selector=selector("wifi", 0.1))
+    names, texts = await run(ActionAnswerFaq(), domain_dict, tracker)
+    assert names == ["utter_faq_unsure"]
+    assert "400-820-6688" in texts[0]
+
+
+async def test_first_misunderstanding_asks_to_rephrase(domain_dict):
+    tracker = make_tracker("啊吧啊吧", "nlu_fallback")
+    names, _ = await run(ActionHandleFallback(), domain_dict, tracker)
+    assert names == ["utter_ask_rephrase"]
+
+
+async def test_second_misunderstanding_in_a_row_offers_a_person(domain_dict):
+    earlier = {"event": "user", "text": "啊吧", "parse_data": {"intent": {"name": "nlu_fallback"}}}
+    tracker = make_tracker("啊吧啊吧", "nlu_fallback", events=[earlier, {"event": "bot", "text": "?"}])
+    dispatcher = CollectingDispatcher()
+    await ActionHandleFallback().run(dispatcher, tracker, domain_dict)
+    assert dispatcher.messages[0]["response"] == "utter_fallback_human"
+    assert domain_dict["responses"]["utter_fallback_human"][0]["buttons"][0]["payload"] == "/request_human"
+
+
+async def test_understood_message_resets_the_count(domain_dict):
+    events = [
+        {"event": "user", "text": "啊", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {"event": "user", "text": "你好", "parse_data": {"intent": {"name": "greet"}}},
+    ]
+    names, _ = await run(ActionHandleFallback(), domain_dict, make_tracker("啊吧", "nlu_fallback", events=events))
+    assert names == ["utter_ask_rephrase"]
+
+
+async def test_human_request_gives_hotline_and_hours(domain_dict):
+    names, texts = await run(ActionHumanContact(), domain_dict, make_tracker("转人工", "request_human"))
+    assert names[0] == "utter_human_contact"
+    assert names[1] in ("utter_human_open_now", "utter_human_closed_now")
+    assert "400-820-6688" in texts[0]
+
+
+@pytest.mark.parametrize("text, advice_word", [("护照丢了怎么办", "使（领）馆"), ("出车祸了", "120"), ("孩子在景区走丢了", "原地")])
+async def test_emergency_gets_the_right_advice_and_numbers(domain_dict, text, advice_word):
+    names, texts = await run(ActionEmergencyContacts(), domain_dict, make_tracker(text, "emergency"))
+    assert names == ["utter_emergency_contacts"]
+    assert "400-820-6699" in texts[0] and advice_word in texts[0] and "110" in texts[0]
+
+
+async def test_after_sales_points_to_the_hotline(domain_dict):
+    names, texts = await run(ActionAfterSalesContact(), domain_dict, make_tracker("我要退票", "cancel_booking"))
+    assert names == ["utter_after_sales_contact"] and "400-820-6688" in texts[0]

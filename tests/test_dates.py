@@ -1,0 +1,77 @@
+"""The date extractor on the expressions travellers use, relative to a fixed now.
+
+Now is Monday 2026-11-23 10:00 in the business time zone.
+"""
+from datetime import datetime
+
+import pytest
+
+from bot.nlu.dates import extract_dates, parse_date
+
+NOW = datetime(2026, 11, 23, 10, 0)
+
+CASES = [
+    # relative days
+    ("今天", "2026-11-23"),
+    ("明天", "2026-11-24"),
+    ("后天", "2026-11-25"),
+    ("大后天", "2026-11-26"),
+    ("3天后", "2026-11-26"),
+    ("明天上午", "2026-11-24T07:00"),
+    ("后天晚上", "2026-11-25T18:00"),
+    ("今晚八点", "2026-11-23T20:00"),
+    ("后天下午两点半", "2026-11-25T14:30"),
+    ("早上8点", "2026-11-23T08:00"),
+    # weekdays, future-biased
+    ("周五", "2026-11-27"),
+    ("这周六", "2026-11-28"),
+    ("星期天", "2026-11-29"),
+    ("下周五下午三点", "2026-12-04T15:00"),
+    ("下礼拜三", "2026-12-02"),
+    ("下周", "2026-11-30/2026-12-06"),
+    ("周末", "2026-11-28/2026-11-29"),
+    ("这个周末", "2026-11-28/2026-11-29"),
+    # calendar dates
+    ("12月3日", "2026-12-03"),
+    ("12月3号", "2026-12-03"),
+    ("十二月三号", "2026-12-03"),
+    ("12/3", "2026-12-03"),
+    ("下个月5号", "2026-12-05"),
+    ("1月2日", "2027-01-02"),  # January is next year
+    ("2月14号", "2027-02-14"),
+    ("2027年1月5日", "2027-01-05"),
+    # ranges
+    ("12月3号到5号", "2026-12-03/2026-12-05"),
+    ("3号到5号", "2026-12-03/2026-12-05"),  # the 3rd has passed this month
+    ("周五到周日", "2026-11-27/2026-11-29"),
+    ("暑假", "2027-07-01/2027-08-31"),
+    # holidays, next occurrence
+    ("国庆节", "2027-10-01"),
+    ("国庆", "2027-10-01"),
+    ("元旦", "2027-01-01"),
+    ("春节", "2027-02-06"),
+    ("五一", "2027-05-01"),
+    ("中秋", "2027-09-15"),
+    ("清明节", "2027-04-05"),
+    ("圣诞节", "2026-12-25"),
+    # the past, when the traveller says so
+    ("昨天", "2026-11-22"),
+    ("上周五", "2026-11-20"),
+]
+
+
+@pytest.mark.parametrize("expression, expected", CASES)
+def test_expression_gets_iso_value(expression, expected):
+    assert parse_date(expression, NOW) == expected
+
+
+def test_dates_found_inside_a_sentence_with_their_spans():
+    text = "帮我订明天上海到北京的高铁，后天回来"
+    mentions = extract_dates(text, NOW)
+    assert [(m.text, m.value) for m in mentions] == [("明天", "2026-11-24"), ("后天", "2026-11-25")]
+    assert text[mentions[0].start:mentions[0].end] == "明天"
+
+
+@pytest.mark.parametrize("text", ["三个人", "两大一小", "第二个怎么样", "还有便宜点的吗", "二等座多少钱", "G7多少钱"])
+def test_words_that_are_not_dates_give_nothing(text):
+    assert extract_dates(text, NOW) == []
