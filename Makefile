@@ -33,7 +33,7 @@ eval: train  ## NLU figures on the held-out split (tests/nlu/); report in result
 	@$(PY) -m bot.cli eval
 
 validate: setup  ## rasa data validate
-	@.venv/bin/rasa data validate --domain domain.yml --data data --config config.yml
+	@$(PY) -m bot.validate
 
 clean:  ## remove trained models, results and local databases
 	rm -rf models results var .pytest_cache

@@ -37,7 +37,7 @@ class ActionAnswerFaq(Action):
         entries = knowledge.faq()
         topic, confidence = selector_prediction(tracker)
         if topic in entries and confidence >= settings.faq_confidence_threshold:
-            dispatcher.utter_message(response="utter_faq_answer", answer=entries[topic].answer)
+            dispatcher.utter_message(response="utter_faq", answer=entries[topic].answer)
             return []
         hit = faq_index().best(latest_text(tracker), settings.faq_search_min_score)
         if hit and (hit.topic == topic or topic is None or hit.score >= 2 * settings.faq_search_min_score):

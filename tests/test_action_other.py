@@ -22,7 +22,7 @@ async def run(action, domain_dict, tracker):
 async def test_confident_faq_answer_comes_from_the_knowledge_base(domain_dict):
     tracker = make_tracker("几点可以入住", "faq", response_selector=selector("checkin_time", 0.9))
     names, texts = await run(ActionAnswerFaq(), domain_dict, tracker)
-    assert names == ["utter_faq_answer"]
+    assert names == ["utter_faq"]
     assert texts == [knowledge.faq()["checkin_time"].answer]
 
 
