@@ -2,6 +2,7 @@
 PY := .venv/bin/python
 export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
+export RASA_TELEMETRY_ENABLED := false
 
 .PHONY: help setup lookups train run chat test test-fast eval validate clean
 

@@ -42,6 +42,8 @@ def service_environment() -> Dict[str, str]:
     env.setdefault("TRIPDESK_ACTION_SERVER_URL", "http://localhost:5055/webhook")
     env.setdefault("TRIPDESK_TRACKER_DB", str(PROJECT_ROOT / "var" / "tracker.db"))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # Rasa's telemetry and error reports would try to reach the internet.
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env
@@ -133,7 +135,10 @@ def _pump(name: str, stream) -> None:  # type: ignore[no-untyped-def]
         sys.stdout.flush()
 
 
-def start_services(port: int = 5005, action_port: int = 5055, quiet: bool = False) -> List[subprocess.Popen]:
+def start_services(
+    port: int = 5005, action_port: int = 5055, log_dir: Optional[Path] = None
+) -> List[subprocess.Popen]:
+    """Start the action server and the Rasa server; logs to this terminal or to log_dir."""
     env = service_environment()
     env["TRIPDESK_ACTION_SERVER_URL"] = f"http://localhost:{action_port}/webhook"
     commands = {
@@ -144,13 +149,13 @@ def start_services(port: int = 5005, action_port: int = 5055, quiet: bool = Fals
     }
     processes = []
     for name, command in commands.items():
+        output = open(log_dir / f"{name}.log", "w") if log_dir else subprocess.PIPE  # noqa: SIM115
         process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, text=True, stdout=subprocess.PIPE,
+            command, cwd=PROJECT_ROOT, env=env, text=True, stdout=output,
             stderr=subprocess.STDOUT, start_new_session=True,
         )
-        thread = threading.Thread(target=_pump, args=(name, process.stdout), daemon=True)
-        if not quiet:
-            thread.start()
+        if not log_dir:
+            threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
         processes.append(process)
     return processes
 

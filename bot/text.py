@@ -95,8 +95,11 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    """Simplified → Traditional (Taiwan standard with phrases) for replies."""
-    return _converter("s2twp").convert(text)
+    """Simplified → Traditional (Taiwan standard with phrases) for replies.
+
+    OpenCC writes the formal 臺 (臺北); travellers write 台北, 台灣.
+    """
+    return _converter("s2twp").convert(text).replace("臺", "台")
 
 
 @dataclass(frozen=True)

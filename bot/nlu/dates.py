@@ -50,6 +50,15 @@ def _as_datetime(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
 
 
+def _bounded(times: Any) -> bool:
+    """jionlp marks open-ended spans (以后, 之前) with 'inf'/'-inf': not a trip date."""
+    return (
+        isinstance(times, list)
+        and len(times) == 2
+        and all(isinstance(t, str) and t[:1].isdigit() for t in times)
+    )
+
+
 def _format(start: datetime, end: datetime) -> tuple[str, str]:
     whole_days = start.time() == datetime.min.time() and end.strftime("%H:%M:%S") == "23:59:59"
     if start.date() == end.date():
@@ -64,7 +73,7 @@ def _format(start: datetime, end: datetime) -> tuple[str, str]:
 def _parse(expression: str, base: datetime) -> Optional[Dict[str, Any]]:
     try:
         return _jionlp().parse_time(expression, time_base=base.timestamp())
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+    except Exception as error:  # noqa: BLE001 - a parser failure must not fail the message
         logger.debug("jionlp could not parse %r: %s", expression, error)
         return None
 
@@ -79,7 +88,7 @@ def _future_biased(expression: str, parsed: Dict[str, Any], now: datetime) -> Di
         later = _parse(expression, now + relativedelta(months=1))
     else:
         later = _parse(expression, now.replace(year=now.year + 1) if not (now.month == 2 and now.day == 29) else now + timedelta(days=365))
-    if later and later.get("time") and _as_datetime(later["time"][-1]).date() >= now.date():
+    if later and _bounded(later.get("time")) and _as_datetime(later["time"][-1]).date() >= now.date():
         return later
     return parsed
 
@@ -107,7 +116,7 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
         found = _jionlp().ner.extract_time(
             text, time_base=now.timestamp(), with_parsing=True
         )
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as error:
+    except Exception as error:  # noqa: BLE001 - a parser failure must not fail the message
         logger.debug("jionlp failed on %r: %s", text, error)
         return []
     mentions: List[DateMention] = []
@@ -119,10 +128,16 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
             continue
         detail = item.get("detail") or {}
         times = detail.get("time")
-        if not isinstance(times, list) or len(times) != 2 or "inf" in times:
+        if not _bounded(times):
             continue
-        detail = _future_biased(expression, detail, now)
-        start, end = (_as_datetime(t) for t in detail["time"])
+        try:
+            detail = _future_biased(expression, detail, now)
+            if not _bounded(detail.get("time")):
+                continue
+            start, end = (_as_datetime(t) for t in detail["time"])
+        except ValueError:
+            logger.debug("unusable time %r for %r", detail.get("time"), expression)
+            continue
         value, grain = _format(start, end)
         begin, finish = item["offset"]
         if expression.endswith("周末") and grain == "day":
@@ -138,7 +153,7 @@ def _holiday_aliases(text: str, now: datetime, found: List[DateMention]) -> List
         if any(m.start < match.end() and match.start() < m.end for m in found):
             continue
         parsed = _parse(HOLIDAY_ALIASES[match.group(0)], now)
-        if not parsed or not isinstance(parsed.get("time"), list):
+        if not parsed or not _bounded(parsed.get("time")):
             continue
         parsed = _future_biased(HOLIDAY_ALIASES[match.group(0)], parsed, now)
         start, end = (_as_datetime(t) for t in parsed["time"])

@@ -1,0 +1,71 @@
+"""Catalogue search and the reading of follow-ups and routes."""
+from datetime import date
+
+import pytest
+
+from bot import catalogue, knowledge
+
+
+def test_hotels_in_a_city_recommended_first_or_cheapest_first():
+    recommended = catalogue.search_hotels("上海", 2)
+    assert recommended and all(o.hotel.city == "上海" for o in recommended)
+    ratings = [o.hotel.rating for o in recommended]
+    assert ratings == sorted(ratings, reverse=True)
+    cheapest = catalogue.search_hotels("上海", 2, sort_by_price=True)
+    assert [o.price for o in cheapest] == sorted(o.price for o in cheapest)
+
+
+def test_large_party_is_priced_for_enough_rooms():
+    offer = catalogue.search_hotels("上海", 5)[0]
+    assert offer.rooms_needed * offer.room.max_guests >= 5
+    assert offer.price == offer.room.price * offer.rooms_needed
+
+
+def test_tickets_run_on_the_day_in_departure_order():
+    service = next(s for s in knowledge.services() if len(s.weekdays) < 7) if any(len(s.weekdays) < 7 for s in knowledge.services()) else knowledge.services()[0]
+    day = date(2026, 12, 7)  # a Monday
+    offers = catalogue.search_tickets(service.origin, service.destination, day)
+    assert all(day.isoweekday() in o.service.weekdays for o in offers)
+    assert [o.service.depart for o in offers] == sorted(o.service.depart for o in offers)
+
+
+def test_ticket_mode_filter():
+    offers = catalogue.search_tickets("上海", "北京", mode="flight")
+    assert offers and {o.service.mode for o in offers} == {"flight"}
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [("第二个怎么样", 2), ("第1家详细说说", 1), ("第三条", 3), ("第十个", 10), ("还有吗", None)],
+)
+def test_ordinal(text, expected):
+    assert catalogue.ordinal_in(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, kind",
+    [("还有便宜点的吗", "cheaper"), ("太贵了", "cheaper"), ("有早一点的吗", "earlier"),
+     ("还有晚点的车次吗", "later"), ("还有别的吗", "more"), ("第二个怎么样", "detail"), ("明天上海", None)],
+)
+def test_follow_up_kind(text, kind):
+    assert catalogue.follow_up_in(text) == kind
+
+
+def mentions(text, *cities):
+    return [(c, text.index(c), text.index(c) + len(c)) for c in cities]
+
+
+@pytest.mark.parametrize(
+    "text, cities, expected",
+    [
+        ("上海到北京", ("上海", "北京"), ("上海", "北京")),
+        ("从杭州出发去成都", ("杭州", "成都"), ("杭州", "成都")),
+        ("去成都的机票", ("成都",), (None, "成都")),
+        ("从杭州出发", ("杭州",), ("杭州", None)),
+        ("北京飞三亚", ("北京", "三亚"), ("北京", "三亚")),
+        ("去西安，从北京走", ("西安", "北京"), ("北京", "西安")),
+        ("广州-深圳", ("广州", "深圳"), ("广州", "深圳")),
+    ],
+)
+def test_route_direction(text, cities, expected):
+    assert catalogue.split_route(text, mentions(text, *cities)) == expected

@@ -1,0 +1,106 @@
+"""End to end: the real Rasa server and action server, a Chinese conversation over REST.
+
+Also checks the embedded default keeps conversations in SQLite across a restart.
+"""
+import socket
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot import knowledge
+from bot.cli import start_services, stop_services
+
+pytestmark = pytest.mark.model
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            logs = "\n".join(f.read_text()[-2000:] for f in log_dir.glob("*.log"))
+            pytest.fail(f"a server exited during start-up:\n{logs}")
+        try:
+            rasa_ready = requests.get(f"http://127.0.0.1:{port}/status", timeout=2).ok
+            actions_ready = requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok
+            if rasa_ready and actions_ready:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail("servers did not become ready in time")
+
+
+@pytest.fixture(scope="module")
+def bot_server(trained_model, tmp_path_factory):
+    import os
+
+    log_dir = tmp_path_factory.mktemp("logs")
+    os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / "tracker.db")
+    port, action_port = free_port(), free_port()
+    processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
+    wait_until_ready(port, action_port, processes, log_dir)
+    state = {"port": port, "action_port": action_port, "processes": processes, "log_dir": log_dir}
+    yield state
+    stop_services(state["processes"])
+    os.environ.pop("TRIPDESK_TRACKER_DB", None)
+
+
+def say(server, sender: str, text: str) -> str:
+    url = f"http://127.0.0.1:{server['port']}/webhooks/rest/webhook"
+    response = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
+    response.raise_for_status()
+    return "\n".join(m.get("text", "") for m in response.json())
+
+
+def test_multi_turn_search_conversation(bot_server):
+    sender = f"e2e-{uuid.uuid4().hex[:6]}"
+    assert "途达" in say(bot_server, sender, "你好")
+    asked = say(bot_server, sender, "明天上海有什么酒店")
+    assert "几位" in asked
+    results = say(bot_server, sender, "两个人")
+    shanghai = [h.name for h in knowledge.hotels() if h.city == "上海"]
+    assert sum(name in results for name in shanghai) == 3
+    cheaper = say(bot_server, sender, "还有便宜点的吗")
+    assert "¥" in cheaper or "最实惠" in cheaper
+    detail = say(bot_server, sender, "第一个怎么样")
+    assert "地址" in detail and any(name in detail for name in shanghai)
+    answer = say(bot_server, sender, "飞机托运行李额度是多少")
+    assert knowledge.faq()["baggage"].answer.splitlines()[0][:10] in answer
+
+
+def test_traditional_traveller_gets_traditional_reply(bot_server):
+    reply = say(bot_server, f"e2e-{uuid.uuid4().hex[:6]}", "請問飯店幾點可以入住")
+    assert "入住" in reply
+    assert any(char in reply for char in "點時間們為")  # Traditional-only characters
+
+
+def test_two_misunderstandings_offer_a_person(bot_server):
+    sender = f"e2e-{uuid.uuid4().hex[:6]}"
+    say(bot_server, sender, "qwpeoiru zxmcvn")
+    second = say(bot_server, sender, "asdkjh qweoiu")
+    assert "400-820-6688" in second
+
+
+def test_conversation_survives_a_restart(bot_server):
+    sender = f"e2e-{uuid.uuid4().hex[:6]}"
+    say(bot_server, sender, "明天杭州的酒店")
+    stop_services(bot_server["processes"])
+    bot_server["processes"] = start_services(
+        port=bot_server["port"], action_port=bot_server["action_port"], log_dir=bot_server["log_dir"]
+    )
+    wait_until_ready(bot_server["port"], bot_server["action_port"], bot_server["processes"], bot_server["log_dir"])
+    tracker = requests.get(
+        f"http://127.0.0.1:{bot_server['port']}/conversations/{sender}/tracker", timeout=30
+    ).json()
+    assert tracker["slots"]["search_city"] == "杭州"
+    reply = say(bot_server, sender, "两个人")
+    assert "杭州" in reply

@@ -1,0 +1,41 @@
+"""Replies follow the traveller's script."""
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.nlg import ScriptAwareNLG
+
+DOMAIN = Domain.from_dict({
+    "version": "3.1",
+    "responses": {
+        "utter_ask": [{"text": "请问几位出行？{city}的酒店", "buttons": [{"title": "两个人", "payload": "两个人"}]}],
+    },
+})
+
+
+def tracker_with(*texts):
+    tracker = DialogueStateTracker("traveller", slots=[])
+    for text in texts:
+        tracker.update(UserUttered(text, {"name": "inform"}))
+    return tracker
+
+
+async def generate(*texts):
+    return await ScriptAwareNLG(domain=DOMAIN).generate("utter_ask", tracker_with(*texts), "rest", city="台北")
+
+
+async def test_simplified_writer_gets_simplified():
+    reply = await generate("台北的酒店")
+    assert reply["text"] == "请问几位出行？台北的酒店"
+
+
+async def test_traditional_writer_gets_traditional_text_and_buttons():
+    reply = await generate("請問台北的飯店")
+    assert reply["text"] == "請問幾位出行？台北的酒店"
+    assert reply["buttons"][0]["title"] == "兩個人"
+    assert reply["buttons"][0]["payload"] == "两个人"
+
+
+async def test_script_of_the_latest_chinese_message_counts():
+    assert (await generate("請問台北的飯店", "OK"))["text"].startswith("請問")
+    assert (await generate("請問台北的飯店", "明天"))["text"].startswith("请问")
