@@ -4,7 +4,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup lookups train run chat test test-fast eval validate clean
+.PHONY: help setup lookups train run chat test test-fast eval bench validate clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,6 +32,9 @@ test-fast: setup  ## unit tests only (no model, no servers)
 
 eval: train  ## NLU figures on the held-out split (tests/nlu/); report in results/nlu/
 	@$(PY) -m bot.cli eval
+
+bench: train  ## benchmarks (NLU parse latency); figures printed, nothing asserted
+	@$(PY) bench/nlu_latency.py
 
 validate: setup  ## rasa data validate
 	@$(PY) -m bot.validate

@@ -222,14 +222,14 @@ class ActionSearch(Action):
         """Refuse a city or route the catalogue does not cover, listing what it does."""
         if state.type == "hotel" and state.city and state.city not in catalogue.hotel_cities():
             dispatcher.utter_message(
-                response="utter_unknown_city", city=state.city, product="酒店",
+                response="utter_unknown_hotel_city", city=state.city,
                 cities="、".join(catalogue.hotel_cities()),
             )
             state.set(city=None, pending="city")
             return False
         if state.type == "tour" and state.city and state.city not in catalogue.tour_destinations():
             dispatcher.utter_message(
-                response="utter_unknown_city", city=state.city, product="跟团游",
+                response="utter_unknown_tour_city", city=state.city,
                 cities="、".join(catalogue.tour_destinations()),
             )
             state.set(city=None, pending="city")
@@ -270,11 +270,10 @@ class ActionSearch(Action):
         fresh: bool,
     ) -> None:
         if not offers:
-            what = {"hotel": "utter_no_more", "ticket": "utter_no_more", "tour": "utter_no_more"}
             if fresh:
                 dispatcher.utter_message(response="utter_no_results", what=self._describe(state))
             else:
-                dispatcher.utter_message(response=what[state.type])
+                dispatcher.utter_message(response="utter_no_more")
             return
         shown = offers[: settings.search_results_shown]
         previously_shown = list(state.shown or []) if not fresh else []
@@ -411,7 +410,10 @@ class ActionSearch(Action):
             )
         else:
             tour = offer.tour
-            child = f"，儿童¥{money(tour.child_price)}/人" if tour.child_price else ""
+            child = (
+                template(domain, "utter_tour_child_price", price=money(tour.child_price))
+                if tour.child_price else ""
+            )
             weekdays = "、".join(f"周{WEEKDAYS[d - 1]}" for d in tour.departure_weekdays)
             dispatcher.utter_message(
                 response="utter_tour_detail", name=tour.name, days=tour.days,

@@ -49,8 +49,15 @@ WANT=$(cat requirements.txt requirements-dev.txt constraints.txt | sha256sum | c
 if [[ -f "$STAMP" && "$(cat "$STAMP")" == "$WANT" ]]; then
   exit 0
 fi
+pip_install() {
+  # Some machines' pip configuration names local package folders that do not exist;
+  # pip warns about each one for every package. Those lines say nothing about us.
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$@" 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+  return "${PIPESTATUS[0]}"
+}
 echo "bootstrap: installing dependencies into $VENV (first time takes about 2 minutes)"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade "pip==24.0"
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS" -c constraints.txt
+pip_install --upgrade "pip==24.0"
+pip_install -r "$REQUIREMENTS" -c constraints.txt
 echo "$WANT" > "$STAMP"
 echo "bootstrap: dependencies ready"

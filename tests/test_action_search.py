@@ -113,7 +113,7 @@ async def test_correction_changes_the_date_and_searches_again(domain_dict):
 async def test_city_without_hotels_is_refused_with_the_covered_cities(domain_dict):
     text = "明天漠河的酒店两个人"
     dispatcher, slots, texts = await run_search(domain_dict, text, "search_hotel", city_entities(text, "漠河"))
-    assert responses(dispatcher) == ["utter_unknown_city"]
+    assert responses(dispatcher) == ["utter_unknown_hotel_city"]
     assert "上海" in texts[0] and slots["search_pending"] == "city"
 
 
@@ -124,13 +124,20 @@ async def test_past_date_is_refused(domain_dict):
     assert slots.get("search_date") is None
 
 
-async def test_tour_search_by_destination(domain_dict):
-    destination = knowledge.tours()[0].destination
-    text = f"{destination}跟团游 下周六 两个人"
-    dispatcher, _, texts = await run_search(domain_dict, text, "search_tour", city_entities(text, destination))
-    assert responses(dispatcher) in (["utter_tour_results"], ["utter_no_results"])
-    if responses(dispatcher) == ["utter_tour_results"]:
-        assert destination in texts[0]
+async def test_tour_search_lists_tours_departing_that_day(domain_dict):
+    tour = knowledge.tours()[0]
+    day = business_now().date() + timedelta(days=7)
+    while day.isoweekday() not in tour.departure_weekdays:
+        day += timedelta(days=1)
+    text = f"{tour.destination}跟团游 {day.month}月{day.day}号 两个人"
+    dispatcher, _, texts = await run_search(domain_dict, text, "search_tour", city_entities(text, tour.destination))
+    assert responses(dispatcher) == ["utter_tour_results"]
+    assert tour.destination in texts[0]
+    listed = [t.name for t in knowledge.tours() if t.name in texts[0]]
+    assert listed and all(
+        day.isoweekday() in next(t for t in knowledge.tours() if t.name == name).departure_weekdays
+        for name in listed
+    )
 
 
 async def test_follow_up_without_any_search_explains(domain_dict):

@@ -86,8 +86,8 @@ def test_held_out_split_covers_every_intent_and_does_not_repeat_training():
     for intent, n in held.items():
         by_intent[intent.split("/")[0]] += n
     assert all(by_intent[i] >= 10 for i in INTENTS), by_intent
-    training = {t for texts in train_texts.values() for t in texts}
-    overlap = [t for texts in held_texts.values() for t in texts if t in training]
+    training = {t.lower() for texts in train_texts.values() for t in texts}
+    overlap = [t for texts in held_texts.values() for t in texts if t.lower() in training]
     assert overlap == []
 
 

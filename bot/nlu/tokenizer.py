@@ -29,12 +29,39 @@ jieba.setLogLevel(logging.WARNING)
 WORDS_FILE = "dictionary_words.json"
 
 
+VERBS_BEFORE_NAMES = set("坐乘订定买搭去到飞回住游逛")
+
+
+def _glued_words(tokenizer: jieba.Tokenizer, names: Sequence[str]) -> List[str]:
+    """jieba's own words that glue one of our names to another word.
+
+    jieba's dictionary has 坐飞机, 去北京 and the like: a city or product inside such a
+    word could never be tagged. Only clear glues are removed (name+name, a travel
+    verb+name), so ordinary words such as 中山路 stay whole.
+    """
+    ours = set(names)
+    glued = []
+    for word, freq in tokenizer.FREQ.items():
+        if not freq or word in ours or len(word) < 3:
+            continue
+        splits = ((word[:i], word[i:]) for i in range(1, len(word)))
+        if any(
+            (head in ours and tail in ours)
+            or (head in VERBS_BEFORE_NAMES and tail in ours)
+            for head, tail in splits
+        ):
+            glued.append(word)
+    return glued
+
+
 def build_jieba(words: Sequence[str]) -> jieba.Tokenizer:
     """A private jieba instance (not the global one other libraries may change)."""
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for word in words:
         tokenizer.add_word(word)
+    for word in _glued_words(tokenizer, [w for w in words if len(w) >= 2]):
+        tokenizer.del_word(word)
     return tokenizer
 
 
