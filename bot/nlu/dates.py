@@ -24,11 +24,23 @@ PAST_MARKERS = re.compile(r"昨|前天|上周|上个?星期|上个?礼拜|上个
 EXPLICIT_YEAR = re.compile(r"\d{2,4}\s*年|今年|明年|后年")
 WEEKDAY_WORD = re.compile(r"周|星期|礼拜")
 DAY_WITHOUT_MONTH = re.compile(r"^(?!.*月)\d{1,2}\s*[号日]")
-# Holiday names jionlp does not know under their everyday short form.
-HOLIDAY_ALIASES = {"五一": "劳动节", "端午": "端午节", "七夕": "七夕节", "重阳": "重阳节"}
-HOLIDAY_ALIAS = re.compile("|".join(HOLIDAY_ALIASES))
+# Everyday words jionlp does not know, rewritten before parsing (spans are mapped
+# back to the traveller's text): short holiday names, 明早, Cantonese 听日/后日.
+ALIASES = {
+    "五一": "劳动节", "端午": "端午节", "七夕": "七夕节", "重阳": "重阳节",
+    "明早": "明天早上", "今早": "今天早上", "明晚": "明天晚上", "听日": "明天", "后日": "后天",
+}
+ALIAS = re.compile("|".join(sorted(ALIASES, key=len, reverse=True)))
 # Spans jionlp reports that are not dates in a traveller's message.
-NOT_A_DATE = re.compile(r"^(?:[零一二两三四五六七八九十百\d]+(?:个|位|名|人|晚|间|张|口|点钟?)?|现在|马上|立刻|刚刚|一会儿?|分钟|小时|天|周|月|年)$")
+NOT_A_DATE = re.compile(
+    r"^(?:[零一二两三四五六七八九十百\d]+(?:个|位|名|人|晚|间|张|口|点钟?)?|现在|马上|立刻|刚刚"
+    r"|一会儿?|分钟|小时|天|周|月|年|今年|春天|夏天|秋天|冬天|第.{1,3}天|前.{1,2}天|早一?点|晚一?点)$"
+)
+TIME_OF_DAY = re.compile(r"^(?:早上|早晨|上午|中午|下午|晚上|傍晚|夜里)$")
+# "以后/之前" make an open-ended span; the trip date is the expression before them.
+OPEN_SUFFIX = re.compile(r"(?:以后|之后|以前|之前|前后|左右|(?<=[点号日])[前后])$")
+# Words glued to a date by jionlp that are not part of it (今天晚饭).
+TRAILING_NOISE = re.compile(r"(?<=[天日号])(?:晚饭|午饭|早饭)$")
 
 
 @dataclass(frozen=True)
@@ -109,12 +121,47 @@ def parse_date(expression: str, now: Optional[datetime] = None) -> Optional[str]
     return None
 
 
+def _rewrite(text: str) -> str:
+    return ALIAS.sub(lambda m: ALIASES[m.group(0)], text)
+
+
+def _is_greeting(text: str, start: int, end: int) -> bool:
+    """下午好, 晚上好, a bare 早晨: time-of-day words that greet, not schedule."""
+    expression = text[start:end]
+    if TIME_OF_DAY.match(expression) and (text[end:end + 1] == "好" or expression == "早晨"):
+        return True
+    return bool(TIME_OF_DAY.match(expression)) and text[max(0, start - 1):start] == "一"
+
+
+def _resolve(expression: str, detail: Dict[str, Any], now: datetime) -> Optional[tuple[str, str]]:
+    """The ISO value of one parsed expression, or None if it is no usable trip date."""
+    times = detail.get("time")
+    if not _bounded(times):
+        return None
+    try:
+        detail = _future_biased(expression, detail, now)
+        if not _bounded(detail.get("time")):
+            return None
+        start, end = (_as_datetime(t) for t in detail["time"])
+    except ValueError:
+        logger.debug("unusable time %r for %r", detail.get("time"), expression)
+        return None
+    value, grain = _format(start, end)
+    if expression.endswith("周末") and grain == "day":
+        value, grain = f"{(start.date() - timedelta(days=1)).isoformat()}/{start.date().isoformat()}", "range"
+    return value, grain
+
+
 def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention]:
     """Every date/time expression in a message, with its ISO value."""
+    from bot.text import _offset_mapper
+
     now = now or business_now()
+    rewritten = _rewrite(text)
+    to_original = _offset_mapper(rewritten, text)
     try:
         found = _jionlp().ner.extract_time(
-            text, time_base=now.timestamp(), with_parsing=True
+            rewritten, time_base=now.timestamp(), with_parsing=True
         )
     except Exception as error:  # noqa: BLE001 - a parser failure must not fail the message
         logger.debug("jionlp failed on %r: %s", text, error)
@@ -124,44 +171,21 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
         if item.get("type") not in ("time_point", "time_span"):
             continue
         expression = item["text"]
+        begin, finish = item["offset"]
+        trimmed = TRAILING_NOISE.sub("", OPEN_SUFFIX.sub("", expression))
+        if trimmed != expression and trimmed:
+            finish = begin + len(trimmed)
+            expression = trimmed
+            detail = _parse(expression, now) or {}
+        else:
+            detail = item.get("detail") or {}
         if NOT_A_DATE.match(expression):
             continue
-        detail = item.get("detail") or {}
-        times = detail.get("time")
-        if not _bounded(times):
+        resolved = _resolve(expression, detail, now)
+        if resolved is None:
             continue
-        try:
-            detail = _future_biased(expression, detail, now)
-            if not _bounded(detail.get("time")):
-                continue
-            start, end = (_as_datetime(t) for t in detail["time"])
-        except ValueError:
-            logger.debug("unusable time %r for %r", detail.get("time"), expression)
+        start, end = to_original(begin), to_original(finish)
+        if _is_greeting(text, start, end):
             continue
-        value, grain = _format(start, end)
-        begin, finish = item["offset"]
-        if expression.endswith("周末") and grain == "day":
-            value, grain = f"{(start.date() - timedelta(days=1)).isoformat()}/{start.date().isoformat()}", "range"
-        mentions.append(DateMention(begin, finish, expression, value, grain))
-    mentions.extend(_holiday_aliases(text, now, mentions))
+        mentions.append(DateMention(start, end, text[start:end], *resolved))
     return sorted(mentions, key=lambda m: m.start)
-
-
-def _holiday_aliases(text: str, now: datetime, found: List[DateMention]) -> List[DateMention]:
-    extra = []
-    for match in HOLIDAY_ALIAS.finditer(text):
-        if any(m.start < match.end() and match.start() < m.end for m in found):
-            continue
-        parsed = _parse(HOLIDAY_ALIASES[match.group(0)], now)
-        if not parsed or not _bounded(parsed.get("time")):
-            continue
-        parsed = _future_biased(HOLIDAY_ALIASES[match.group(0)], parsed, now)
-        start, end = (_as_datetime(t) for t in parsed["time"])
-        value, grain = _format(start, end)
-        extra.append(DateMention(match.start(), match.end(), match.group(0), value, grain))
-    return extra
-
-
-def first_day(value: str) -> date:
-    """The first calendar day of an ISO value produced here."""
-    return date.fromisoformat(value.split("/")[0][:10])

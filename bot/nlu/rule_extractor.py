@@ -63,13 +63,17 @@ def find_rule_entities(text: str) -> List[Found]:
 
 
 def snap_to_tokens(start: int, end: int, tokens: Iterable[Token]) -> Tuple[int, int]:
-    """Widen a span to whole tokens so entity evaluation and features line up."""
+    """Move a span's ends to token boundaries so evaluation and features line up.
+
+    A span that starts inside a word is narrowed to the next word when it can be
+    (jionlp reads the 季 of 全季今晚 as a season); otherwise it is widened.
+    """
     tokens = list(tokens)
     for token in tokens:
-        if token.start <= start < token.end:
-            start = token.start
-        if token.start < end <= token.end:
-            end = token.end
+        if token.start < start < token.end:
+            start = token.end if token.end < end else token.start
+        if token.start < end < token.end:
+            end = token.start if token.start > start else token.end
     return start, end
 
 
