@@ -57,6 +57,10 @@ CASES = [
     # the past, when the traveller says so
     ("昨天", "2026-11-22"),
     ("上周五", "2026-11-20"),
+    # everyday and Cantonese words jionlp does not know
+    ("明早七点", "2026-11-24T07:00"),
+    ("听日", "2026-11-24"),
+    ("12月3号前后", "2026-12-03"),
 ]
 
 
@@ -72,6 +76,16 @@ def test_dates_found_inside_a_sentence_with_their_spans():
     assert text[mentions[0].start:mentions[0].end] == "明天"
 
 
-@pytest.mark.parametrize("text", ["三个人", "两大一小", "第二个怎么样", "还有便宜点的吗", "二等座多少钱", "G7多少钱"])
+def test_open_ended_words_stay_outside_the_span():
+    text = "下午4点以后北京到天津的动车"
+    [mention] = extract_dates(text, NOW)
+    assert mention.text == "下午4点" and mention.value == "2026-11-23T16:00"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["三个人", "两大一小", "第二个怎么样", "还有便宜点的吗", "二等座多少钱", "G7多少钱",
+     "下午好啊", "晚上好 打扰一下", "空调坏了一晚上没人来修", "有早一点的车吗", "开车前一天退票"],
+)
 def test_words_that_are_not_dates_give_nothing(text):
     assert extract_dates(text, NOW) == []

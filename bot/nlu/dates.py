@@ -189,3 +189,8 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
             continue
         mentions.append(DateMention(start, end, text[start:end], *resolved))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def first_day(value: str) -> date:
+    """The first calendar day of an ISO value produced here."""
+    return date.fromisoformat(value.split("/")[0][:10])
