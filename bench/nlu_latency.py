@@ -32,7 +32,13 @@ def messages() -> list[str]:
 
 
 async def main() -> None:
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
+
+    logging.basicConfig(level=logging.WARNING)
+    configure_structlog(logging.WARNING)
 
     started = time.perf_counter()
     agent = Agent.load(str(ROOT / "models" / "tripdesk.tar.gz"))
