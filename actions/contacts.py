@@ -32,36 +32,34 @@ class ActionHumanContact(Action):
         return []
 
 
-class ActionAfterSalesContact(Action):
+class _HotlineAnswer(Action):
+    """A response that carries the hotline and the hours agents are on duty."""
+
+    response = ""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(
+            response=self.response, hotline=contacts.hotline(), hours=contacts.hours_text()
+        )
+        return []
+
+
+class ActionAfterSalesContact(_HotlineAnswer):
     """Order services are not self-service yet: say so and give the way to get them."""
+
+    response = "utter_after_sales_contact"
 
     def name(self) -> Text:
         return "action_after_sales_contact"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            response="utter_after_sales_contact",
-            hotline=contacts.hotline(),
-            hours=contacts.hours_text(),
-        )
-        return []
 
+class ActionComplaintContact(_HotlineAnswer):
+    response = "utter_complaint_contact"
 
-class ActionComplaintContact(Action):
     def name(self) -> Text:
         return "action_complaint_contact"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            response="utter_complaint_contact",
-            hotline=contacts.hotline(),
-            hours=contacts.hours_text(),
-        )
-        return []
 
 
 class ActionEmergencyContacts(Action):

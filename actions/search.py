@@ -220,20 +220,16 @@ class ActionSearch(Action):
 
     def _known_place(self, dispatcher: CollectingDispatcher, state: SearchState) -> bool:
         """Refuse a city or route the catalogue does not cover, listing what it does."""
-        if state.type == "hotel" and state.city and state.city not in catalogue.hotel_cities():
-            dispatcher.utter_message(
-                response="utter_unknown_hotel_city", city=state.city,
-                cities="、".join(catalogue.hotel_cities()),
-            )
-            state.set(city=None, pending="city")
-            return False
-        if state.type == "tour" and state.city and state.city not in catalogue.tour_destinations():
-            dispatcher.utter_message(
-                response="utter_unknown_tour_city", city=state.city,
-                cities="、".join(catalogue.tour_destinations()),
-            )
-            state.set(city=None, pending="city")
-            return False
+        covered = {
+            "hotel": ("utter_unknown_hotel_city", catalogue.hotel_cities),
+            "tour": ("utter_unknown_tour_city", catalogue.tour_destinations),
+        }
+        if state.type in covered and state.city:
+            response, cities = covered[state.type]
+            if state.city not in cities():
+                dispatcher.utter_message(response=response, city=state.city, cities="、".join(cities()))
+                state.set(city=None, pending="city")
+                return False
         if state.type == "ticket" and state.city and state.origin:
             if state.origin == state.city:
                 state.set(origin=None, pending="origin")

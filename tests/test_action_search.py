@@ -148,3 +148,10 @@ async def test_follow_up_without_any_search_explains(domain_dict):
 async def test_vague_request_asks_what_to_search(domain_dict):
     dispatcher, slots, _ = await run_search(domain_dict, "明天", "inform")
     assert responses(dispatcher) == ["utter_ask_search_type"]
+
+
+async def test_destination_without_tours_is_refused_with_the_covered_ones(domain_dict):
+    text = "漠河有什么跟团游"
+    dispatcher, slots, texts = await run_search(domain_dict, text, "search_tour", city_entities(text, "漠河"))
+    assert responses(dispatcher) == ["utter_unknown_tour_city"]
+    assert knowledge.tours()[0].destination in texts[0] and slots["search_pending"] == "city"
