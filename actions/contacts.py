@@ -1,6 +1,8 @@
 """Answers that point to people: hotline, after-sales, complaints, emergencies."""
 from __future__ import annotations
 
+import abc
+
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -32,10 +34,14 @@ class ActionHumanContact(Action):
         return []
 
 
-class _HotlineAnswer(Action):
+class _HotlineAnswer(Action, abc.ABC):
     """A response that carries the hotline and the hours agents are on duty."""
 
     response = ""
+
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """Abstract, so the action server does not register this base itself."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -20,6 +20,7 @@ import opencc
 ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]")
 REPEATED_PUNCTUATION = re.compile(r"([!?.,~。，！？、…~\-])\1+")
 WHITESPACE = re.compile(r"\s+")
+TYPED_SLASH = "\uff0f"  # full-width solidus
 
 # Regional words the OpenCC profiles leave as they are, applied after conversion of
 # text the traveller wrote in Traditional script (Taiwan and Hong Kong usage).
@@ -135,6 +136,9 @@ def normalize(text: str) -> Normalized:
     text = WHITESPACE.sub(" ", text).strip()
     traditional = is_traditional(text)
     text = to_simplified(text)
+    if text.startswith("/"):
+        # Rasa's graph reads "/intent{...}" as a command; typed text stays text.
+        text = TYPED_SLASH + text[1:]
     return Normalized(original=original, text=text, traditional=traditional)
 
 

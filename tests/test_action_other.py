@@ -52,7 +52,7 @@ async def test_second_misunderstanding_in_a_row_offers_a_person(domain_dict):
     dispatcher = CollectingDispatcher()
     await ActionHandleFallback().run(dispatcher, tracker, domain_dict)
     assert dispatcher.messages[0]["response"] == "utter_fallback_human"
-    assert domain_dict["responses"]["utter_fallback_human"][0]["buttons"][0]["payload"] == "/request_human"
+    assert domain_dict["responses"]["utter_fallback_human"][0]["buttons"][0]["payload"] == "转人工"
 
 
 async def test_understood_message_resets_the_count(domain_dict):

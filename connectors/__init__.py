@@ -1,0 +1,1 @@
+"""Rasa input channels (REST for now; WeChat, Telegram and the web widget to come)."""
