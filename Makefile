@@ -4,7 +4,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup lookups train run chat test test-fast eval bench validate clean
+.PHONY: help setup lookups train run chat test test-fast lint eval bench validate clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,8 +24,11 @@ run: train  ## set up, train if needed, start Rasa (:5005) and the action server
 chat: setup  ## chat with the running bot in this terminal (start `make run` first)
 	@$(PY) -m bot.cli chat
 
-test: train  ## set up, train if needed, run every test
+test: train lint  ## set up, train if needed, lint, run every test
 	@$(PY) -m pytest
+
+lint: setup  ## ruff (pyflakes, bugbear, async, bandit, timezone rules)
+	@.venv/bin/ruff check bot actions connectors tests bench
 
 test-fast: setup  ## unit tests only (no model, no servers)
 	@$(PY) -m pytest -m "not model"

@@ -54,7 +54,7 @@ class FaqIndex:
         if not terms:
             return []
         scores = self._bm25.get_scores(terms)
-        ranked = sorted(zip(self._topics, scores), key=lambda pair: pair[1], reverse=True)
+        ranked = sorted(zip(self._topics, scores, strict=True), key=lambda pair: pair[1], reverse=True)
         return [FaqHit(topic, float(score)) for topic, score in ranked[:limit] if score > 0]
 
     def best(self, question: str, min_score: float) -> Optional[FaqHit]:

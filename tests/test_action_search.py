@@ -1,7 +1,6 @@
 """action_search against the real catalogue in knowledge_base/."""
-from datetime import date, timedelta
+from datetime import timedelta
 
-import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.search import ActionSearch

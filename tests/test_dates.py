@@ -8,7 +8,7 @@ import pytest
 
 from bot.nlu.dates import extract_dates, parse_date
 
-NOW = datetime(2026, 11, 23, 10, 0)
+NOW = datetime(2026, 11, 23, 10, 0)  # noqa: DTZ001 - naive business-zone time, as the extractor uses
 
 CASES = [
     # relative days

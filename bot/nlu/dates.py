@@ -59,7 +59,7 @@ def _jionlp() -> Any:
 
 
 def _as_datetime(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")
+    return datetime.strptime(text, "%Y-%m-%d %H:%M:%S")  # noqa: DTZ007 - naive business-zone time, as jionlp gives it
 
 
 def _bounded(times: Any) -> bool:

@@ -1,0 +1,1 @@
+"""Booking store: models, migrations, policy rules and the BookingStore facade."""
