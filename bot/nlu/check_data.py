@@ -51,6 +51,8 @@ def check(paths: List[str]) -> List[str]:
             where = f"{Path(path).name}: '{original}' ({intent})"
             if intent.split("/")[0] not in INTENTS:
                 problems.append(f"{where}: unknown intent")
+            if '{"entity"' in original or "](" in original:
+                problems.append(f"{where}: malformed annotation left in the text")
             key = (original.strip().lower(), intent)
             seen[key] += 1
             if seen[key] == 2:
