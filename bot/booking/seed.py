@@ -1,0 +1,190 @@
+"""Demo data: every catalogue product, 60 days of inventory, three demo customers.
+
+Run ``python -m bot.booking.seed`` (or call :func:`seed`) after setting up; it is
+idempotent, so running it on every start only fills what is missing. The demo
+customers' references are fixed so the README can say "say 查订单 TD2H8KQ4MZ".
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Dict, List, Optional, Tuple
+
+from sqlalchemy import insert, select
+
+from bot import knowledge
+from bot.booking.models import Booking, BookingItem, Inventory, Payment, Product, Traveller
+from bot.booking.policy import to_fen
+from bot.booking.store import BookingStore, CustomerRef
+
+log = logging.getLogger(__name__)
+
+INVENTORY_DAYS = 60
+CAPACITY = {"hotel_room": 8, "tour": 30, "train": 80, "flight": 40, "bus": 45}
+
+
+@dataclass(frozen=True)
+class DemoBooking:
+    reference: str
+    product: str
+    offset_days: int  # from today; negative = a past trip
+    nights: int
+    travellers: Tuple[str, ...]
+    paid: bool
+
+
+@dataclass(frozen=True)
+class DemoCustomer:
+    name: str
+    phone: str
+    identities: Tuple[Tuple[str, str], ...]
+    bookings: Tuple[DemoBooking, ...]
+
+
+DEMO_CUSTOMERS = (
+    DemoCustomer("张伟", "13800138001", (("rest", "demo-zhang"), ("telegram", "100001")), (
+        DemoBooking("TD2H8KQ4MZ", "H-SH-001/高级大床房", 12, 2, ("张伟", "刘芳"), True),
+        DemoBooking("TD5NX7RB3C", "G7/二等座", 3, 0, ("张伟",), True),
+        DemoBooking("TD9WJE6TPL", "H-SH-002/高级大床房", -30, 1, ("张伟",), True),
+    )),
+    DemoCustomer("李娜", "13900139002", (("rest", "demo-li"), ("wechat", "oDEMO-li-openid")), (
+        DemoBooking("TD7FQ3VH8S", "T-BJ-002", 6, 0, ("李娜", "王强"), True),
+        DemoBooking("TD4KM8YW2N", "T-SH-002", 20, 0, ("李娜",), False),
+    )),
+    DemoCustomer("王芳", "13700137003", (("rest", "demo-wang"),), (
+        DemoBooking("TD6RT9GC5X", "MU5101/经济舱", 1, 0, ("王芳",), True),
+        DemoBooking("TD3PZ5DJ7B", "T-BJ-001", -10, 0, ("王芳",), True),
+    )),
+)
+
+
+def _product_row(**values: object) -> Dict[str, object]:
+    """Every column present, so the rows can go to one executemany INSERT."""
+    row: Dict[str, object] = dict(variant="", mode=None, departs_at=None, duration_days=1,
+                                  max_guests=None)
+    row.update(values)
+    return row
+
+
+def catalogue_products() -> List[Dict[str, object]]:
+    """One product row per hotel room type, tour and transport fare in the catalogue."""
+    rows: List[Dict[str, object]] = []
+    for hotel in knowledge.hotels():
+        for room in hotel.rooms:
+            rows.append(_product_row(kind="hotel_room", code=f"{hotel.id}/{room.type}",
+                             catalogue_id=hotel.id, variant=room.type,
+                             name=f"{hotel.name} {room.type}", unit_price_fen=to_fen(room.price),
+                             max_guests=room.max_guests, duration_days=1))
+    for tour in knowledge.tours():
+        rows.append(_product_row(kind="tour", code=tour.id, catalogue_id=tour.id, variant="",
+                         name=tour.name, unit_price_fen=to_fen(tour.price),
+                         duration_days=tour.days))
+    for service in knowledge.services():
+        for fare, price in service.fares:
+            rows.append(_product_row(kind="transport", code=f"{service.code}/{fare}",
+                             catalogue_id=service.code, variant=fare, mode=service.mode,
+                             departs_at=service.depart, duration_days=1,
+                             name=f"{service.code} {service.from_station}→{service.to_station} {fare}",
+                             unit_price_fen=to_fen(price)))
+    return rows
+
+
+def _sale_days(row: Dict[str, object], start: date, days: int) -> List[date]:
+    """Days a product is on sale: tours on departure weekdays, services on running days."""
+    weekdays: Tuple[int, ...] = tuple(range(1, 8))
+    if row["kind"] == "tour":
+        weekdays = next(t.departure_weekdays for t in knowledge.tours() if t.id == row["code"])
+    elif row["kind"] == "transport":
+        weekdays = next(s.weekdays for s in knowledge.services() if s.code == row["catalogue_id"])
+    span = (start + timedelta(days=n) for n in range(days))
+    return [day for day in span if day.isoweekday() in weekdays]
+
+
+def load_catalogue(store: BookingStore, today: date, days: int = INVENTORY_DAYS) -> int:
+    """Insert missing products and inventory rows; returns inventory rows added."""
+    rows = catalogue_products()
+    with store.transaction() as session:
+        known = set(session.execute(select(Product.code)).scalars())
+        new = [r for r in rows if r["code"] not in known]
+        if new:
+            session.execute(insert(Product), new)
+        ids = dict(session.execute(select(Product.code, Product.id)).all())
+        have = set(session.execute(select(Inventory.product_id, Inventory.day)).all())
+        stock = []
+        for row in rows:
+            capacity = CAPACITY[str(row.get("mode") or row["kind"])]
+            for day in _sale_days(row, today, days):
+                if (ids[row["code"]], day) not in have:
+                    stock.append(dict(product_id=ids[row["code"]], day=day,
+                                      capacity=capacity, reserved=0))
+        if stock:
+            session.execute(insert(Inventory), stock)
+    return len(stock)
+
+
+def _departure(store: BookingStore, code: str, day: date) -> date:
+    """The first day on or after ``day`` that the product is on sale."""
+    with store.transaction() as session:
+        found = session.execute(
+            select(Inventory.day).join(Product).where(Product.code == code, Inventory.day >= day)
+            .order_by(Inventory.day).limit(1)
+        ).scalar_one_or_none()
+    if found is None:
+        raise LookupError(f"{code} is not on sale from {day}")
+    return found
+
+
+def _past_booking(store: BookingStore, customer: CustomerRef, phone: str,
+                  demo: DemoBooking, today: date) -> None:
+    """A completed trip in the past: written directly, there is no past inventory."""
+    with store.transaction() as session:
+        if session.execute(select(Booking.id).where(Booking.reference == demo.reference)).first():
+            return
+        product = session.execute(select(Product).where(Product.code == demo.product)).scalar_one()
+        start = today + timedelta(days=demo.offset_days)
+        nights = demo.nights if product.kind == "hotel_room" else 1
+        end = start + timedelta(days=nights if product.kind == "hotel_room"
+                                else product.duration_days - 1)
+        quantity = 1 if product.kind == "hotel_room" else len(demo.travellers)
+        total = product.unit_price_fen * quantity * nights
+        booking = Booking(reference=demo.reference, customer_id=customer.id, status="completed",
+                          contact_phone=phone, start_date=start, end_date=end, total_fen=total,
+                          policy_version=store.policy.version,
+                          idempotency_key=f"seed:{demo.reference}",
+                          created_at=datetime.combine(start - timedelta(days=14), datetime.min.time(),
+                                                      tzinfo=store.policy.timezone))
+        booking.items.append(BookingItem(product=product, quantity=quantity,
+                                         unit_price_fen=product.unit_price_fen, amount_fen=total))
+        booking.travellers = [Traveller(name=n, position=i) for i, n in enumerate(demo.travellers)]
+        booking.payments.append(Payment(amount_fen=total, method="wechat_pay", status="succeeded",
+                                        external_id=f"seed-pay-{demo.reference}"))
+        session.add(booking)
+
+
+def seed(store: BookingStore, today: Optional[date] = None) -> None:
+    """Load the catalogue, 60 days of inventory and the demo customers (idempotent)."""
+    today = today or datetime.now(store.policy.timezone).date()
+    added = load_catalogue(store, today)
+    for demo in DEMO_CUSTOMERS:
+        customer = store.customer_for(*demo.identities[0], display_name=demo.name)
+        for channel, external_id in demo.identities[1:]:
+            store.link_identity(customer, channel, external_id)
+        for item in demo.bookings:
+            if item.offset_days < 0:
+                _past_booking(store, customer, demo.phone, item, today)
+                continue
+            start = _departure(store, item.product, today + timedelta(days=item.offset_days))
+            dates = (start, start + timedelta(days=item.nights)) if item.nights else start
+            booking = store.hold_and_book(customer, item.product, dates, item.travellers,
+                                          demo.phone, f"seed:{item.reference}", actor="seed",
+                                          reference=item.reference)
+            if item.paid:
+                store.record_payment(booking, booking.total_fen, "wechat_pay",
+                                     f"seed-pay-{item.reference}", actor="seed")
+    log.info("seeded booking store: %d inventory rows added", added)
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO)
+    seed(BookingStore())
