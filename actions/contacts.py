@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import abc
-
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,28 +9,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from bot import contacts
-
-
-class ActionHumanContact(Action):
-    def name(self) -> Text:
-        return "action_human_contact"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> List[Dict[Text, Any]]:
-        open_now = contacts.agents_available()
-        dispatcher.utter_message(
-            response="utter_human_contact",
-            hotline=contacts.hotline(),
-            hours=contacts.hours_text(),
-        )
-        if open_now:
-            dispatcher.utter_message(response="utter_human_open_now")
-        else:
-            dispatcher.utter_message(
-                response="utter_human_closed_now", emergency_line=contacts.emergency_line()
-            )
-        return []
 
 
 class _HotlineAnswer(Action, abc.ABC):
@@ -46,9 +23,28 @@ class _HotlineAnswer(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(
-            response=self.response, hotline=contacts.hotline(), hours=contacts.hours_text()
-        )
+        dispatcher.utter_message(response=self.response, **contacts.hotline_values())
+        return []
+
+
+class ActionHumanContact(_HotlineAnswer):
+    """The hotline, then whether a person can answer right now."""
+
+    response = "utter_human_contact"
+
+    def name(self) -> Text:
+        return "action_human_contact"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        await super().run(dispatcher, tracker, domain)
+        if contacts.agents_available():
+            dispatcher.utter_message(response="utter_human_open_now")
+        else:
+            dispatcher.utter_message(
+                response="utter_human_closed_now", emergency_line=contacts.emergency_line()
+            )
         return []
 
 

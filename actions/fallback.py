@@ -33,11 +33,7 @@ class ActionHandleFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         if consecutive_fallbacks(tracker) >= 2:
-            dispatcher.utter_message(
-                response="utter_fallback_human",
-                hotline=contacts.hotline(),
-                hours=contacts.hours_text(),
-            )
+            dispatcher.utter_message(response="utter_fallback_human", **contacts.hotline_values())
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []

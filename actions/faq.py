@@ -52,7 +52,5 @@ class ActionAnswerFaq(Action):
                 response="utter_faq_best_guess", title=entry.title, answer=entry.answer
             )
             return []
-        dispatcher.utter_message(
-            response="utter_faq_unsure", hotline=contacts.hotline(), hours=contacts.hours_text()
-        )
+        dispatcher.utter_message(response="utter_faq_unsure", **contacts.hotline_values())
         return []

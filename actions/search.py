@@ -69,7 +69,7 @@ class SearchState:
     """The search slots as one object: read once, changed, written back as events."""
 
     FIELDS = ("search_type", "search_mode", "search_city", "search_origin", "search_date",
-              "search_people", "search_pending", "search_results", "search_shown")
+              "search_people", "search_pending", "search_shown")
 
     def __init__(self, tracker: Tracker) -> None:
         self.values: Dict[str, Any] = {name: tracker.get_slot(name) for name in self.FIELDS}
@@ -106,7 +106,7 @@ class ActionSearch(Action):
         product = first_entity_value(tracker, "product_type")
         follow_up = catalogue.follow_up_in(text)
 
-        if follow_up and state.results and state.type and not cities and not product:
+        if follow_up and state.shown and state.type and not cities and not product:
             if intent == "book" and follow_up == "detail":
                 self._booking_next_step(dispatcher)
                 return state.events()
@@ -168,7 +168,7 @@ class ActionSearch(Action):
     def _start_new_search(state: SearchState, search_type: str) -> None:
         """A new kind of search keeps the trip's date, party and destination."""
         carried_city = state.city
-        state.set(type=search_type, mode=None, results=None, shown=None, pending=None)
+        state.set(type=search_type, mode=None, shown=None, pending=None)
         if search_type != "ticket":
             state.set(origin=None, city=carried_city)
 
@@ -203,7 +203,7 @@ class ActionSearch(Action):
             state.set(people=float(people))
             changed = True
         if changed:
-            state.set(results=None, shown=None)
+            state.set(shown=None)
 
     @staticmethod
     def _attraction_city(name: str) -> Optional[str]:
@@ -278,8 +278,6 @@ class ActionSearch(Action):
             self._line(domain, state, offer, index)
             for index, offer in enumerate(shown, start=start_index)
         )
-        if fresh:
-            state.set(results=[o.id for o in self._results(state)])
         state.set(shown=previously_shown + [o.id for o in shown])
         people = int(state.people or 1)
         date_text = format_date(state.date)

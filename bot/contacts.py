@@ -12,6 +12,11 @@ def hotline() -> str:
     return str(knowledge.contacts()["hotline"])
 
 
+def hotline_values() -> Dict[str, str]:
+    """The hotline and agents' hours, as every response that points to people takes them."""
+    return {"hotline": hotline(), "hours": hours_text()}
+
+
 def _hours() -> Dict[str, Any]:
     return knowledge.contacts().get("business_hours") or {}
 

@@ -89,10 +89,12 @@ def to_simplified(text: str) -> str:
 
     ``tw2sp`` handles 著→着 and 計程車→出租车, which plain ``t2s`` does not.
     """
-    if not is_traditional(text):
-        return text
-    converted = _tw2sp(text)
-    return _REGIONAL_PATTERN.sub(lambda m: REGIONAL_TERMS[m.group(0)], converted)
+    return _simplify(text) if is_traditional(text) else text
+
+
+def _simplify(text: str) -> str:
+    """Convert text already known to be Traditional (the check costs two conversions)."""
+    return _REGIONAL_PATTERN.sub(lambda m: REGIONAL_TERMS[m.group(0)], _tw2sp(text))
 
 
 def to_traditional(text: str) -> str:
@@ -113,7 +115,7 @@ class Normalized:
 
     def map_offset(self, offset: int) -> int:
         """Position in ``text`` of the character at ``offset`` in ``original``."""
-        return _offset_mapper(self.original, self.text)(offset)
+        return offset_mapper(self.original, self.text)(offset)
 
     def map_span(self, start: int, end: int) -> Tuple[int, int]:
         new_start = self.map_offset(start)
@@ -135,7 +137,8 @@ def normalize(text: str) -> Normalized:
     text = REPEATED_PUNCTUATION.sub(r"\1", text)
     text = WHITESPACE.sub(" ", text).strip()
     traditional = is_traditional(text)
-    text = to_simplified(text)
+    if traditional:
+        text = _simplify(text)
     if text.startswith("/"):
         # Rasa's graph reads "/intent{...}" as a command; typed text stays text.
         text = TYPED_SLASH + text[1:]
@@ -143,7 +146,8 @@ def normalize(text: str) -> Normalized:
 
 
 @lru_cache(maxsize=4096)
-def _offset_mapper(original: str, normalized: str) -> Callable[[int], int]:
+def offset_mapper(original: str, normalized: str) -> Callable[[int], int]:
+    """Maps positions in ``original`` to positions in a rewritten ``normalized``."""
     matcher = difflib.SequenceMatcher(None, original, normalized, autojunk=False)
     opcodes: List[Tuple[str, int, int, int, int]] = matcher.get_opcodes()
 

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Optional
 from dateutil.relativedelta import relativedelta
 
 from bot.settings import settings
+from bot.text import offset_mapper
 
 logger = logging.getLogger(__name__)
 
@@ -154,11 +155,9 @@ def _resolve(expression: str, detail: Dict[str, Any], now: datetime) -> Optional
 
 def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention]:
     """Every date/time expression in a message, with its ISO value."""
-    from bot.text import _offset_mapper
-
     now = now or business_now()
     rewritten = _rewrite(text)
-    to_original = _offset_mapper(rewritten, text)
+    to_original = offset_mapper(rewritten, text)
     try:
         found = _jionlp().ner.extract_time(
             rewritten, time_base=now.timestamp(), with_parsing=True
