@@ -13,13 +13,9 @@ from typing import Optional, Text
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
-ZERO_WIDTH_SPACE = "\u200b"
+from connectors.base import ZERO_WIDTH_SPACE, as_plain_text
 
-
-def as_plain_text(text: Optional[Text]) -> Optional[Text]:
-    if text and text.lstrip().startswith("/"):
-        return ZERO_WIDTH_SPACE + text
-    return text
+__all__ = ["SafeRestInput", "ZERO_WIDTH_SPACE", "as_plain_text"]
 
 
 class SafeRestInput(RestInput):
