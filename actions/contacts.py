@@ -48,15 +48,6 @@ class ActionHumanContact(_HotlineAnswer):
         return []
 
 
-class ActionAfterSalesContact(_HotlineAnswer):
-    """Order services are not self-service yet: say so and give the way to get them."""
-
-    response = "utter_after_sales_contact"
-
-    def name(self) -> Text:
-        return "action_after_sales_contact"
-
-
 class ActionComplaintContact(_HotlineAnswer):
     response = "utter_complaint_contact"
 

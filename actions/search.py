@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
-from bot import catalogue, contacts, knowledge
+from bot import catalogue, knowledge
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
 
@@ -107,9 +107,6 @@ class ActionSearch(Action):
         follow_up = catalogue.follow_up_in(text)
 
         if follow_up and state.shown and state.type and not cities and not product:
-            if intent == "book" and follow_up == "detail":
-                self._booking_next_step(dispatcher)
-                return state.events()
             self._follow_up(dispatcher, domain, state, follow_up, text)
             return state.events()
 
@@ -148,8 +145,6 @@ class ActionSearch(Action):
 
         state.set(pending=None)
         self._present(dispatcher, domain, state, self._results(state), fresh=True)
-        if intent == "book":
-            self._booking_next_step(dispatcher)
         return state.events()
 
     # --- reading the message -------------------------------------------------------
@@ -415,7 +410,3 @@ class ActionSearch(Action):
                 includes=tour.includes, price=money(tour.price), child_price=child,
                 group_size=tour.group_size or "—", weekdays=weekdays,
             )
-
-    @staticmethod
-    def _booking_next_step(dispatcher: CollectingDispatcher) -> None:
-        dispatcher.utter_message(response="utter_booking_next_step", hotline=contacts.hotline())

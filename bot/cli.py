@@ -171,10 +171,26 @@ def stop_services(processes: List[subprocess.Popen]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def seed_booking_store() -> None:
+    """Create or upgrade the booking database and fill what is missing (idempotent):
+    the catalogue, 60 days of inventory and the demo customers the README names."""
+    from bot.booking.db import database_url
+    from bot.booking.seed import seed
+    from bot.booking.store import BookingStore
+
+    store = BookingStore()
+    try:
+        seed(store)
+    finally:
+        store.close()
+    print(f"booking store ready at {database_url()} (demo bookings: see README)")
+
+
 def run(port: int) -> int:
     if not MODEL_PATH.exists():
         print("no trained model: run `make train` first", file=sys.stderr)
         return 1
+    seed_booking_store()
     processes = start_services(port=port)
     print(f"TripDesk starting: REST on http://localhost:{port}/webhooks/rest/webhook, "
           "actions on :5055. Chat in another terminal with `make chat`. Ctrl-C stops both.")
@@ -217,7 +233,9 @@ def chat(url: str) -> int:
         if not text:
             continue
         if text.isdigit() and buttons and 1 <= int(text) <= len(buttons):
-            text = buttons[int(text) - 1]["payload"]
+            # REST treats typed "/intent" payloads as text, so send what the button says.
+            chosen = buttons[int(text) - 1]
+            text = chosen["payload"] if not chosen["payload"].startswith("/") else chosen["title"]
         try:
             response = requests.post(url, json={"sender": sender, "message": text}, timeout=30)
             response.raise_for_status()

@@ -17,6 +17,7 @@ class Settings:
     faq_search_min_score: float
     search_results_shown: int
     action_server_url: str
+    db_timeout_seconds: float
 
 
 def load_settings() -> Settings:
@@ -31,6 +32,7 @@ def load_settings() -> Settings:
         action_server_url=os.environ.get(
             "TRIPDESK_ACTION_SERVER_URL", "http://localhost:5055/webhook"
         ),
+        db_timeout_seconds=float(os.environ.get("TRIPDESK_DB_TIMEOUT", "5")),
     )
 
 

@@ -37,6 +37,15 @@ def responses_named_by_actions() -> Set[str]:
     return names
 
 
+def responses_asked_by_forms() -> Set[str]:
+    """A form asks for each required slot with ``utter_ask_<slot>``; stories never name it."""
+    import yaml
+
+    domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    return {f"utter_ask_{slot}" for form in (domain.get("forms") or {}).values()
+            for slot in form.get("required_slots") or ()}
+
+
 def validation_warnings() -> List[str]:
     from rasa.cli.utils import validate_files
     from rasa.shared.importers.importer import TrainingDataImporter
@@ -49,7 +58,7 @@ def validation_warnings() -> List[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         validate_files(fail_on_warnings=False, max_history=None, importer=importer)
-    used_by_actions = responses_named_by_actions() | USED_BY_DEFAULT_ACTIONS
+    used_by_actions = responses_named_by_actions() | responses_asked_by_forms() | USED_BY_DEFAULT_ACTIONS
     problems = []
     for warning in caught:
         if issubclass(warning.category, (DeprecationWarning, PendingDeprecationWarning)):

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import socket
+import time
 import warnings
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
 
 import pytest
 import yaml
@@ -27,3 +29,56 @@ def trained_model() -> Path:
     if not MODEL.exists():
         pytest.fail("no trained model at models/tripdesk.tar.gz: run `make test` (it trains first)")
     return MODEL
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 240) -> None:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            logs = "\n".join(f.read_text()[-2000:] for f in log_dir.glob("*.log"))
+            pytest.fail(f"a server exited during start-up:\n{logs}")
+        try:
+            rasa_ready = requests.get(f"http://127.0.0.1:{port}/status", timeout=2).ok
+            actions_ready = requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok
+            if rasa_ready and actions_ready:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(1)
+    pytest.fail("servers did not become ready in time")
+
+
+@pytest.fixture(scope="session")
+def bot_server(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
+    """The real Rasa server and action server over a fresh, seeded booking database."""
+    from bot.booking.seed import seed
+    from bot.booking.store import BookingStore
+    from bot.cli import start_services, stop_services
+
+    log_dir = tmp_path_factory.mktemp("logs")
+    saved = {k: os.environ.get(k) for k in ("TRIPDESK_TRACKER_DB", "DATABASE_URL")}
+    os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / "tracker.db")
+    os.environ["DATABASE_URL"] = f"sqlite:///{log_dir / 'tripdesk.db'}"
+    store = BookingStore(os.environ["DATABASE_URL"])
+    seed(store)
+    port, action_port = free_port(), free_port()
+    processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
+    wait_until_ready(port, action_port, processes, log_dir)
+    state = {"port": port, "action_port": action_port, "processes": processes, "log_dir": log_dir,
+             "store": store}
+    yield state
+    stop_services(state["processes"])
+    store.close()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value

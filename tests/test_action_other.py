@@ -2,7 +2,7 @@
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contacts import ActionAfterSalesContact, ActionEmergencyContacts, ActionHumanContact
+from actions.contacts import ActionEmergencyContacts, ActionHumanContact
 from actions.faq import ActionAnswerFaq
 from actions.fallback import ActionHandleFallback
 from bot import knowledge
@@ -77,7 +77,3 @@ async def test_emergency_gets_the_right_advice_and_numbers(domain_dict, text, ad
     assert names == ["utter_emergency_contacts"]
     assert "400-820-6699" in texts[0] and advice_word in texts[0] and "110" in texts[0]
 
-
-async def test_after_sales_points_to_the_hotline(domain_dict):
-    names, texts = await run(ActionAfterSalesContact(), domain_dict, make_tracker("我要退票", "cancel_booking"))
-    assert names == ["utter_after_sales_contact"] and "400-820-6688" in texts[0]

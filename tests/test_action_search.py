@@ -155,9 +155,3 @@ async def test_destination_without_tours_is_refused_with_the_covered_ones(domain
     assert responses(dispatcher) == ["utter_unknown_tour_city"]
     assert knowledge.tours()[0].destination in texts[0] and slots["search_pending"] == "city"
 
-
-async def test_booking_a_shown_result_explains_the_next_step(domain_dict):
-    slots = await hotel_results(domain_dict)
-    dispatcher, _, texts = await run_search(domain_dict, "就订第二家", "book", slots=slots)
-    assert responses(dispatcher) == ["utter_booking_next_step"]
-    assert "400-820-6688" in texts[0]

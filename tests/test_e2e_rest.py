@@ -2,56 +2,16 @@
 
 Also checks the embedded default keeps conversations in SQLite across a restart.
 """
-import socket
-import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
 
 from bot import knowledge
 from bot.cli import start_services, stop_services
+from tests.conftest import wait_until_ready
 
 pytestmark = pytest.mark.model
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 240) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            logs = "\n".join(f.read_text()[-2000:] for f in log_dir.glob("*.log"))
-            pytest.fail(f"a server exited during start-up:\n{logs}")
-        try:
-            rasa_ready = requests.get(f"http://127.0.0.1:{port}/status", timeout=2).ok
-            actions_ready = requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok
-            if rasa_ready and actions_ready:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    pytest.fail("servers did not become ready in time")
-
-
-@pytest.fixture(scope="module")
-def bot_server(trained_model, tmp_path_factory):
-    import os
-
-    log_dir = tmp_path_factory.mktemp("logs")
-    os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / "tracker.db")
-    port, action_port = free_port(), free_port()
-    processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
-    wait_until_ready(port, action_port, processes, log_dir)
-    state = {"port": port, "action_port": action_port, "processes": processes, "log_dir": log_dir}
-    yield state
-    stop_services(state["processes"])
-    os.environ.pop("TRIPDESK_TRACKER_DB", None)
 
 
 def say(server, sender: str, text: str) -> str:

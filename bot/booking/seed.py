@@ -32,6 +32,7 @@ class DemoBooking:
     nights: int
     travellers: Tuple[str, ...]
     paid: bool
+    payment_problem: str = ""  # "duplicate": charged twice; "failed": a declined attempt
 
 
 @dataclass(frozen=True)
@@ -45,12 +46,12 @@ class DemoCustomer:
 DEMO_CUSTOMERS = (
     DemoCustomer("张伟", "13800138001", (("rest", "demo-zhang"), ("telegram", "100001")), (
         DemoBooking("TD2H8KQ4MZ", "H-SH-001/高级大床房", 12, 2, ("张伟", "刘芳"), True),
-        DemoBooking("TD5NX7RB3C", "G7/二等座", 3, 0, ("张伟",), True),
+        DemoBooking("TD5NX7RB3C", "G7/二等座", 3, 0, ("张伟",), True, "duplicate"),
         DemoBooking("TD9WJE6TPL", "H-SH-002/高级大床房", -30, 1, ("张伟",), True),
     )),
     DemoCustomer("李娜", "13900139002", (("rest", "demo-li"), ("wechat", "oDEMO-li-openid")), (
         DemoBooking("TD7FQ3VH8S", "T-BJ-002", 6, 0, ("李娜", "王强"), True),
-        DemoBooking("TD4KM8YW2N", "T-SH-002", 20, 0, ("李娜",), False),
+        DemoBooking("TD4KM8YW2N", "T-SH-002", 20, 0, ("李娜",), False, "failed"),
     )),
     DemoCustomer("王芳", "13700137003", (("rest", "demo-wang"),), (
         DemoBooking("TD6RT9GC5X", "MU5101/经济舱", 1, 0, ("王芳",), True),
@@ -137,7 +138,8 @@ def _departure(store: BookingStore, code: str, day: date) -> date:
 
 def _past_booking(store: BookingStore, customer: CustomerRef, phone: str,
                   demo: DemoBooking, today: date) -> None:
-    """A completed trip in the past: written directly, there is no past inventory."""
+    """A finished trip in the past, written directly (there is no past inventory);
+    :meth:`BookingStore.award_completed` then completes it and awards its points."""
     with store.transaction() as session:
         if session.execute(select(Booking.id).where(Booking.reference == demo.reference)).first():
             return
@@ -148,7 +150,7 @@ def _past_booking(store: BookingStore, customer: CustomerRef, phone: str,
                                 else product.duration_days - 1)
         quantity = 1 if product.kind == "hotel_room" else len(demo.travellers)
         total = product.unit_price_fen * quantity * nights
-        booking = Booking(reference=demo.reference, customer_id=customer.id, status="completed",
+        booking = Booking(reference=demo.reference, customer_id=customer.id, status="confirmed",
                           contact_phone=phone, start_date=start, end_date=end, total_fen=total,
                           policy_version=store.policy.version,
                           idempotency_key=f"seed:{demo.reference}",
@@ -182,6 +184,13 @@ def seed(store: BookingStore, today: Optional[date] = None) -> None:
             if item.paid:
                 store.record_payment(booking, booking.total_fen, "wechat_pay",
                                      f"seed-pay-{item.reference}", actor="seed")
+            if item.payment_problem == "duplicate":
+                store.record_payment(booking, booking.total_fen, "wechat_pay",
+                                     f"seed-pay-{item.reference}-again", actor="seed")
+            elif item.payment_problem == "failed":
+                store.record_failed_payment(booking, booking.total_fen, "alipay",
+                                            f"seed-declined-{item.reference}")
+        store.award_completed(customer, today)  # the past trips earn their points
     log.info("seeded booking store: %d inventory rows added", added)
 
 

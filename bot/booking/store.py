@@ -29,9 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.booking import policy as rules
+from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
 from bot.booking.models import (
     Booking,
+    BookingChange,
     BookingEvent,
     BookingItem,
     ChannelIdentity,
@@ -49,6 +51,9 @@ log = logging.getLogger(__name__)
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 CANCELLABLE = ("pending_payment", "confirmed")
+VERIFY_MAX_FAILURES = 5
+VERIFY_WINDOW = timedelta(hours=24)
+VERIFIED_FOR = timedelta(hours=2)
 Dates = Union[date, Tuple[date, date]]
 
 
@@ -88,6 +93,23 @@ class QuoteChanged(BookingError):
     def __init__(self, quote: rules.Quote) -> None:
         super().__init__("the quote changed since it was shown; quote again")
         self.quote = quote
+
+
+class NotChangeable(BookingError):
+    """The booking is cancelled or completed; there is nothing left to change."""
+
+    def __init__(self, reference: str, status: str) -> None:
+        super().__init__(f"booking {reference} is {status}")
+        self.reference = reference
+        self.status = status
+
+
+class PriceChanged(BookingError):
+    """The price is no longer the one the traveller confirmed; nothing was booked."""
+
+    def __init__(self, total_fen: int) -> None:
+        super().__init__(f"the total is now {total_fen} fen")
+        self.total_fen = total_fen
 
 
 class IdempotencyConflict(BookingError):
@@ -148,6 +170,77 @@ class CancelResult:
     rule: str
     policy_version: str
     idempotency_key: str
+    created_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class BookingQuote:
+    """What a booking would cost and whether it can be had, before it is made."""
+
+    product_code: str
+    start: date
+    end: date
+    quantity: int
+    units: int  # nights for hotels, 1 otherwise
+    total_fen: int
+    available: bool
+    policy_version: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Outcome of a stranger proving they hold a booking (last 4 digits of its phone)."""
+
+    ok: bool
+    locked: bool
+
+
+@dataclass(frozen=True)
+class ChangeRequest:
+    """What the traveller wants changed; unset fields keep the booking's values.
+
+    kind: ``dates`` (new start, and end for hotels), ``room`` or ``departure`` (another
+    product of the same kind, e.g. a room type or a train), ``traveller`` (new names).
+    """
+
+    kind: str
+    start: Optional[date] = None
+    end: Optional[date] = None
+    product_code: Optional[str] = None
+    traveller_names: Optional[Tuple[str, ...]] = None
+
+
+@dataclass(frozen=True)
+class ChangeResult:
+    """Outcome of a change; the same object comes back for a retried key."""
+
+    reference: str
+    kind: str
+    fee_fen: int
+    difference_fen: int
+    payable_fen: int
+    refund_fen: int
+    policy_version: str
+    idempotency_key: str
+    booking: "BookingView"
+
+
+@dataclass(frozen=True)
+class PaymentView:
+    amount_fen: int
+    method: str
+    status: str
+    external_id: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    points: int
+    level: str
+    benefits: Tuple[str, ...]
+    next_level: Optional[str]
+    points_to_next: int
 
 
 @dataclass(frozen=True)
@@ -187,9 +280,15 @@ def _booking_view(booking: Booking) -> BookingView:
     )
 
 
+def _payment_view(payment: Payment) -> PaymentView:
+    return PaymentView(payment.amount_fen, payment.method, payment.status,
+                       payment.external_id or "", payment.created_at)
+
+
 def _cancel_result(refund: Refund, reference: str) -> CancelResult:
     return CancelResult(reference, refund.amount_fen, refund.fee_fen, refund.status,
-                        refund.rule, refund.policy_version, refund.idempotency_key)
+                        refund.rule, refund.policy_version, refund.idempotency_key,
+                        refund.created_at)
 
 
 _BOOKING_LOADS = (
@@ -210,11 +309,13 @@ class BookingStore:
     """
 
     def __init__(self, url: Optional[str] = None, migrate: Optional[bool] = None,
-                 policy: Optional[rules.Policy] = None) -> None:
+                 policy: Optional[rules.Policy] = None,
+                 membership_rules: Optional[MembershipRules] = None) -> None:
         self.engine = engine_for(url)
         if migrate if migrate is not None else self.engine.dialect.name == "sqlite":
             upgrade(engine=self.engine)
         self.policy = policy or rules.load_policy()
+        self.membership_rules = membership_rules or load_membership()
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False, future=True)
 
     def close(self) -> None:
@@ -301,11 +402,24 @@ class BookingStore:
 
     # --- booking ---------------------------------------------------------------------
 
+    def quote_booking(self, product_code: str, dates: Dates, travellers: int,
+                      rooms: Optional[int] = None) -> BookingQuote:
+        """Price and availability of a booking before it is made, for the summary."""
+        with self.transaction() as session:
+            product = self._product(session, product_code)
+            start, end = self._span(product, dates)
+            quantity = self._quantity(product, tuple("x" * max(travellers, 1)), rooms)
+            units = len(held_days(product.kind, start, end))
+        free = self.available(product_code, dates)
+        return BookingQuote(product_code, start, end, quantity, units,
+                            product.unit_price_fen * quantity * units, free >= quantity,
+                            self.policy.version)
+
     def hold_and_book(
         self, customer: CustomerRef, product: str, dates: Dates, travellers: Sequence[str],
         phone: str, idempotency_key: str, *, rooms: Optional[int] = None,
         actor: str = "customer", conversation_id: Optional[str] = None,
-        reference: Optional[str] = None,
+        reference: Optional[str] = None, expected_total_fen: Optional[int] = None,
     ) -> BookingView:
         """Reserve inventory and create a ``pending_payment`` booking, atomically.
 
@@ -316,6 +430,8 @@ class BookingStore:
                 transport; hotels need ``rooms`` (default: enough for the guests).
             idempotency_key: the same key returns the booking already made.
             reference: only for seed data that wants a fixed, documented reference.
+            expected_total_fen: the total the traveller confirmed; if the price now
+                differs, nothing is booked and :class:`PriceChanged` says the new total.
 
         Raises:
             SoldOut: a day lacks inventory; nothing is held.
@@ -332,7 +448,8 @@ class BookingStore:
         for _attempt in range(3):
             try:
                 return self._book(customer, product, dates, names, phone, idempotency_key,
-                                  rooms, actor, conversation_id, reference or new_reference())
+                                  rooms, actor, conversation_id, reference or new_reference(),
+                                  expected_total_fen)
             except IntegrityError:
                 existing = self._by_key(idempotency_key, customer)
                 if existing is not None:  # a concurrent retry of the same message won
@@ -355,7 +472,8 @@ class BookingStore:
 
     def _book(self, customer: CustomerRef, code: str, dates: Dates, names: Tuple[str, ...],
               phone: str, key: str, rooms: Optional[int], actor: str,
-              conversation_id: Optional[str], reference: str) -> BookingView:
+              conversation_id: Optional[str], reference: str,
+              expected_total_fen: Optional[int] = None) -> BookingView:
         with self.transaction() as session:
             product = self._product(session, code)
             start, end = self._span(product, dates)
@@ -364,6 +482,8 @@ class BookingStore:
             for day in days:  # date order: concurrent stays lock rows in the same order
                 self._take(session, product, day, quantity)
             total = product.unit_price_fen * quantity * len(days)
+            if expected_total_fen is not None and total != expected_total_fen:
+                raise PriceChanged(total)
             booking = Booking(reference=reference, customer_id=customer.id, contact_phone=phone,
                               start_date=start, end_date=end, total_fen=total,
                               policy_version=self.policy.version, idempotency_key=key)
@@ -585,14 +705,354 @@ class BookingStore:
             ).scalars().all()
             return [_cancel_result(r, row.reference) for r in refunds]
 
+    # --- verification ----------------------------------------------------------------
+
+    def verify_contact(self, reference: str, last4: str, conversation_id: str,
+                       at: Optional[datetime] = None) -> Verification:
+        """Check the last 4 digits of a booking's contact phone for a stranger's conversation.
+
+        A success is recorded as a ``verified`` event for this conversation, which
+        :meth:`accessible` reads back: access comes from the database, never from a
+        slot a client could try to set. Failures are recorded too; after
+        ``VERIFY_MAX_FAILURES`` in ``VERIFY_WINDOW`` the booking refuses further
+        attempts from anyone, so four digits cannot be guessed by opening new chats.
+        A reference that does not exist fails exactly like a wrong number.
+        """
+        at = at or utcnow()
+        with self.transaction() as session:
+            row = session.execute(
+                select(Booking).where(Booking.reference == reference.strip().upper())
+            ).scalar_one_or_none()
+            if row is None:
+                return Verification(ok=False, locked=False)
+            failures = session.execute(
+                select(func.count()).select_from(BookingEvent).where(
+                    BookingEvent.booking_id == row.id,
+                    BookingEvent.action == "verification_failed",
+                    BookingEvent.at >= at - VERIFY_WINDOW)
+            ).scalar_one()
+            if failures >= VERIFY_MAX_FAILURES:
+                return Verification(ok=False, locked=True)
+            ok = bool(re.fullmatch(r"\d{4}", last4 or "")) and row.contact_phone.endswith(last4)
+            self._event(session, row, "unverified", conversation_id,
+                        "verified" if ok else "verification_failed", {}, at=at)
+            return Verification(ok=ok, locked=not ok and failures + 1 >= VERIFY_MAX_FAILURES)
+
+    def accessible(self, reference: str, customer: CustomerRef,
+                   conversation_id: Optional[str] = None,
+                   at: Optional[datetime] = None) -> Optional[BookingView]:
+        """The booking if it is this customer's, or was verified in this conversation lately."""
+        own = self.find(reference, customer)
+        if own is not None or not conversation_id:
+            return own
+        at = at or utcnow()
+        with self.transaction() as session:
+            row = session.execute(
+                select(Booking).options(*_BOOKING_LOADS)
+                .join(BookingEvent, BookingEvent.booking_id == Booking.id)
+                .where(Booking.reference == reference.strip().upper(),
+                       BookingEvent.action == "verified",
+                       BookingEvent.conversation_id == conversation_id,
+                       BookingEvent.at >= at - VERIFIED_FOR)
+            ).scalars().first()
+            return _booking_view(row) if row is not None else None
+
+    # --- changes ---------------------------------------------------------------------
+
+    def quote_change(self, booking: BookingView, request: ChangeRequest,
+                     at: Optional[datetime] = None) -> rules.Quote:
+        """Fee and price difference of a change, from the policy in force.
+
+        Raises:
+            NotChangeable: the booking's state does not allow changes.
+            InvalidRequest, UnknownProduct: the new dates or product make no sense.
+        """
+        at = at or utcnow()
+        if booking.status not in CANCELLABLE:
+            raise NotChangeable(booking.reference, booking.status)
+        if request.kind == "traveller":
+            allowed = booking.product.kind != "transport"  # tickets are issued to a named ID
+            return rules.Quote(booking.total_fen, 0, 0,
+                               "traveller.rename" if allowed else "transport.rename_not_allowed",
+                               self.policy.version, allowed=allowed, reference=booking.reference)
+        product, start, end = self._changed_terms(booking, request)
+        days = held_days(product.kind, start, end)
+        new_total = product.unit_price_fen * booking.quantity * len(days)
+        quote = rules.change_quote(self.policy, self._trip(booking), new_total, at)
+        if booking.paid_fen == 0:  # nothing charged yet: no fee, just the new price
+            quote = replace(quote, fee_fen=0, rule="unpaid.free")
+        return replace(quote, reference=booking.reference)
+
+    def _changed_terms(self, booking: BookingView,
+                       request: ChangeRequest) -> Tuple[ProductView, date, date]:
+        code = request.product_code or booking.product.code
+        product = self.product(code)
+        if product.kind != booking.product.kind:
+            raise InvalidRequest("a change keeps the kind of product")
+        start = request.start or booking.start_date
+        if product.kind == "hotel_room":
+            nights = (booking.end_date - booking.start_date).days
+            end = request.end or (start + timedelta(days=nights) if request.start else booking.end_date)
+        elif product.kind == "tour":
+            end = start + timedelta(days=product.duration_days - 1)
+        else:
+            end = start
+        if end < start or (product.kind == "hotel_room" and end <= start):
+            raise InvalidRequest("the new dates are not a valid stay")
+        if (code, start, end) == (booking.product.code, booking.start_date, booking.end_date):
+            raise InvalidRequest("the change is the same as the booking")
+        return product, start, end
+
+    def change(self, booking: BookingView, request: ChangeRequest, quote: rules.Quote,
+               idempotency_key: str, *, at: Optional[datetime] = None,
+               actor: str = "customer", conversation_id: Optional[str] = None) -> ChangeResult:
+        """Apply a confirmed change atomically: release the old holds, take the new ones.
+
+        The quote is recomputed and must equal the one confirmed (else QuoteChanged);
+        a retried key returns the first result. A price difference the traveller owes
+        opens a pending payment; one owed to the traveller opens a refund.
+
+        Raises:
+            SoldOut: the new product or dates are not available; nothing changed.
+            NotChangeable, QuoteChanged, InvalidRequest.
+        """
+        done = self._change_by_key(idempotency_key, booking)
+        if done is not None:
+            return done
+        try:
+            fresh = self.quote_change(self._fresh(booking), request, at)
+        except (InvalidRequest, NotChangeable):
+            done = self._change_by_key(idempotency_key, booking)
+            if done is not None:  # the same message, delivered twice, committed meanwhile
+                return done
+            raise
+        if not quote.allowed or not fresh.allowed or self._change_terms(quote) != self._change_terms(fresh):
+            done = self._change_by_key(idempotency_key, booking)
+            if done is not None:
+                return done
+            raise QuoteChanged(fresh)
+        try:
+            with self.transaction() as session:
+                row = self._load(session, booking.reference, booking.customer_id)
+                if row.status not in CANCELLABLE:
+                    raise NotChangeable(row.reference, row.status)
+                old = self._snapshot(row)
+                if request.kind == "traveller":
+                    for traveller in list(row.travellers):
+                        session.delete(traveller)
+                    session.flush()
+                    row.travellers = [Traveller(name=n, position=i)
+                                      for i, n in enumerate(request.traveller_names or ())]
+                else:
+                    self._move(session, row, request)
+                row.updated_at = utcnow()
+                session.flush()
+                new = self._snapshot(row)
+                change = BookingChange(booking_id=row.id, kind=request.kind, old_values=old,
+                                       new_values=new, fee_fen=fresh.fee_fen,
+                                       difference_fen=fresh.difference_fen,
+                                       policy_version=fresh.policy_version,
+                                       idempotency_key=idempotency_key)
+                session.add(change)
+                refunded = self._settle_difference(session, row, fresh, idempotency_key)
+                self._event(session, row, actor, conversation_id, "changed",
+                            {"kind": request.kind, "old": old, "new": new,
+                             "fee_fen": fresh.fee_fen, "difference_fen": fresh.difference_fen,
+                             "policy_version": fresh.policy_version})
+                session.flush()
+                return ChangeResult(row.reference, request.kind, fresh.fee_fen,
+                                    fresh.difference_fen, fresh.payable_fen, refunded,
+                                    fresh.policy_version, idempotency_key, _booking_view(row))
+        except IntegrityError:
+            done = self._change_by_key(idempotency_key, booking)
+            if done is not None:
+                return done
+            raise
+
+    def _move(self, session: Session, row: Booking, request: ChangeRequest) -> None:
+        """Release every old hold, then take the new ones; SoldOut rolls back both."""
+        item = row.items[0]
+        product = self._product(session, request.product_code or item.product.code)
+        start = request.start or row.start_date
+        if product.kind == "hotel_room":
+            nights = (row.end_date - row.start_date).days
+            end = request.end or (start + timedelta(days=nights) if request.start else row.end_date)
+        elif product.kind == "tour":
+            end = start + timedelta(days=product.duration_days - 1)
+        else:
+            end = start
+        self._release(session, row)
+        for day in held_days(product.kind, start, end):
+            self._take(session, product, day, item.quantity)
+        days = len(held_days(product.kind, start, end))
+        item.product = product
+        item.unit_price_fen = product.unit_price_fen
+        item.amount_fen = product.unit_price_fen * item.quantity * days
+        row.start_date, row.end_date, row.total_fen = start, end, item.amount_fen
+
+    @staticmethod
+    def _snapshot(row: Booking) -> Dict[str, Any]:
+        return {"product": row.items[0].product.code, "start": row.start_date.isoformat(),
+                "end": row.end_date.isoformat(), "total_fen": row.total_fen,
+                "travellers": [t.name for t in row.travellers]}
+
+    def _settle_difference(self, session: Session, row: Booking, quote: rules.Quote,
+                           key: str) -> int:
+        """Money moves with a change: the traveller pays the fee and any increase, or
+        gets back a decrease (less the fee) if they had paid."""
+        if quote.payable_fen > 0:
+            row.payments.append(Payment(amount_fen=quote.payable_fen, method="link",
+                                        status="pending", external_id=f"chg-{key}"[:64]))
+        back = -quote.difference_fen - quote.fee_fen
+        if back > 0 and sum(p.amount_fen for p in row.payments if p.status == "succeeded"):
+            session.add(Refund(booking_id=row.id, amount_fen=back, fee_fen=quote.fee_fen,
+                               rule="change.price_difference", status="pending",
+                               policy_version=quote.policy_version,
+                               idempotency_key=f"chg-refund:{key}"[:128]))
+            return back
+        return 0  # nothing was paid yet: the lower price is simply what is due
+
+    @staticmethod
+    def _change_terms(quote: rules.Quote) -> Tuple[Any, ...]:
+        return (quote.reference, quote.amount_fen, quote.fee_fen, quote.difference_fen,
+                quote.rule, quote.policy_version)
+
+    def _change_by_key(self, key: str, booking: BookingView) -> Optional[ChangeResult]:
+        with self.transaction() as session:
+            change = session.execute(
+                select(BookingChange).where(BookingChange.idempotency_key == key)
+            ).scalar_one_or_none()
+            if change is None:
+                return None
+            row = session.execute(select(Booking).options(*_BOOKING_LOADS)
+                                  .where(Booking.id == change.booking_id)).scalar_one()
+            if (row.reference, row.customer_id) != (booking.reference, booking.customer_id):
+                raise IdempotencyConflict("idempotency key already used for another booking")
+            payable = max(0, change.fee_fen + change.difference_fen)
+            refunded = session.execute(
+                select(Refund.amount_fen).where(Refund.idempotency_key == f"chg-refund:{key}"[:128])
+            ).scalar_one_or_none() or 0
+            return ChangeResult(row.reference, change.kind, change.fee_fen, change.difference_fen,
+                                payable, refunded, change.policy_version, key, _booking_view(row))
+
+    # --- payments (problems) ---------------------------------------------------------
+
+    def open_payment(self, booking: BookingView, method: str, *, actor: str = "customer",
+                     conversation_id: Optional[str] = None) -> PaymentView:
+        """The booking's pending payment, created once (a retry finds the same one)."""
+        with self.transaction() as session:
+            row = self._load(session, booking.reference, booking.customer_id)
+            pending = [p for p in row.payments if p.status == "pending"]
+            if pending:
+                return _payment_view(pending[0])
+            due = row.total_fen - sum(p.amount_fen for p in row.payments if p.status == "succeeded")
+            payment = Payment(amount_fen=max(due, 0), method=method, status="pending",
+                              external_id=f"pay-{row.reference}-{len(row.payments) + 1}")
+            row.payments.append(payment)
+            session.flush()
+            self._event(session, row, actor, conversation_id, "payment_opened",
+                        {"amount_fen": payment.amount_fen, "method": method})
+            return _payment_view(payment)
+
+    def payments_for(self, booking: BookingView) -> List[PaymentView]:
+        with self.transaction() as session:
+            row = self._load(session, booking.reference, booking.customer_id)
+            return [_payment_view(p) for p in sorted(row.payments, key=lambda p: p.id)]
+
+    def record_failed_payment(self, booking: BookingView, amount_fen: int, method: str,
+                              external_id: str) -> None:
+        """A declined attempt, as the payment provider reports it (seed and tests)."""
+        with self.transaction() as session:
+            row = self._load(session, booking.reference, booking.customer_id)
+            if not any(p.external_id == external_id for p in row.payments):
+                row.payments.append(Payment(amount_fen=amount_fen, method=method,
+                                            status="failed", external_id=external_id))
+                session.flush()
+                self._event(session, row, "payment_provider", None, "payment_failed",
+                            {"amount_fen": amount_fen, "method": method})
+
+    def refund_duplicate_payments(self, booking: BookingView, *, actor: str = "customer",
+                                  conversation_id: Optional[str] = None) -> List[CancelResult]:
+        """Refund every successful payment beyond the booking's total, once each.
+
+        The key is the duplicate payment's provider id, so asking again (or a retried
+        message) finds the refund already opened instead of opening another.
+        """
+        results: List[CancelResult] = []
+        with self.transaction() as session:
+            row = self._load(session, booking.reference, booking.customer_id)
+            paid = sorted((p for p in row.payments if p.status in ("succeeded", "refunded")),
+                          key=lambda p: p.id)
+            covered = 0
+            for payment in paid:
+                key = f"dup:{payment.external_id}"[:128]
+                if payment.status == "refunded" or covered >= row.total_fen:
+                    refund = session.execute(
+                        select(Refund).where(Refund.idempotency_key == key)).scalar_one_or_none()
+                    if refund is None:
+                        payment.status = "refunded"  # its money goes back by the refund below
+                        refund = Refund(booking_id=row.id, amount_fen=payment.amount_fen,
+                                        fee_fen=0, rule="payment.duplicate", status="pending",
+                                        policy_version=self.policy.version, idempotency_key=key)
+                        session.add(refund)
+                        session.flush()
+                        self._event(session, row, actor, conversation_id, "duplicate_refunded",
+                                    {"payment": payment.external_id,
+                                     "amount_fen": payment.amount_fen})
+                    results.append(_cancel_result(refund, row.reference))
+                else:
+                    covered += payment.amount_fen
+        return results
+
+    # --- membership ------------------------------------------------------------------
+
+    def award_completed(self, customer: CustomerRef, today: date) -> int:
+        """Mark finished trips completed and award their points, each exactly once.
+
+        The status transition is the guard: a trip moves from ``confirmed`` to
+        ``completed`` once, and only that transaction adds its points.
+        """
+        awarded = 0
+        with self.transaction() as session:
+            finished = session.execute(
+                select(Booking).where(Booking.customer_id == customer.id,
+                                      Booking.status == "confirmed", Booking.end_date < today)
+            ).scalars().all()
+            for row in finished:
+                moved = session.execute(
+                    update(Booking).where(Booking.id == row.id, Booking.status == "confirmed")
+                    .values(status="completed", updated_at=utcnow())
+                    .execution_options(synchronize_session=False)
+                ).rowcount
+                if moved != 1:
+                    continue
+                points = self.membership_rules.points_for(row.total_fen)
+                awarded += points
+                self._event(session, row, "system", None, "points_awarded", {"points": points})
+            if awarded:
+                person = session.get(Customer, customer.id)
+                person.points += awarded
+                person.level = self.membership_rules.level_for(person.points).name
+        return awarded
+
+    def membership(self, customer: CustomerRef) -> MembershipView:
+        with self.transaction() as session:
+            person = session.get(Customer, customer.id)
+            level = self.membership_rules.level_for(person.points)
+            following = self.membership_rules.next_level(level)
+            return MembershipView(
+                points=person.points, level=level.name, benefits=level.benefits,
+                next_level=following.name if following else None,
+                points_to_next=(following.min_points - person.points) if following else 0)
+
     # --- audit -----------------------------------------------------------------------
 
     @staticmethod
     def _event(session: Session, booking: Booking, actor: str, conversation_id: Optional[str],
-               action: str, details: Dict[str, Any]) -> None:
+               action: str, details: Dict[str, Any], at: Optional[datetime] = None) -> None:
         session.add(BookingEvent(booking_id=booking.id, actor=actor,
                                  conversation_id=conversation_id, action=action,
-                                 details=details, at=utcnow()))
+                                 details=details, at=at or utcnow()))
 
     def count(self, model: Any) -> int:
         """Rows in a table (health checks and tests)."""

@@ -1,0 +1,461 @@
+"""Book a hotel room, a tour or a ticket: product, dates, people, names, phone, a summary
+with the total, an explicit yes, then the booking and how to pay."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date, timedelta
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+import cn2an
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.after_sales import (
+    StoreUnavailable,
+    booking_store,
+    caller,
+    day_text,
+    in_db,
+    next_slot_or_stop,
+    reset,
+    said_yes,
+    say_store_unavailable,
+    stale_stop_flag,
+    today,
+    yuan,
+)
+from actions.common import first_entity_value, latest_text
+from actions.names import names_in
+from bot import catalogue, contacts, knowledge
+from bot.booking.payments import payment_settings
+from bot.booking.store import MOBILE, BookingQuote, InvalidRequest, PriceChanged, SoldOut, UnknownProduct
+
+BOOK_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
+              "guest_names", "contact_phone", "book_confirm")
+FLOW_SLOTS = (*BOOK_SLOTS, "book_quote", "flow_stopped")
+CONFIRM_BUTTONS = [{"title": "确认预订", "payload": "/affirm"},
+                   {"title": "先不订了", "payload": "/deny"}]
+NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个)?(?:晚|夜)")
+BARE_NUMBER = re.compile(r"^\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|位|间|晚|天|人)?\s*[。.!！]?\s*$")
+MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1\d{10})(?!\d)")
+SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
+MAX_PEOPLE = 20
+
+
+def number(text: str) -> Optional[int]:
+    try:
+        return int(cn2an.cn2an(text, "smart")) if not text.isdigit() else int(text)
+    except ValueError:
+        return None
+
+
+# --- the catalogue item the traveller means ------------------------------------------
+
+def kind_of(item_id: str) -> str:
+    if any(h.id == item_id for h in knowledge.hotels()):
+        return "hotel_room"
+    if any(t.id == item_id for t in knowledge.tours()):
+        return "tour"
+    return "transport"
+
+
+def item_name(item_id: str) -> str:
+    for hotel in knowledge.hotels():
+        if hotel.id == item_id:
+            return hotel.name
+    for tour in knowledge.tours():
+        if tour.id == item_id:
+            return tour.name
+    service = next((s for s in knowledge.services() if s.code == item_id), None)
+    return f"{service.code} {service.from_station}→{service.to_station}" if service else item_id
+
+
+def variants_of(item_id: str) -> List[Tuple[str, int]]:
+    """(variant, price in fen) choices: room types, fare classes; none for tours."""
+    for hotel in knowledge.hotels():
+        if hotel.id == item_id:
+            return [(r.type, int(r.price * 100)) for r in hotel.rooms]
+    service = next((s for s in knowledge.services() if s.code == item_id), None)
+    return [(fare, int(price * 100)) for fare, price in service.fares] if service else []
+
+
+def product_code(item_id: str, variant: Optional[str]) -> str:
+    return f"{item_id}/{variant}" if variant and variant != "-" else item_id
+
+
+def item_in(tracker: Tracker) -> Optional[str]:
+    """The product the latest message points at: "第二个", a hotel's name, "G7", a tour."""
+    text = latest_text(tracker)
+    shown = tracker.get_slot("search_shown") or []
+    position = catalogue.ordinal_in(text)
+    if position and 0 < position <= len(shown):
+        return shown[position - 1]
+    hotel_name = first_entity_value(tracker, "hotel_name")
+    if hotel_name:
+        hotel = next((h for h in knowledge.hotels() if h.name == hotel_name or hotel_name in h.name), None)
+        if hotel:
+            return hotel.id
+    codes = {s.code for s in knowledge.services()}
+    code = next((c for c in SERVICE_CODE.findall(text.upper()) if c in codes), None)
+    if code:
+        return code
+    return next((t.id for t in knowledge.tours() if t.name in text), None)
+
+
+class ValidateBookForm(FormValidationAction):
+    """Fills the booking step by step; a correction at any step updates its slot and
+    invalidates the summary, so the traveller always confirms what will be booked."""
+
+    def name(self) -> Text:
+        return "validate_book_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        item = tracker.get_slot("book_product")
+        slots = ["book_product"]
+        if item and len(variants_of(item)) > 1:
+            slots.append("book_variant")
+        slots.append("book_date")
+        if item and kind_of(item) == "hotel_room":
+            slots.append("book_nights")
+        return slots + ["book_people", "guest_names", "contact_phone", "book_confirm"]
+
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Optional[EventType]:
+        return await next_slot_or_stop(self, dispatcher, tracker, domain)
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        found: Dict[str, Any] = stale_stop_flag(tracker)
+        for slot in BOOK_SLOTS:
+            value = getattr(self, f"extract_{slot}")(tracker)
+            found.update(value)
+            tracker.slots.update(value)
+        return [SlotSet(slot, value) for slot, value in found.items()]
+
+    # --- extraction: only what the latest message says ---------------------------
+
+    @staticmethod
+    def _changed(tracker: Tracker, slot: str, value: Any) -> Dict[Text, Any]:
+        return {slot: value} if value is not None and value != tracker.get_slot(slot) else {}
+
+    def extract_book_product(self, tracker: Tracker) -> Dict[Text, Any]:
+        item = item_in(tracker)
+        if item is None and tracker.get_slot("requested_slot") is None and not tracker.get_slot("book_product"):
+            shown = tracker.get_slot("search_shown") or []
+            item = shown[0] if len(shown) == 1 else None
+        return self._changed(tracker, "book_product", item)
+
+    def extract_book_variant(self, tracker: Tracker) -> Dict[Text, Any]:
+        item = tracker.get_slot("book_product")
+        if not item:
+            return {}
+        text = latest_text(tracker)
+        names = [v for v, _ in variants_of(item)]
+        found = next((v for v in sorted(names, key=len, reverse=True) if v in text), None)
+        if found is None and tracker.get_slot("requested_slot") == "book_variant":
+            position = catalogue.ordinal_in(text) or number(text.strip()) if text.strip() else None
+            if position and 0 < position <= len(names):
+                found = names[position - 1]
+        return self._changed(tracker, "book_variant", found)
+
+    def extract_book_date(self, tracker: Tracker) -> Dict[Text, Any]:
+        return self._changed(tracker, "book_date", first_entity_value(tracker, "date"))
+
+    def extract_book_nights(self, tracker: Tracker) -> Dict[Text, Any]:
+        text = latest_text(tracker)
+        match = NIGHTS.search(text)
+        if match is None and tracker.get_slot("requested_slot") == "book_nights":
+            match = BARE_NUMBER.match(text)
+        nights = number(match.group(1)) if match else None
+        return self._changed(tracker, "book_nights", float(nights) if nights else None)
+
+    def extract_book_people(self, tracker: Tracker) -> Dict[Text, Any]:
+        people = first_entity_value(tracker, "number_of_people")
+        if people is None and tracker.get_slot("requested_slot") == "book_people":
+            match = BARE_NUMBER.match(latest_text(tracker))
+            people = number(match.group(1)) if match else None
+        return self._changed(tracker, "book_people", float(people) if people else None)
+
+    def extract_guest_names(self, tracker: Tracker) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "guest_names":
+            return {}
+        if first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
+            return {}  # "不对，是后天" / "改成三个人" are corrections, not names
+        names = names_in(latest_text(tracker))
+        return self._changed(tracker, "guest_names", list(names) if names else None)
+
+    def extract_contact_phone(self, tracker: Tracker) -> Dict[Text, Any]:
+        phone = first_entity_value(tracker, "phone")
+        if phone is None and tracker.get_slot("requested_slot") == "contact_phone":
+            digits = re.sub(r"[\s-]", "", latest_text(tracker))
+            match = MOBILE_IN_TEXT.search(digits)
+            attempt = re.search(r"\d{5,}", digits)  # a wrong number is explained, not ignored
+            phone = match.group(1) if match else (attempt.group(0) if attempt else None)
+        return self._changed(tracker, "contact_phone", str(phone) if phone else None)
+
+    def extract_book_confirm(self, tracker: Tracker) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == "book_confirm" and said_yes(tracker):
+            return {"book_confirm": True}
+        return {}
+
+    # --- validation -------------------------------------------------------------------
+
+    @staticmethod
+    def _stale_summary() -> Dict[Text, Any]:
+        return {"book_confirm": None, "book_quote": None}
+
+    async def validate_book_product(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A new product: its own variant; the search's date and party carry over."""
+        result: Dict[Text, Any] = {"book_product": value, "book_variant": None, **self._stale_summary()}
+        variants = variants_of(value)
+        if len(variants) == 1:
+            result["book_variant"] = variants[0][0]
+        elif not variants:
+            result["book_variant"] = "-"
+        if tracker.get_slot("book_date") is None and tracker.get_slot("search_date"):
+            result.update(self._date_slots(str(tracker.get_slot("search_date")), kind_of(value)))
+        if tracker.get_slot("book_people") is None and tracker.get_slot("search_people"):
+            result["book_people"] = float(tracker.get_slot("search_people"))
+        return result
+
+    async def validate_book_variant(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"book_variant": value, **self._stale_summary()}
+
+    @staticmethod
+    def _date_slots(value: str, kind: str) -> Dict[Text, Any]:
+        """A range for a hotel is check-in to check-out: it also says the nights."""
+        parts = [date.fromisoformat(p[:10]) for p in value.split("/")]
+        slots: Dict[Text, Any] = {"book_date": parts[0].isoformat()}
+        if kind == "hotel_room" and len(parts) == 2 and parts[1] > parts[0]:
+            slots["book_nights"] = float((parts[1] - parts[0]).days)
+        return slots
+
+    async def validate_book_date(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        day = date.fromisoformat(str(value)[:10])
+        if day < today():
+            dispatcher.utter_message(response="utter_date_in_past_book", date_text=day_text(day))
+            return {"book_date": None}
+        if day > today() + timedelta(days=59):
+            dispatcher.utter_message(response="utter_date_too_far")
+            return {"book_date": None}
+        item = tracker.get_slot("book_product")
+        return {**self._date_slots(str(value), kind_of(item) if item else ""), **self._stale_summary()}
+
+    async def validate_book_nights(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not 1 <= int(value) <= 30:
+            dispatcher.utter_message(response="utter_nights_out_of_range")
+            return {"book_nights": None}
+        return {"book_nights": value, **self._stale_summary()}
+
+    async def validate_book_people(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not 1 <= int(value) <= MAX_PEOPLE:
+            dispatcher.utter_message(response="utter_people_out_of_range", most=MAX_PEOPLE,
+                                     hotline=contacts.hotline())
+            return {"book_people": None}
+        result: Dict[Text, Any] = {"book_people": value, **self._stale_summary()}
+        names = tracker.get_slot("guest_names")
+        if names and not self._names_fit(names, int(value), tracker.get_slot("book_product")):
+            result["guest_names"] = None  # "改成三个人": ask the names again
+        return result
+
+    @staticmethod
+    def _names_fit(names: List[str], people: int, item: Optional[str]) -> bool:
+        if item and kind_of(item) == "hotel_room":
+            return 1 <= len(names) <= people
+        return len(names) == people
+
+    async def validate_guest_names(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        people = int(tracker.get_slot("book_people") or len(value))
+        item = tracker.get_slot("book_product")
+        if not self._names_fit(list(value), people, item):
+            response = "utter_names_count_hotel" if item and kind_of(item) == "hotel_room" else "utter_names_count"
+            dispatcher.utter_message(response=response, count=people)
+            return {"guest_names": None}
+        return {"guest_names": list(value), **self._stale_summary()}
+
+    async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if not MOBILE.match(str(value)):
+            dispatcher.utter_message(response="utter_invalid_phone")
+            return {"contact_phone": None}
+        return {"contact_phone": str(value), **self._stale_summary()}
+
+    async def validate_book_confirm(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """A yes counts only for the summary on screen, and only while it still holds."""
+        shown = tracker.get_slot("book_quote")
+        if value is not True or not shown:
+            return {"book_confirm": None}
+        try:
+            fresh = await quote_from_slots(tracker)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return {"book_confirm": None, "requested_slot": None, "flow_stopped": True}
+        if fresh is None or not fresh.available or fresh.total_fen != shown.get("total_fen"):
+            dispatcher.utter_message(response="utter_quote_changed")
+            return self._stale_summary()
+        return {"book_confirm": True}
+
+
+def booking_dates(tracker: Tracker) -> Any:
+    item = tracker.get_slot("book_product")
+    start = date.fromisoformat(str(tracker.get_slot("book_date"))[:10])
+    if kind_of(item) == "hotel_room":
+        return start, start + timedelta(days=int(tracker.get_slot("book_nights") or 1))
+    return start
+
+
+async def quote_from_slots(tracker: Tracker) -> Optional[BookingQuote]:
+    item = tracker.get_slot("book_product")
+    if not item or not tracker.get_slot("book_date"):
+        return None
+    code = product_code(item, tracker.get_slot("book_variant"))
+    try:
+        return await in_db(booking_store().quote_booking, code, booking_dates(tracker),
+                           int(tracker.get_slot("book_people") or 1))
+    except (InvalidRequest, UnknownProduct):
+        return None
+
+
+class ActionAskBookProduct(Action):
+    def name(self) -> Text:
+        return "action_ask_book_product"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        shown = tracker.get_slot("search_shown") or []
+        if shown:
+            buttons = [{"title": f"第{i}个 {item_name(item)}", "payload": f"订第{i}个"}
+                       for i, item in enumerate(shown[:6], start=1)]
+            dispatcher.utter_message(response="utter_ask_book_product_shown", buttons=buttons)
+        else:
+            dispatcher.utter_message(response="utter_ask_book_product")
+        return []
+
+
+class ActionAskBookVariant(Action):
+    def name(self) -> Text:
+        return "action_ask_book_variant"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        item = tracker.get_slot("book_product")
+        variants = variants_of(item) if item else []
+        lines = "\n".join(f"{i}. {v}：{yuan(price)}" for i, (v, price) in enumerate(variants, start=1))
+        dispatcher.utter_message(response="utter_ask_book_variant", name=item_name(item or ""),
+                                 lines=lines, buttons=[{"title": v, "payload": v} for v, _ in variants])
+        return []
+
+
+class ActionAskBookConfirm(Action):
+    """The summary: what, when, who, the total; checks availability before asking."""
+
+    def name(self) -> Text:
+        return "action_ask_book_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        try:
+            quote = await quote_from_slots(tracker)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return []
+        if quote is None or not quote.available:
+            dispatcher.utter_message(response="utter_book_sold_out", hotline=contacts.hotline())
+            return [SlotSet("book_date", None), SlotSet("book_quote", None),
+                    SlotSet("requested_slot", "book_date")]
+        item = tracker.get_slot("book_product")
+        dispatcher.utter_message(
+            response="utter_book_summary", buttons=CONFIRM_BUTTONS, name=item_name(item),
+            variant=self._variant_text(tracker), when=self._when(quote, item),
+            quantity=self._quantity_text(quote, item), guests="、".join(tracker.get_slot("guest_names") or []),
+            phone=tracker.get_slot("contact_phone"), total=yuan(quote.total_fen),
+            payment=payment_text(item))
+        shown = {"id": uuid.uuid4().hex, "product": quote.product_code, "start": quote.start.isoformat(),
+                 "end": quote.end.isoformat(), "total_fen": quote.total_fen,
+                 "guests": list(tracker.get_slot("guest_names") or []),
+                 "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
+        return [SlotSet("book_quote", shown)]
+
+    @staticmethod
+    def _variant_text(tracker: Tracker) -> str:
+        variant = tracker.get_slot("book_variant")
+        return f"（{variant}）" if variant and variant != "-" else ""
+
+    @staticmethod
+    def _when(quote: BookingQuote, item: str) -> str:
+        if kind_of(item) == "hotel_room":
+            return f"{day_text(quote.start)}入住，{day_text(quote.end)}离店，共{quote.units}晚"
+        if kind_of(item) == "tour":
+            return f"{day_text(quote.start)}出发"
+        service = next(s for s in knowledge.services() if s.code == item)
+        return f"{day_text(quote.start)} {service.depart}出发"
+
+    @staticmethod
+    def _quantity_text(quote: BookingQuote, item: str) -> str:
+        return f"{quote.quantity}间" if kind_of(item) == "hotel_room" else f"{quote.quantity}人"
+
+
+def payment_text(item: str) -> str:
+    if kind_of(item) == "hotel_room" and payment_settings().hotel_payment == "pay_at_property":
+        return "到店付款"
+    return "在线支付"
+
+
+class ActionBook(Action):
+    """Creates the booking under the summary the traveller confirmed, exactly once."""
+
+    def name(self) -> Text:
+        return "action_book"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        shown = tracker.get_slot("book_quote")
+        if tracker.get_slot("flow_stopped") or tracker.get_slot("book_confirm") is not True or not shown:
+            return reset(*FLOW_SLOTS)
+        item = tracker.get_slot("book_product")
+        names = list(tracker.get_slot("guest_names") or [])
+        phone = str(tracker.get_slot("contact_phone") or "")
+        if (names, phone) != (shown.get("guests"), shown.get("phone")):
+            dispatcher.utter_message(response="utter_quote_changed")
+            return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
+        try:
+            customer = await caller(tracker)
+            booking = await in_db(booking_store().hold_and_book, customer, shown["product"],
+                                  booking_dates(tracker), names, phone, f"book:{shown['id']}",
+                                  conversation_id=tracker.sender_id,
+                                  expected_total_fen=int(shown["total_fen"]))
+            method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
+            await in_db(booking_store().open_payment, booking, method, conversation_id=tracker.sender_id)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return reset(*FLOW_SLOTS)
+        except SoldOut:
+            dispatcher.utter_message(response="utter_book_sold_out", hotline=contacts.hotline())
+            return [SlotSet("book_date", None), SlotSet("book_confirm", None), SlotSet("book_quote", None),
+                    FollowupAction("book_form")]
+        except PriceChanged:
+            dispatcher.utter_message(response="utter_quote_changed")
+            return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
+        except InvalidRequest:
+            dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
+            return reset(*FLOW_SLOTS)
+        if method == "pay_at_property":
+            dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
+                                     total=yuan(booking.total_fen))
+        else:
+            dispatcher.utter_message(response="utter_book_done", reference=booking.reference,
+                                     total=yuan(booking.total_fen),
+                                     link=payment_settings().link_for(booking.reference))
+        return reset(*FLOW_SLOTS)

@@ -1,0 +1,168 @@
+"""Cancel a booking: quote the refund from the policy, confirm, cancel exactly once."""
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.after_sales import (
+    BookingFormValidation,
+    StoreUnavailable,
+    accessible_booking,
+    booking_store,
+    in_db,
+    reset,
+    said_yes,
+    say_store_unavailable,
+    when_text,
+    yuan,
+)
+from bot import contacts
+from bot.booking import policy as rules
+from bot.booking.payments import payment_settings
+from bot.booking.store import CANCELLABLE, BookingView, NotCancellable, QuoteChanged
+
+CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"},
+                   {"title": "先不取消", "payload": "/deny"}]
+FLOW_SLOTS = ("cancel_confirm", "cancel_quote", "flow_stopped")
+
+
+def quote_to_slot(quote: rules.Quote) -> Dict[str, Any]:
+    """The exact terms shown, plus an id that makes the confirmation idempotent."""
+    return {**asdict(quote), "id": uuid.uuid4().hex}
+
+
+def quote_from_slot(value: Dict[str, Any]) -> rules.Quote:
+    fields = {k: v for k, v in value.items() if k != "id"}
+    return rules.Quote(**fields)
+
+
+def same_terms(shown: Optional[Dict[str, Any]], fresh: rules.Quote) -> bool:
+    if not shown:
+        return False
+    keys = ("reference", "amount_fen", "fee_fen", "refund_fen", "difference_fen", "rule",
+            "policy_version", "allowed")
+    return all(shown.get(k) == getattr(fresh, k) for k in keys)
+
+
+def refusal_response(rule: str) -> str:
+    """Why the policy says no, in the words of the matching response."""
+    if rule.startswith("flight") or rule.startswith("train") or rule.startswith("bus"):
+        return "utter_cancel_not_allowed_departed"
+    return "utter_cancel_not_allowed"
+
+
+class ValidateCancelBookingForm(BookingFormValidation):
+    flow_slots = ("cancel_confirm",)
+
+    def name(self) -> Text:
+        return "validate_cancel_booking_form"
+
+    async def booking_fits(self, booking: BookingView, dispatcher: CollectingDispatcher,
+                           tracker: Tracker) -> bool:
+        if booking.status == "cancelled":
+            dispatcher.utter_message(response="utter_already_cancelled", reference=booking.reference)
+            return False
+        if booking.status not in CANCELLABLE:
+            dispatcher.utter_message(response="utter_cannot_cancel_completed",
+                                     reference=booking.reference, hotline=contacts.hotline())
+            return False
+        quote = await in_db(booking_store().quote_cancellation, booking)
+        if not quote.allowed:
+            dispatcher.utter_message(response=refusal_response(quote.rule),
+                                     reference=booking.reference, hotline=contacts.hotline())
+            return False
+        return True
+
+    async def extract_cancel_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == "cancel_confirm" and said_yes(tracker):
+            return {"cancel_confirm": True}
+        return {}
+
+    async def validate_cancel_confirm(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Confirming binds to the quote shown; if it no longer holds, quote again."""
+        if value is not True:
+            return {"cancel_confirm": None}
+        try:
+            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            fresh = await in_db(booking_store().quote_cancellation, booking) if booking else None
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return {"cancel_confirm": None, "requested_slot": None, "flow_stopped": True}
+        except NotCancellable:
+            fresh = None
+        if fresh is None or not same_terms(tracker.get_slot("cancel_quote"), fresh):
+            dispatcher.utter_message(response="utter_quote_changed")
+            return {"cancel_confirm": None, "cancel_quote": None}
+        return {"cancel_confirm": True}
+
+
+class ActionAskCancelConfirm(Action):
+    """Shows the refund quote and asks for an explicit yes."""
+
+    def name(self) -> Text:
+        return "action_ask_cancel_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        try:
+            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            quote = await in_db(booking_store().quote_cancellation, booking) if booking else None
+        except (StoreUnavailable, NotCancellable):
+            say_store_unavailable(dispatcher)
+            return []
+        if booking is None or quote is None:
+            dispatcher.utter_message(response="utter_need_verification")
+            return []
+        dispatcher.utter_message(
+            response="utter_cancel_quote", buttons=CONFIRM_BUTTONS, reference=booking.reference,
+            product=booking.product.name, when=when_text(booking), paid=yuan(booking.paid_fen),
+            fee=yuan(quote.fee_fen), refund=yuan(quote.refund_fen))
+        return [SlotSet("cancel_quote", quote_to_slot(quote))]
+
+
+class ActionCancelBooking(Action):
+    """Cancels under the confirmed quote; checks the confirmation again itself."""
+
+    def name(self) -> Text:
+        return "action_cancel_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        shown = tracker.get_slot("cancel_quote")
+        if tracker.get_slot("cancel_confirm") is not True or not shown:
+            return reset(*FLOW_SLOTS)
+        try:
+            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            if booking is None:
+                dispatcher.utter_message(response="utter_need_verification")
+                return reset(*FLOW_SLOTS)
+            result = await in_db(booking_store().cancel, booking, quote_from_slot(shown),
+                                 f"cancel:{shown['id']}", actor="customer",
+                                 conversation_id=tracker.sender_id)
+            payments = await in_db(booking_store().payments_for, booking)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return reset(*FLOW_SLOTS)
+        except QuoteChanged:
+            dispatcher.utter_message(response="utter_quote_changed")
+            return [*reset(*FLOW_SLOTS), FollowupAction("cancel_booking_form")]
+        except NotCancellable:
+            dispatcher.utter_message(response="utter_already_cancelled", reference=booking.reference)
+            return reset(*FLOW_SLOTS)
+        method = next((p.method for p in payments if p.status == "succeeded"), "")
+        if result.refund_fen:
+            dispatcher.utter_message(response="utter_cancel_done_refund", reference=result.reference,
+                                     refund=yuan(result.refund_fen), fee=yuan(result.fee_fen),
+                                     arrival=payment_settings().arrival_for(method))
+        else:
+            dispatcher.utter_message(response="utter_cancel_done_no_refund",
+                                     reference=result.reference)
+        return reset(*FLOW_SLOTS)

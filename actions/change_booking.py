@@ -1,0 +1,384 @@
+"""Change a booking: new dates, room type, departure or traveller names, with the fee
+and price difference quoted from the policy before anything moves."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.after_sales import (
+    CANCELLABLE_STATUSES,
+    BookingFormValidation,
+    StoreUnavailable,
+    accessible_booking,
+    booking_store,
+    in_db,
+    reset,
+    said_yes,
+    say_store_unavailable,
+    today,
+    when_text,
+    yuan,
+)
+from actions.cancel_booking import quote_from_slot, quote_to_slot, same_terms
+from actions.common import first_entity_value, latest_text
+from actions.names import names_in
+from bot import contacts, knowledge
+from bot.booking import policy as rules
+from bot.booking.payments import payment_settings
+from bot.booking.store import (
+    BookingError,
+    BookingView,
+    ChangeRequest,
+    InvalidRequest,
+    NotChangeable,
+    QuoteChanged,
+    SoldOut,
+    UnknownProduct,
+)
+
+FLOW_SLOTS = ("change_kind", "change_value", "change_confirm", "change_quote")
+CONFIRM_BUTTONS = [{"title": "确认修改", "payload": "/affirm"},
+                   {"title": "先不改了", "payload": "/deny"}]
+KIND_WORDS = (
+    ("traveller", re.compile(r"名字|姓名|入住人|乘客|乘机人|出行人|游客|人名|写错|换人|换个人")),
+    ("room", re.compile(r"房型|大床|双床|套房|标间|标准间|家庭房|换房|换个房|升级")),
+    ("departure", re.compile(r"车次|航班|班次|换一班|换个班|早一班|晚一班|早点的车|晚点的车|[GDCKZT]\d{1,4}|[A-Z]{2}\d{3,4}")),
+    ("dates", re.compile(r"日期|改期|改到|改成|推迟|提前|延期|延后|换个日子|换个时间|改时间|改签")),
+)
+KINDS_BY_PRODUCT = {"hotel_room": ("dates", "room", "traveller"),
+                    "tour": ("dates", "traveller"),
+                    "transport": ("dates", "departure", "traveller")}
+KIND_TEXT = {"dates": "日期", "room": "房型", "departure": "车次/航班", "traveller": "出行人姓名"}
+SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
+
+
+def kind_in(tracker: Tracker) -> Optional[str]:
+    text = latest_text(tracker)
+    for kind, pattern in KIND_WORDS:
+        if pattern.search(text):
+            return kind
+    return "dates" if first_entity_value(tracker, "date") else None
+
+
+def room_options(booking: BookingView) -> List[str]:
+    hotel = next((h for h in knowledge.hotels() if booking.product.code.startswith(h.id + "/")), None)
+    return [room.type for room in hotel.rooms] if hotel else []
+
+
+def departure_options(booking: BookingView) -> List[str]:
+    """Other services on the same route and mode, earliest first."""
+    code = booking.product.code.split("/")[0]
+    current = next((s for s in knowledge.services() if s.code == code), None)
+    if current is None:
+        return []
+    same = [s for s in knowledge.services() if (s.origin, s.destination, s.mode)
+            == (current.origin, current.destination, current.mode) and s.code != code
+            and booking.start_date.isoweekday() in s.weekdays]
+    return [s.code for s in sorted(same, key=lambda s: s.depart)]
+
+
+def product_code_for(booking: BookingView, kind: str, value: str) -> Optional[str]:
+    if kind == "room":
+        return f"{booking.product.code.split('/')[0]}/{value}"
+    if kind == "departure":
+        service = next((s for s in knowledge.services() if s.code == value), None)
+        if service is None:
+            return None
+        fares = [fare for fare, _ in service.fares]
+        fare = booking.product.variant if booking.product.variant in fares else fares[0]
+        return f"{value}/{fare}"
+    return None
+
+
+def request_for(booking: BookingView, kind: str, value: Any) -> ChangeRequest:
+    if kind == "dates":
+        parts = [date.fromisoformat(p[:10]) for p in str(value).split("/")]
+        end = parts[1] if len(parts) == 2 and parts[1] > parts[0] else None
+        return ChangeRequest("dates", start=parts[0], end=end if booking.product.kind == "hotel_room" else None)
+    if kind == "traveller":
+        return ChangeRequest("traveller", traveller_names=tuple(value))
+    return ChangeRequest(kind, product_code=product_code_for(booking, kind, str(value)))
+
+
+class ValidateChangeBookingForm(BookingFormValidation):
+    flow_slots = ("change_kind", "change_value", "change_confirm")
+
+    def name(self) -> Text:
+        return "validate_change_booking_form"
+
+    async def booking_fits(self, booking: BookingView, dispatcher: CollectingDispatcher,
+                           tracker: Tracker) -> bool:
+        if booking.status not in CANCELLABLE_STATUSES:
+            dispatcher.utter_message(response="utter_cannot_change", reference=booking.reference,
+                                     hotline=contacts.hotline())
+            return False
+        if booking.start_date < today():
+            dispatcher.utter_message(response="utter_cannot_change_started",
+                                     reference=booking.reference, hotline=contacts.hotline())
+            return False
+        return True
+
+    async def extract_change_kind(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        kind = kind_in(tracker)
+        if kind and kind != tracker.get_slot("change_kind"):
+            return {"change_kind": kind}
+        return {}
+
+    async def validate_change_kind(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        booking = await self._booking(tracker)
+        if booking is None:
+            return {"change_kind": value}
+        allowed = KINDS_BY_PRODUCT[booking.product.kind]
+        if value not in allowed:
+            dispatcher.utter_message(response="utter_change_kind_not_possible",
+                                     kinds="、".join(KIND_TEXT[k] for k in allowed))
+            return {"change_kind": None}
+        keep = tracker.get_slot("change_value") if tracker.get_slot("change_kind") == value else None
+        return {"change_kind": value, "change_value": keep, "change_confirm": None,
+                "change_quote": None}
+
+    async def extract_change_value(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        kind = tracker.get_slot("change_kind")
+        booking = await self._booking(tracker) if kind else None
+        if booking is None:
+            return {}
+        value = self._value_in(tracker, kind, booking)
+        if value is not None and value != tracker.get_slot("change_value"):
+            return {"change_value": value}
+        return {}
+
+    @staticmethod
+    def _value_in(tracker: Tracker, kind: str, booking: BookingView) -> Any:
+        text = latest_text(tracker)
+        if kind == "dates":
+            return first_entity_value(tracker, "date")
+        if kind == "room":
+            return next((room for room in sorted(room_options(booking), key=len, reverse=True)
+                         if room in text), None)
+        if kind == "departure":
+            options = departure_options(booking)
+            return next((code for code in SERVICE_CODE.findall(text.upper()) if code in options), None)
+        if tracker.get_slot("requested_slot") == "change_value":
+            names = names_in(text)
+            return list(names) if names else None
+        return None
+
+    async def validate_change_value(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Check the new value against the policy and the inventory before quoting."""
+        booking = await self._booking(tracker)
+        kind = tracker.get_slot("change_kind")
+        if booking is None or kind is None:
+            return {"change_value": None}
+        if kind == "dates" and date.fromisoformat(str(value)[:10]) < today():
+            dispatcher.utter_message(response="utter_date_in_past_change")
+            return {"change_value": None}
+        if kind == "traveller" and booking.product.kind != "hotel_room" and len(value) != len(booking.travellers):
+            dispatcher.utter_message(response="utter_names_count", count=len(booking.travellers))
+            return {"change_value": None}
+        try:
+            request = request_for(booking, kind, value)
+            quote = await in_db(booking_store().quote_change, booking, request)
+            if kind != "traveller" and not await self._available(booking, request):
+                dispatcher.utter_message(response="utter_change_sold_out")
+                return {"change_value": None}
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return {"change_value": None, "requested_slot": None, "flow_stopped": True}
+        except (InvalidRequest, UnknownProduct):
+            dispatcher.utter_message(response="utter_change_invalid")
+            return {"change_value": None}
+        if not quote.allowed:
+            dispatcher.utter_message(response="utter_change_not_allowed", hotline=contacts.hotline())
+            return {"change_value": None, "change_kind": None}
+        return {"change_value": value, "change_confirm": None, "change_quote": None}
+
+    @staticmethod
+    async def _available(booking: BookingView, request: ChangeRequest) -> bool:
+        code = request.product_code or booking.product.code
+        start = request.start or booking.start_date
+        if booking.product.kind == "hotel_room":
+            nights = booking.end_date - booking.start_date
+            dates: Any = (start, request.end or (start + nights if request.start else booking.end_date))
+        else:
+            dates = start
+        return await in_db(booking_store().available, code, dates) >= booking.quantity
+
+    async def extract_change_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                     domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") == "change_confirm" and said_yes(tracker):
+            return {"change_confirm": True}
+        return {}
+
+    async def validate_change_confirm(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value is not True:
+            return {"change_confirm": None}
+        try:
+            booking = await self._booking(tracker)
+            fresh = await in_db(booking_store().quote_change, booking,
+                                request_for(booking, tracker.get_slot("change_kind"),
+                                            tracker.get_slot("change_value"))) if booking else None
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return {"change_confirm": None, "requested_slot": None, "flow_stopped": True}
+        except BookingError:
+            fresh = None
+        if fresh is None or not same_terms(tracker.get_slot("change_quote"), fresh):
+            dispatcher.utter_message(response="utter_quote_changed")
+            return {"change_confirm": None, "change_quote": None}
+        return {"change_confirm": True}
+
+    @staticmethod
+    async def _booking(tracker: Tracker) -> Optional[BookingView]:
+        try:
+            return await accessible_booking(tracker, tracker.get_slot("order_ref"))
+        except StoreUnavailable:
+            return None
+
+
+class ActionAskChangeKind(Action):
+    def name(self) -> Text:
+        return "action_ask_change_kind"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        booking = await ValidateChangeBookingForm._booking(tracker)
+        kinds = KINDS_BY_PRODUCT[booking.product.kind] if booking else ("dates", "traveller")
+        buttons = [{"title": f"改{KIND_TEXT[k]}", "payload": f"改{KIND_TEXT[k]}"} for k in kinds]
+        dispatcher.utter_message(response="utter_ask_change_kind",
+                                 kinds="、".join(KIND_TEXT[k] for k in kinds), buttons=buttons)
+        return []
+
+
+class ActionAskChangeValue(Action):
+    """Asks for the new value, listing the options where there are few."""
+
+    def name(self) -> Text:
+        return "action_ask_change_value"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        kind = tracker.get_slot("change_kind")
+        booking = await ValidateChangeBookingForm._booking(tracker)
+        if booking is None:
+            dispatcher.utter_message(response="utter_need_verification")
+            return []
+        if kind == "room":
+            options = [r for r in room_options(booking) if r != booking.product.variant]
+            dispatcher.utter_message(response="utter_ask_new_room", options="、".join(options),
+                                     buttons=[{"title": r, "payload": f"换成{r}"} for r in options])
+        elif kind == "departure":
+            options = departure_options(booking)
+            if not options:
+                dispatcher.utter_message(response="utter_no_other_departure")
+                return [SlotSet("change_kind", None)]
+            lines = "、".join(self._service_line(code) for code in options[:6])
+            dispatcher.utter_message(response="utter_ask_new_departure", options=lines,
+                                     buttons=[{"title": c, "payload": f"换成{c}"} for c in options[:6]])
+        elif kind == "traveller":
+            dispatcher.utter_message(response="utter_ask_new_names", count=len(booking.travellers))
+        else:
+            dispatcher.utter_message(response="utter_ask_new_date", current=when_text(booking))
+        return []
+
+    @staticmethod
+    def _service_line(code: str) -> str:
+        service = next(s for s in knowledge.services() if s.code == code)
+        return f"{code}（{service.depart}发车）" if service.mode != "flight" else f"{code}（{service.depart}起飞）"
+
+
+class ActionAskChangeConfirm(Action):
+    """Shows the fee and price difference the policy gives, and asks for a yes."""
+
+    def name(self) -> Text:
+        return "action_ask_change_confirm"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        kind, value = tracker.get_slot("change_kind"), tracker.get_slot("change_value")
+        try:
+            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            if booking is None:
+                dispatcher.utter_message(response="utter_need_verification")
+                return []
+            quote = await in_db(booking_store().quote_change, booking, request_for(booking, kind, value))
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return []
+        except (BookingError, ValueError):
+            dispatcher.utter_message(response="utter_change_invalid")
+            return [SlotSet("change_value", None)]
+        dispatcher.utter_message(response="utter_change_quote", buttons=CONFIRM_BUTTONS,
+                                 reference=booking.reference, what=self._describe(kind, value),
+                                 fee=yuan(quote.fee_fen), difference=self._difference(quote),
+                                 payable=yuan(quote.payable_fen))
+        return [SlotSet("change_quote", quote_to_slot(quote))]
+
+    @staticmethod
+    def _describe(kind: str, value: Any) -> str:
+        if kind == "dates":
+            parts = [date.fromisoformat(p[:10]) for p in str(value).split("/")]
+            return "日期改为" + "–".join(f"{d.month}月{d.day}日" for d in parts)
+        if kind == "traveller":
+            return "出行人改为" + "、".join(value)
+        return f"{KIND_TEXT[kind]}改为{value}"
+
+    @staticmethod
+    def _difference(quote: rules.Quote) -> str:
+        if quote.difference_fen > 0:
+            return f"需补差价{yuan(quote.difference_fen)}"
+        if quote.difference_fen < 0:
+            return f"差价退还{yuan(-quote.difference_fen)}"
+        return "无差价"
+
+
+class ActionChangeBooking(Action):
+    """Applies the confirmed change; checks the confirmation and the quote again itself."""
+
+    def name(self) -> Text:
+        return "action_change_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        shown = tracker.get_slot("change_quote")
+        if tracker.get_slot("flow_stopped") or tracker.get_slot("change_confirm") is not True or not shown:
+            return reset(*FLOW_SLOTS, "flow_stopped")
+        try:
+            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            if booking is None:
+                dispatcher.utter_message(response="utter_need_verification")
+                return reset(*FLOW_SLOTS)
+            request = request_for(booking, tracker.get_slot("change_kind"), tracker.get_slot("change_value"))
+            result = await in_db(booking_store().change, booking, request, quote_from_slot(shown),
+                                 f"change:{shown['id']}", conversation_id=tracker.sender_id)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return reset(*FLOW_SLOTS)
+        except QuoteChanged:
+            dispatcher.utter_message(response="utter_quote_changed")
+            return [*reset("change_confirm", "change_quote"), FollowupAction("change_booking_form")]
+        except SoldOut:
+            dispatcher.utter_message(response="utter_change_sold_out")
+            return reset(*FLOW_SLOTS)
+        except (NotChangeable, InvalidRequest):
+            dispatcher.utter_message(response="utter_change_invalid")
+            return reset(*FLOW_SLOTS)
+        dispatcher.utter_message(response="utter_change_done", reference=result.reference,
+                                 when=when_text(result.booking),
+                                 travellers="、".join(result.booking.travellers))
+        if result.payable_fen:
+            dispatcher.utter_message(response="utter_payment_pending", amount=yuan(result.payable_fen),
+                                     link=payment_settings().link_for(result.reference))
+        elif result.refund_fen:
+            dispatcher.utter_message(response="utter_change_refund", amount=yuan(result.refund_fen))
+        return reset(*FLOW_SLOTS)

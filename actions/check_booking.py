@@ -1,0 +1,88 @@
+"""Check a booking by reference, or list the caller's own bookings ("我的订单")."""
+from __future__ import annotations
+
+from typing import List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.after_sales import (
+    STATUS_TEXT,
+    OwnBookingsFormValidation,
+    StoreUnavailable,
+    accessible_booking,
+    booking_line,
+    booking_store,
+    caller,
+    in_db,
+    order_ref_buttons,
+    reset,
+    say_store_unavailable,
+    today,
+    when_text,
+    yuan,
+)
+from bot import contacts
+from bot.booking.payments import payment_settings
+from bot.booking.store import BookingView
+
+
+class ValidateCheckBookingForm(OwnBookingsFormValidation):
+    def name(self) -> Text:
+        return "validate_check_booking_form"
+
+
+def detail_values(booking: BookingView) -> dict:
+    names = "、".join(booking.travellers)
+    phone = booking.contact_phone
+    return dict(reference=booking.reference, product=booking.product.name, when=when_text(booking),
+                status=STATUS_TEXT.get(booking.status, booking.status), travellers=names,
+                phone=f"{phone[:3]}****{phone[-4:]}", total=yuan(booking.total_fen),
+                paid=yuan(booking.paid_fen))
+
+
+class ActionCheckBooking(Action):
+    def name(self) -> Text:
+        return "action_check_booking"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        reference = tracker.get_slot("order_ref")
+        if tracker.get_slot("flow_stopped"):
+            return reset("flow_stopped")
+        try:
+            if reference is None:
+                await self._list_own(dispatcher, tracker)
+                return []
+            booking = await accessible_booking(tracker, reference)
+            if booking is None:
+                dispatcher.utter_message(response="utter_need_verification")
+                return []
+            await self._show(dispatcher, booking)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+        return []
+
+    @staticmethod
+    async def _list_own(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        customer = await caller(tracker)
+        await in_db(booking_store().award_completed, customer, today())
+        bookings = await in_db(booking_store().bookings_for, customer, 5)
+        if not bookings:
+            dispatcher.utter_message(response="utter_no_bookings", hotline=contacts.hotline())
+            return
+        lines = "\n".join(booking_line(b) for b in bookings)
+        buttons = await order_ref_buttons(tracker, ("pending_payment", "confirmed"))
+        dispatcher.utter_message(response="utter_booking_list", lines=lines, buttons=buttons)
+
+    @staticmethod
+    async def _show(dispatcher: CollectingDispatcher, booking: BookingView) -> None:
+        dispatcher.utter_message(response="utter_booking_detail", **detail_values(booking))
+        if booking.status == "pending_payment":
+            dispatcher.utter_message(response="utter_payment_pending",
+                                     link=payment_settings().link_for(booking.reference),
+                                     amount=yuan(booking.total_fen - booking.paid_fen))
+
+

@@ -1,0 +1,129 @@
+"""End to end over the real REST server: book → check → change → cancel → refund status,
+asserting on what the traveller reads and on what the booking store holds."""
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from bot import catalogue
+from bot.booking.models import Booking, BookingChange, Inventory, Product, Refund
+from bot.booking.store import CustomerRef
+from bot.nlu.dates import business_now
+
+pytestmark = pytest.mark.model
+REFERENCE = re.compile(r"TD[2-9A-HJ-NP-Z]{8}")
+
+
+def say(server, sender: str, text: str) -> str:
+    url = f"http://127.0.0.1:{server['port']}/webhooks/rest/webhook"
+    response = requests.post(url, json={"sender": sender, "message": text}, timeout=60)
+    response.raise_for_status()
+    return "\n".join(m.get("text", "") for m in response.json())
+
+
+def stored(server, reference: str) -> Booking:
+    with server["store"].transaction() as session:
+        booking = session.execute(select(Booking).where(Booking.reference == reference)).scalar_one()
+        session.expunge(booking)
+        return booking
+
+
+def reserved(server, code: str, day) -> int:
+    with server["store"].transaction() as session:
+        return session.execute(
+            select(Inventory.reserved).join(Product).where(Product.code == code, Inventory.day == day)
+        ).scalar_one()
+
+
+def test_book_check_change_cancel_and_follow_the_refund(bot_server):
+    sender = f"e2e-book-{uuid.uuid4().hex[:6]}"
+    day = business_now().date() + timedelta(days=5)
+    hotel = catalogue.search_hotels("上海", 2)[0].hotel
+    room = hotel.rooms[0]
+
+    results = say(bot_server, sender, f"帮我找下{day.month}月{day.day}日上海的酒店，两个人")
+    assert hotel.name in results
+    asked = say(bot_server, sender, "订第一个")
+    assert room.type in asked  # the room types of that hotel are offered
+    assert "几晚" in say(bot_server, sender, room.type)
+    assert "姓名" in say(bot_server, sender, "住两晚")
+    assert "手机" in say(bot_server, sender, "张伟、刘芳")
+    summary = say(bot_server, sender, "13800138001")
+    total = int(room.price) * 2
+    assert "请核对订单" in summary and f"{total}元" in summary and "张伟、刘芳" in summary
+    done = say(bot_server, sender, "确认")
+    assert "预订成功" in done and "pay.tripdesk.example" in done
+    reference = REFERENCE.search(done).group(0)
+
+    booking = stored(bot_server, reference)
+    assert booking.status == "pending_payment" and booking.total_fen == total * 100
+    assert (booking.start_date, booking.end_date) == (day, day + timedelta(days=2))
+    code = f"{hotel.id}/{room.type}"
+    assert reserved(bot_server, code, day) >= 1
+
+    detail = say(bot_server, sender, f"查一下订单 {reference}")
+    assert reference in detail and "待支付" in detail and "138****8001" in detail
+
+    new_day = day + timedelta(days=1)
+    say(bot_server, sender, f"订单{reference}我想改期")
+    quote = say(bot_server, sender, f"改到{new_day.month}月{new_day.day}日")
+    assert "确认修改" in quote and "手续费" in quote
+    changed = say(bot_server, sender, "确认")
+    assert "修改成功" in changed
+    booking = stored(bot_server, reference)
+    assert booking.start_date == new_day and booking.end_date == new_day + timedelta(days=2)
+    with bot_server["store"].transaction() as session:
+        assert session.execute(select(BookingChange).where(
+            BookingChange.booking_id == booking.id)).scalar_one().kind == "dates"
+
+    # The payment provider confirms the payment (what its callback would record).
+    store = bot_server["store"]
+    view = store.find(reference, CustomerRef(booking.customer_id, ""))
+    store.record_payment(view, view.total_fen, "wechat_pay", f"e2e-pay-{reference}")
+
+    quote = say(bot_server, sender, f"帮我取消订单{reference}")
+    assert "确认取消" in quote and f"可退 {total}元" in quote
+    cancelled = say(bot_server, sender, "确认")
+    assert "已为您取消订单" in cancelled and f"{total}元" in cancelled
+    booking = stored(bot_server, reference)
+    assert booking.status == "cancelled"
+    assert reserved(bot_server, code, new_day) == reserved(bot_server, code, new_day + timedelta(days=10))
+    with store.transaction() as session:
+        refund = session.execute(select(Refund).where(Refund.booking_id == booking.id)).scalar_one()
+        assert (refund.amount_fen, refund.status) == (total * 100, "pending")
+
+    status = say(bot_server, sender, "我的退款到账了吗")
+    assert reference in status and f"{total}元" in status and "预计" in status
+
+    again = say(bot_server, sender, f"取消订单{reference}")
+    assert "已经取消过了" in again
+
+
+def test_a_stranger_must_verify_before_seeing_a_booking(bot_server):
+    sender = f"e2e-stranger-{uuid.uuid4().hex[:6]}"
+    asked = say(bot_server, sender, "帮我查下订单TD2H8KQ4MZ")
+    assert "后4位" in asked and "张伟" not in asked
+    wrong = say(bot_server, sender, "1234")
+    assert "不匹配" in wrong and "张伟" not in wrong
+    shown = say(bot_server, sender, "8001")
+    assert "TD2H8KQ4MZ" in shown and "张伟" in shown
+
+
+def test_charged_twice_opens_one_refund_for_the_duplicate(bot_server):
+    reply = say(bot_server, "demo-zhang", "我付款的时候被扣了两次钱")
+    assert "TD5NX7RB3C" in reply and "重复扣款" in reply
+    again = say(bot_server, "demo-zhang", "怎么扣了两次款")
+    assert "TD5NX7RB3C" in again
+    with bot_server["store"].transaction() as session:
+        refunds = session.execute(select(Refund).where(Refund.rule == "payment.duplicate")).scalars().all()
+        assert len(refunds) == 1
+
+
+def test_membership_shows_points_from_completed_trips(bot_server):
+    reply = say(bot_server, "demo-wang", "我有多少积分")
+    assert "积分" in reply and "会员" in reply
