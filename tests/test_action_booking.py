@@ -232,3 +232,23 @@ def test_payment_problem_is_read_from_the_message(text: str, problem: str):
     assert problem_in(text) == problem
 
 
+
+
+async def test_two_travellers_racing_for_the_last_seat_get_one_booking_and_one_sold_out(store, domain_dict):
+    import asyncio
+
+    day = departure_day(store)
+    slots = book_slots(store, book_date=day.isoformat())
+    quotes = [await summary(domain_dict, sender, slots) for sender in ("racer-a", "racer-b")]
+    with store.transaction() as session:
+        product_id = session.execute(select(Product.id).where(Product.code == "G7/二等座")).scalar_one()
+        session.query(Inventory).filter(Inventory.product_id == product_id, Inventory.day == day).update(
+            {Inventory.reserved: Inventory.capacity - 1})
+    runs = [run(ActionBook(), tracker("确认", "affirm", sender=sender, **slots, book_confirm=True,
+                                      book_quote=quote), domain_dict)
+            for sender, quote in zip(("racer-a", "racer-b"), quotes, strict=True)]
+    outcomes = sorted(names[0] for names, _, _ in await asyncio.gather(*runs))
+    assert outcomes == ["utter_book_done", "utter_book_sold_out"]
+    with store.transaction() as session:
+        assert session.execute(select(Inventory.reserved - Inventory.capacity).where(
+            Inventory.product_id == product_id, Inventory.day == day)).scalar_one() == 0

@@ -72,6 +72,12 @@ def engine_for(url: Optional[str] = None) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
+    if parsed.get_backend_name() == "postgresql":
+        # Bounded waits: a traveller hears "please retry" in seconds, not a hung chat.
+        options = " ".join(filter(None, [parsed.query.get("options"),
+                                         "-c statement_timeout=10000 -c lock_timeout=5000"]))
+        return create_engine(parsed, future=True, pool_pre_ping=True,
+                             connect_args={"connect_timeout": 5, "options": options})
     return create_engine(parsed, future=True, pool_pre_ping=True)
 
 
