@@ -212,29 +212,51 @@ class BookingFormValidation(FormValidationAction, ABC):
 
     async def extract_order_ref(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        reference = booking_ref_in(tracker)
-        if reference and reference != tracker.get_slot("order_ref"):
-            return {"order_ref": reference}
-        if tracker.get_slot("order_ref") is None and tracker.get_slot("requested_slot") is None:
-            only = await self._only_open_booking(tracker)
-            if only:
-                return {"order_ref": only}
-        return {}
+        """The booking the message names: its reference, or one of the caller's open
+        bookings by what it is ("退掉G7那张票"), or the only one they have.
 
-    async def _only_open_booking(self, tracker: Tracker) -> Optional[str]:
-        """A caller with exactly one open booking means that one."""
+        Naming another booking than the one in hand starts the flow over for it.
+        """
+        current = tracker.get_slot("order_ref")
+        starting = tracker.get_slot("requested_slot") is None
+        reference = booking_ref_in(tracker) or await self._own_booking_named(tracker, starting)
+        if reference is None and current is None and starting:
+            reference = await self._only_open_booking(tracker)
+        if reference is None or reference == current:
+            return {}
+        found: Dict[str, Any] = {"order_ref": reference}
+        if current is not None:
+            found.update({slot: None for slot in self.flow_slots})
+            found.update(order_verified=None, verify_last4=None)
+        return found
+
+    async def _open_bookings(self, tracker: Tracker) -> List[BookingView]:
         try:
             customer = await caller(tracker)
             bookings = await in_db(booking_store().bookings_for, customer)
         except StoreUnavailable:
-            return None
-        open_ones = [b for b in bookings if b.status in ("pending_payment", "confirmed")]
+            return []
+        return [b for b in bookings if b.status in ("pending_payment", "confirmed")]
+
+    async def _only_open_booking(self, tracker: Tracker) -> Optional[str]:
+        """A caller with exactly one open booking means that one."""
+        open_ones = await self._open_bookings(tracker)
         return open_ones[0].reference if len(open_ones) == 1 else None
+
+    async def _own_booking_named(self, tracker: Tracker, starting: bool) -> Optional[str]:
+        """One of the caller's open bookings whose train/flight number or hotel/tour name
+        the message mentions; only when a flow starts, so answers are not misread."""
+        if not starting:
+            return None
+        text = latest_text(tracker).upper()
+        named = [b for b in await self._open_bookings(tracker)
+                 if b.product.code.split("/")[0].upper() in text
+                 or b.product.name.split(" ")[0] in text]
+        return named[0].reference if len(named) == 1 else None
 
     async def validate_order_ref(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        """A new reference starts the flow over: verification and the flow's answers."""
-        fresh = {slot: None for slot in self.flow_slots}
+        """Whether the caller may work on this booking, and whether the flow fits it."""
         if value is None:
             return {}
         try:
@@ -243,10 +265,10 @@ class BookingFormValidation(FormValidationAction, ABC):
             say_store_unavailable(dispatcher)
             return {"order_ref": None, "requested_slot": None, "flow_stopped": True}
         if booking is None:
-            return {**fresh, "order_ref": value, "order_verified": False, "verify_last4": None}
+            return {"order_ref": value, "order_verified": False, "verify_last4": None}
         if not await self.booking_fits(booking, dispatcher, tracker):
-            return {**fresh, "order_ref": None, "order_verified": None, "requested_slot": None, "flow_stopped": True}
-        return {**fresh, "order_ref": value, "order_verified": True}
+            return {"order_ref": None, "order_verified": None, "requested_slot": None, "flow_stopped": True}
+        return {"order_ref": value, "order_verified": True}
 
     async def extract_verify_last4(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
@@ -309,7 +331,13 @@ async def order_ref_buttons(tracker: Tracker, statuses: Sequence[str]) -> List[D
 
 class OwnBookingsFormValidation(BookingFormValidation):
     """For questions about "my bookings": a caller with bookings of their own needs no
-    reference (the answer covers them all); anyone else gives one and verifies."""
+    reference (the answer covers them all); anyone else gives one and verifies.
+
+    A booking already under discussion stays the subject ("退款什么时候到账" right after
+    cancelling it), except where a fresh question means the whole list.
+    """
+
+    fresh_question_means_all = False
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -324,8 +352,9 @@ class OwnBookingsFormValidation(BookingFormValidation):
         if reference and reference != tracker.get_slot("order_ref"):
             return {"order_ref": reference}
         starting = tracker.get_slot("requested_slot") is None
-        if starting and reference is None and tracker.get_slot("order_ref"):
-            return {"order_ref": None}  # a new question about "my bookings" means all of them
+        if starting and reference is None and tracker.get_slot("order_ref") and self.fresh_question_means_all:
+            if await self._has_bookings(tracker):
+                return {"order_ref": None}  # "我的订单" again means all of them
         return {}
 
     @staticmethod

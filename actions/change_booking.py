@@ -28,7 +28,7 @@ from actions.after_sales import (
 from actions.cancel_booking import quote_from_slot, quote_to_slot, same_terms
 from actions.common import first_entity_value, latest_text
 from actions.names import names_in
-from bot import contacts, knowledge
+from bot import catalogue, contacts, knowledge
 from bot.booking import policy as rules
 from bot.booking.payments import payment_settings
 from bot.booking.store import (
@@ -48,22 +48,31 @@ CONFIRM_BUTTONS = [{"title": "确认修改", "payload": "/affirm"},
 KIND_WORDS = (
     ("traveller", re.compile(r"名字|姓名|入住人|乘客|乘机人|出行人|游客|人名|写错|换人|换个人")),
     ("room", re.compile(r"房型|大床|双床|套房|标间|标准间|家庭房|换房|换个房|升级")),
-    ("departure", re.compile(r"车次|航班|班次|换一班|换个班|早一班|晚一班|早点的车|晚点的车|[GDCKZT]\d{1,4}|[A-Z]{2}\d{3,4}")),
+    ("departure", re.compile(r"车次|航班|班次|换一班|换个班|早一班|晚一班|早点的车|晚点的车|"
+                             r"(?<![A-Za-z0-9])(?:[GDCKZT]\d{1,4}|[A-Z]{2}\d{3,4})(?!\d)")),
     ("dates", re.compile(r"日期|改期|改到|改成|推迟|提前|延期|延后|换个日子|换个时间|改时间|改签")),
 )
 KINDS_BY_PRODUCT = {"hotel_room": ("dates", "room", "traveller"),
                     "tour": ("dates", "traveller"),
                     "transport": ("dates", "departure", "traveller")}
 KIND_TEXT = {"dates": "日期", "room": "房型", "departure": "车次/航班", "traveller": "出行人姓名"}
+BOOKING_REF = re.compile(r"TD[0-9A-Z]{8}", re.I)
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
 
 
 def kind_in(tracker: Tracker) -> Optional[str]:
-    text = latest_text(tracker)
+    text = BOOKING_REF.sub(" ", latest_text(tracker))  # "TD7F…" is not train D7
     for kind, pattern in KIND_WORDS:
         if pattern.search(text):
             return kind
     return "dates" if first_entity_value(tracker, "date") else None
+
+
+def chosen_by_number(text: str, options: List[str]) -> Optional[str]:
+    """"第二种" / "2" picks from the options just listed, in their order."""
+    stripped = text.strip().rstrip("个种班。.")
+    position = catalogue.ordinal_in(text) or (int(stripped) if stripped.isdigit() else None)
+    return options[position - 1] if position and 0 < position <= len(options) else None
 
 
 def room_options(booking: BookingView) -> List[str]:
@@ -161,13 +170,16 @@ class ValidateChangeBookingForm(BookingFormValidation):
         text = latest_text(tracker)
         if kind == "dates":
             return first_entity_value(tracker, "date")
+        asked = tracker.get_slot("requested_slot") == "change_value"
         if kind == "room":
-            return next((room for room in sorted(room_options(booking), key=len, reverse=True)
-                         if room in text), None)
+            options = [r for r in room_options(booking) if r != booking.product.variant]
+            named = next((room for room in sorted(options, key=len, reverse=True) if room in text), None)
+            return named or (chosen_by_number(text, options) if asked else None)
         if kind == "departure":
             options = departure_options(booking)
-            return next((code for code in SERVICE_CODE.findall(text.upper()) if code in options), None)
-        if tracker.get_slot("requested_slot") == "change_value":
+            named = next((code for code in SERVICE_CODE.findall(text.upper()) if code in options), None)
+            return named or (chosen_by_number(text, options[:6]) if asked else None)
+        if asked:
             names = names_in(text)
             return list(names) if names else None
         return None

@@ -30,6 +30,8 @@ from bot.booking.store import BookingView
 
 
 class ValidateCheckBookingForm(OwnBookingsFormValidation):
+    fresh_question_means_all = True
+
     def name(self) -> Text:
         return "validate_check_booking_form"
 

@@ -139,8 +139,10 @@ def normalize(text: str) -> Normalized:
     traditional = is_traditional(text)
     if traditional:
         text = _simplify(text)
-    if text.startswith("/"):
-        # Rasa's graph reads "/intent{...}" as a command; typed text stays text.
+    if text.startswith("/") and not original.startswith("/"):
+        # Rasa's graph reads "/intent{...}" as a command. Our connectors pass only the
+        # payload of a button the bot offered as-is; typed text arrives escaped (a
+        # zero-width space first, connectors/base.py) or typed full-width, and stays text.
         text = TYPED_SLASH + text[1:]
     return Normalized(original=original, text=text, traditional=traditional)
 

@@ -15,7 +15,9 @@ from bot.text import is_traditional, normalize, to_traditional
         ("订\u200b酒\u200d店", "订酒店"),
         ("在吗？？？？！！！", "在吗?!"),
         ("  明天   上海  ", "明天 上海"),
-        ("/restart", "\uff0frestart"),  # never a Rasa command
+        ("\u200b/restart", "\uff0frestart"),  # typed (escaped by the connector): text
+        ("／restart", "\uff0frestart"),  # typed full-width: text
+        ("/affirm", "/affirm"),  # an offered button's payload, passed as-is by a connector
     ],
 )
 def test_normalize_gives_canonical_simplified_text(raw, expected):

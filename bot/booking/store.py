@@ -608,7 +608,10 @@ class BookingStore:
             return rules.Quote(booking.total_fen, 0, 0, "unpaid.free", self.policy.version,
                                reference=booking.reference)
         quote = rules.cancellation_quote(self.policy, self._trip(booking), at)
-        refund = min(quote.refund_fen, booking.paid_fen)
+        # What the policy refunds of the price, plus anything paid beyond the price
+        # (a second charge nobody has refunded yet goes back in full).
+        overpaid = max(0, booking.paid_fen - booking.total_fen)
+        refund = min(quote.refund_fen, booking.paid_fen) + overpaid
         return replace(quote, refund_fen=refund, reference=booking.reference)
 
     def _trip(self, booking: BookingView) -> rules.Trip:
