@@ -4,10 +4,10 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup lookups train run chat test test-fast lint eval bench validate clean
+.PHONY: help setup lookups train run chat test test-fast lint eval bench validate clean browser seed telegram-webhook
 
 help:  ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
 
 setup:  ## create .venv with Python 3.10 and install pinned dependencies (once)
 	@bash scripts/bootstrap.sh
@@ -24,8 +24,17 @@ run: train  ## set up, train if needed, start Rasa (:5005) and the action server
 chat: setup  ## chat with the running bot in this terminal (start `make run` first)
 	@$(PY) -m bot.cli chat
 
-test: train lint  ## set up, train if needed, lint, run every test
+test: train lint browser  ## set up, train if needed, lint, run every test
 	@$(PY) -m pytest
+
+browser:  ## install Debian's chromium for the widget's browser tests (if missing)
+	@bash scripts/install_browser.sh
+
+seed: setup  ## create/upgrade the booking database and load catalogue, inventory, demo customers
+	@$(PY) -m bot.booking.seed
+
+telegram-webhook: setup  ## point the Telegram bot at URL=https://your.host (needs TRIPDESK_TELEGRAM_*)
+	@$(PY) -m connectors.telegram set-webhook $(URL)
 
 lint: setup  ## ruff (pyflakes, bugbear, async, bandit, timezone rules)
 	@.venv/bin/ruff check bot actions connectors tests bench

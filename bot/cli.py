@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import secrets
 import logging
 import os
 import signal
@@ -32,6 +33,22 @@ VENV_BIN = Path(sys.executable).parent
 
 def _rasa() -> str:
     return str(VENV_BIN / "rasa")
+
+
+def api_token() -> str:
+    """The token Rasa's HTTP API demands (``?token=``); without one, anybody who can reach
+    the port could read or drive any conversation and get round every channel's
+    identity checks. From TRIPDESK_API_TOKEN, else generated once into var/api.token."""
+    token = os.environ.get("TRIPDESK_API_TOKEN")
+    if not token:
+        path = PROJECT_ROOT / "var" / "api.token"
+        path.parent.mkdir(exist_ok=True)
+        if not path.exists():
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
+        token = path.read_text(encoding="utf-8").strip()
+        os.environ["TRIPDESK_API_TOKEN"] = token
+    return token
 
 
 def service_environment() -> Dict[str, str]:
@@ -142,7 +159,8 @@ def start_services(
     env["TRIPDESK_ACTION_SERVER_URL"] = f"http://localhost:{action_port}/webhook"
     commands = {
         "actions": [_rasa(), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        "rasa": [_rasa(), "run", "--enable-api", "--model", str(MODEL_PATH), "--endpoints",
+        "rasa": [_rasa(), "run", "--enable-api", "--auth-token", api_token(),
+                 "--model", str(MODEL_PATH), "--endpoints",
                  "endpoints.yml", "--credentials", "credentials.yml", "--port", str(port),
                  "--cors", "*"],
     }
@@ -192,8 +210,9 @@ def run(port: int) -> int:
         return 1
     seed_booking_store()
     processes = start_services(port=port)
-    print(f"TripDesk starting: REST on http://localhost:{port}/webhooks/rest/webhook, "
-          "actions on :5055. Chat in another terminal with `make chat`. Ctrl-C stops both.")
+    print(f"TripDesk starting: chat widget demo on http://localhost:{port}/webhooks/webchat/ , "
+          f"REST on http://localhost:{port}/webhooks/rest/webhook (`make chat`), actions on :5055. "
+          "Ctrl-C stops both.")
     stopping = threading.Event()
 
     def _stop(*_: object) -> None:

@@ -31,8 +31,9 @@ EXPECTED = ("The following duplicated intents have been found across multiple do
 
 
 def responses_named_by_actions() -> Set[str]:
+    """Responses that actions, or channels speaking for themselves, utter by name."""
     names: Set[str] = set()
-    for path in (PROJECT_ROOT / "actions").glob("*.py"):
+    for path in [*(PROJECT_ROOT / "actions").glob("*.py"), *(PROJECT_ROOT / "connectors").rglob("*.py")]:
         names.update(re.findall(r"[\"'](utter_[a-z0-9_/]+)[\"']", path.read_text(encoding="utf-8")))
     return names
 

@@ -15,11 +15,26 @@ from sanic.request import Request
 
 from connectors.base import ZERO_WIDTH_SPACE, as_plain_text
 
-__all__ = ["SafeRestInput", "ZERO_WIDTH_SPACE", "as_plain_text"]
+__all__ = ["SafeRestInput", "REST_PREFIX", "ZERO_WIDTH_SPACE", "as_plain_text"]
+
+
+REST_PREFIX = "rest:"
 
 
 class SafeRestInput(RestInput):
-    """The stock REST channel (same URL, /webhooks/rest/webhook) minus typed commands."""
+    """The stock REST channel (same URL, /webhooks/rest/webhook) minus typed commands,
+    with the client's sender id kept in its own namespace.
+
+    A REST client picks any sender id it likes. Rasa keys conversations by sender id
+    alone, so without a prefix a client could continue a Telegram user's conversation
+    (their id is a guessable number) and inherit what that conversation verified. With
+    it, REST conversations and identities ("rest:<id>") can never meet another
+    channel's. REST is for the terminal chat, tests and trusted back-ends.
+    """
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         return as_plain_text(super()._extract_message(req))
+
+    def _extract_sender(self, req: Request) -> Optional[Text]:
+        sender = super()._extract_sender(req)
+        return f"{REST_PREFIX}{sender}" if sender is not None else None

@@ -46,7 +46,8 @@ def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, time
             logs = "\n".join(f.read_text()[-2000:] for f in log_dir.glob("*.log"))
             pytest.fail(f"a server exited during start-up:\n{logs}")
         try:
-            rasa_ready = requests.get(f"http://127.0.0.1:{port}/status", timeout=2).ok
+            rasa_ready = requests.get(f"http://127.0.0.1:{port}/status", timeout=2, params={
+                "token": os.environ.get("TRIPDESK_API_TOKEN", "")}).ok
             actions_ready = requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok
             if rasa_ready and actions_ready:
                 return
@@ -71,7 +72,11 @@ def bot_server(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     seed(store)
     port, action_port = free_port(), free_port()
     processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
-    wait_until_ready(port, action_port, processes, log_dir)
+    try:
+        wait_until_ready(port, action_port, processes, log_dir)
+    except BaseException:  # never leave a half-started server behind
+        stop_services(processes)
+        raise
     state = {"port": port, "action_port": action_port, "processes": processes, "log_dir": log_dir,
              "store": store}
     yield state
@@ -82,3 +87,14 @@ def bot_server(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+def rasa_api(port: int, path: str, method: str = "get", **kwargs: Any) -> Any:
+    """Rasa's HTTP API with the token start_services gave the server (bot.cli.api_token)."""
+    import requests
+
+    params = dict(kwargs.pop("params", {}), token=os.environ["TRIPDESK_API_TOKEN"])
+    response = requests.request(method, f"http://127.0.0.1:{port}{path}", params=params,
+                                timeout=kwargs.pop("timeout", 60), **kwargs)
+    response.raise_for_status()
+    return response.json()

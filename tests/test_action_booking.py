@@ -21,7 +21,7 @@ from bot.booking.store import BookingStore
 from bot.nlu.dates import business_now
 from tests.helpers import make_tracker, rendered, slots_after
 
-OWNER = "demo-zhang"  # REST identity of the demo customer 张伟 (bot/booking/seed.py)
+OWNER = "rest:demo-zhang"  # REST identity of the demo customer 张伟 (bot/booking/seed.py)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import requests
 
 from bot import knowledge
 from bot.cli import start_services, stop_services
-from tests.conftest import wait_until_ready
+from tests.conftest import rasa_api, wait_until_ready
 
 pytestmark = pytest.mark.model
 
@@ -45,10 +45,9 @@ def test_traditional_traveller_gets_traditional_reply(bot_server):
 
 def misunderstood(server, sender: str) -> str:
     """What the bot says when NLU falls back (which text does that depends on the model)."""
-    url = f"http://127.0.0.1:{server['port']}/conversations/{sender}/trigger_intent"
-    response = requests.post(url, json={"name": "nlu_fallback"}, timeout=60)
-    response.raise_for_status()
-    return "\n".join(m.get("text", "") for m in response.json()["messages"])
+    reply = rasa_api(server["port"], f"/conversations/rest:{sender}/trigger_intent", "post",
+                     json={"name": "nlu_fallback"})
+    return "\n".join(m.get("text", "") for m in reply["messages"])
 
 
 def test_two_misunderstandings_offer_a_person(bot_server):
@@ -67,9 +66,7 @@ def test_conversation_survives_a_restart(bot_server):
         port=bot_server["port"], action_port=bot_server["action_port"], log_dir=bot_server["log_dir"]
     )
     wait_until_ready(bot_server["port"], bot_server["action_port"], bot_server["processes"], bot_server["log_dir"])
-    tracker = requests.get(
-        f"http://127.0.0.1:{bot_server['port']}/conversations/{sender}/tracker", timeout=30
-    ).json()
+    tracker = rasa_api(bot_server["port"], f"/conversations/rest:{sender}/tracker")
     assert tracker["slots"]["search_city"] == "杭州"
     reply = say(bot_server, sender, "两个人")
     assert "杭州" in reply
@@ -80,9 +77,7 @@ def test_typed_commands_are_only_text(bot_server):
     say(bot_server, sender, "明天杭州的酒店")
     reply = say(bot_server, sender, '/inform{"city": "北京"}')
     say(bot_server, sender, "/restart")
-    tracker = requests.get(
-        f"http://127.0.0.1:{bot_server['port']}/conversations/{sender}/tracker", timeout=30
-    ).json()
+    tracker = rasa_api(bot_server["port"], f"/conversations/rest:{sender}/tracker")
     assert not any(e["event"] == "restart" for e in tracker["events"])
     assert tracker["slots"]["search_city"] == "杭州"
     typed = next(e for e in tracker["events"] if e["event"] == "user" and "/inform" in (e.get("text") or ""))

@@ -328,3 +328,48 @@ __all__ = [
     "Traveller", "Payment", "BookingChange", "Refund", "BookingEvent", "UTCDateTime",
     "new_reference", "is_reference", "utcnow", "REFERENCE_ALPHABET",
 ]
+
+
+# --- outbound messages (migration 0002) ------------------------------------------------
+# Appended rather than edited into the classes above so this change stays in one place.
+
+from sqlalchemy import Text  # noqa: E402
+
+OUTBOUND_STATUSES = ("pending", "sent", "failed", "undeliverable")
+
+# When the customer last wrote from this identity: a message sent later (agent reply,
+# survey, reminder) goes to the channel they used last. NULL for identities not seen
+# since the column was added.
+ChannelIdentity.last_seen_at = Column(UTCDateTime, nullable=True)
+
+
+class OutboundMessage(Base):
+    """Every message sent to a customer outside a conversation turn, and what became of it.
+
+    A row is written as ``pending`` before the first attempt and updated after the last,
+    so a crash mid-send leaves a trace instead of a silent gap. ``undeliverable`` means
+    no attempt could be made (no sender configured for the channel); ``failed`` means
+    the platform refused or kept failing after bounded retries.
+    """
+
+    __tablename__ = "outbound_messages"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=True, index=True)
+    channel = Column(String(16), nullable=False)
+    recipient_id = Column(String(128), nullable=False)
+    text = Column(Text, nullable=False)
+    buttons = Column(JSON, nullable=False, default=list)
+    status = Column(String(16), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    last_error = Column(String(500), nullable=True)
+    created_at = Column(UTCDateTime, nullable=False, default=utcnow)
+    sent_at = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (
+        CheckConstraint(_in("status", OUTBOUND_STATUSES), name="status_known"),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    )
+
+
+__all__ += ["OutboundMessage", "OUTBOUND_STATUSES"]

@@ -44,16 +44,16 @@ class DemoCustomer:
 
 
 DEMO_CUSTOMERS = (
-    DemoCustomer("张伟", "13800138001", (("rest", "demo-zhang"), ("telegram", "100001")), (
+    DemoCustomer("张伟", "13800138001", (("rest", "rest:demo-zhang"), ("telegram", "100001")), (
         DemoBooking("TD2H8KQ4MZ", "H-SH-001/高级大床房", 12, 2, ("张伟", "刘芳"), True),
         DemoBooking("TD5NX7RB3C", "G7/二等座", 3, 0, ("张伟",), True, "duplicate"),
         DemoBooking("TD9WJE6TPL", "H-SH-002/高级大床房", -30, 1, ("张伟",), True),
     )),
-    DemoCustomer("李娜", "13900139002", (("rest", "demo-li"), ("wechat", "oDEMO-li-openid")), (
+    DemoCustomer("李娜", "13900139002", (("rest", "rest:demo-li"), ("wechat", "oDEMO-li-openid")), (
         DemoBooking("TD7FQ3VH8S", "T-BJ-002", 6, 0, ("李娜", "王强"), True),
         DemoBooking("TD4KM8YW2N", "T-SH-002", 20, 0, ("李娜",), False, "failed"),
     )),
-    DemoCustomer("王芳", "13700137003", (("rest", "demo-wang"),), (
+    DemoCustomer("王芳", "13700137003", (("rest", "rest:demo-wang"),), (
         DemoBooking("TD6RT9GC5X", "MU5101/经济舱", 1, 0, ("王芳",), True),
         DemoBooking("TD3PZ5DJ7B", "T-BJ-001", -10, 0, ("王芳",), True),
     )),

@@ -114,8 +114,8 @@ def test_a_booking_not_paid_twice_gets_no_refund(store, ticket, payments):
 def test_seeded_demo_bookings_show_a_duplicate_and_a_declined_payment(database_url):
     store = seeded_store(database_url, today=date(2030, 5, 1))
     try:
-        zhang = store.customer_for("rest", "demo-zhang")
-        li = store.customer_for("rest", "demo-li")
+        zhang = store.customer_for("rest", "rest:demo-zhang")
+        li = store.customer_for("rest", "rest:demo-li")
         charged_twice = store.find("TD5NX7RB3C", zhang)
         declined = store.find("TD4KM8YW2N", li)
 

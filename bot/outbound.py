@@ -1,0 +1,314 @@
+"""One way to reach a customer later: agent replies, satisfaction surveys, trip reminders.
+
+A message for a customer goes out on the channel they wrote from last (WeChat, Telegram
+or the website widget), through that channel's sender. Each channel plugs in a
+:class:`ChannelSender`; a sender raises an exception with ``reason`` and ``retryable``
+attributes (:class:`DeliveryError` or a channel's own) when it cannot deliver, and
+retryable failures are retried with backoff a bounded number of times. Every send is
+recorded in ``outbound_messages`` (written before the first attempt, completed after
+the last), so nothing meant for a traveller is silently dropped.
+
+Connectors call :func:`record_inbound` for each message a traveller sends, which is how
+"the channel they used last" is known. The database is synchronous: everything that
+touches it runs in a worker thread, never on the event loop.
+"""
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import sessionmaker
+
+from bot.booking.db import database_url
+from bot.booking.models import ChannelIdentity, Customer, OutboundMessage, utcnow
+from bot.booking.store import BookingStore
+
+log = logging.getLogger(__name__)
+
+Buttons = Sequence[Mapping[str, str]]
+
+RETRY_DELAYS_S = (1.0, 4.0, 15.0)
+ATTEMPT_TIMEOUT_S = 90.0  # a guard around one attempt; senders have their own timeouts
+MAX_ERROR_LENGTH = 500
+SENDER_FACTORIES = (
+    ("connectors.telegram", "TelegramSender"),
+    ("connectors.wechat", "WeChatSender"),
+    ("connectors.webchat", "WebchatSender"),
+)
+
+
+class DeliveryError(Exception):
+    """A channel could not deliver a message; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, reason: str, retryable: bool) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retryable = retryable
+
+
+class ChannelSender(Protocol):
+    """Sends to one channel; raises an exception with ``retryable`` when it cannot."""
+
+    channel: str
+
+    async def send(self, recipient_id: str, text: str, buttons: Buttons = ()) -> None:
+        ...
+
+
+@dataclass(frozen=True)
+class OutboundResult:
+    """What became of one outbound message; ``message_id`` is its outbound_messages row."""
+
+    status: str  # sent | failed | undeliverable
+    channel: Optional[str] = None
+    recipient_id: Optional[str] = None
+    attempts: int = 0
+    error: Optional[str] = None
+    message_id: Optional[int] = None
+
+    @property
+    def sent(self) -> bool:
+        return self.status == "sent"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A channel identity of a customer and when they last wrote from it."""
+
+    channel: str
+    external_id: str
+    last_seen_at: Optional[datetime]
+
+
+class OutboundRecords:
+    """The database side: identities and the outbound_messages log (synchronous)."""
+
+    def __init__(self, url: Optional[str] = None) -> None:
+        self.store = BookingStore(url)
+        self._sessions = sessionmaker(bind=self.store.engine, expire_on_commit=False, future=True)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def record_inbound(self, channel: str, external_id: str) -> int:
+        """Mark the identity as just seen (creating customer and identity on first contact)."""
+        customer = self.store.customer_for(channel, external_id)
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(ChannelIdentity)
+                .where(ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+                .values(last_seen_at=utcnow())
+            )
+        return customer.id
+
+    def identities(self, customer_id: int) -> Optional[List[Identity]]:
+        """The customer's identities, most recently seen first; None for an unknown customer."""
+        with self._sessions() as session:
+            if session.get(Customer, customer_id) is None:
+                return None
+            rows = session.execute(
+                select(ChannelIdentity).where(ChannelIdentity.customer_id == customer_id)
+                .order_by(ChannelIdentity.id.desc())
+            ).scalars()
+            found = [Identity(row.channel, row.external_id, row.last_seen_at) for row in rows]
+        return sorted(found, key=lambda i: (i.last_seen_at is not None, i.last_seen_at or 0),
+                      reverse=True)
+
+    def customer_of(self, channel: str, external_id: str) -> Optional[int]:
+        with self._sessions() as session:
+            return session.execute(
+                select(ChannelIdentity.customer_id).where(
+                    ChannelIdentity.channel == channel, ChannelIdentity.external_id == external_id)
+            ).scalar_one_or_none()
+
+    def open(self, customer_id: Optional[int], channel: str, recipient_id: str, text: str,
+             buttons: Buttons) -> int:
+        """Write the ``pending`` row before the first attempt; returns its id."""
+        if customer_id is None:
+            customer_id = self.customer_of(channel, recipient_id)
+        with self._sessions() as session, session.begin():
+            row = OutboundMessage(customer_id=customer_id, channel=channel,
+                                  recipient_id=recipient_id, text=text,
+                                  buttons=[dict(b) for b in buttons], status="pending")
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def close_message(self, message_id: int, status: str, attempts: int,
+                      error: Optional[str]) -> None:
+        with self._sessions() as session, session.begin():
+            session.execute(
+                update(OutboundMessage).where(OutboundMessage.id == message_id).values(
+                    status=status, attempts=attempts,
+                    last_error=error[:MAX_ERROR_LENGTH] if error else None,
+                    sent_at=utcnow() if status == "sent" else None,
+                )
+            )
+
+
+class Outbound:
+    """Sends to customers and channel recipients, with retries and a record of each send.
+
+    Args:
+        senders: channel name → sender; default :func:`senders_from_environment`.
+        url: booking store URL; default ``DATABASE_URL`` or the SQLite file.
+        retry_delays: seconds to wait before each retry of a retryable failure.
+    """
+
+    def __init__(self, senders: Optional[Mapping[str, ChannelSender]] = None,
+                 url: Optional[str] = None,
+                 retry_delays: Sequence[float] = RETRY_DELAYS_S) -> None:
+        self.senders: Dict[str, ChannelSender] = dict(
+            senders if senders is not None else senders_from_environment())
+        self.records = OutboundRecords(url)
+        self.retry_delays = tuple(retry_delays)
+
+    def close(self) -> None:
+        self.records.close()
+
+    async def send_to_customer(self, customer_id: int, text: str,
+                               buttons: Buttons = ()) -> OutboundResult:
+        """Send on the channel the customer used last (among channels we can send to)."""
+        _check_message(text, buttons)
+        identities = await asyncio.to_thread(self.records.identities, customer_id)
+        if identities is None:
+            return OutboundResult("undeliverable", error=f"unknown customer {customer_id}")
+        if not identities:
+            return OutboundResult("undeliverable",
+                                  error=f"customer {customer_id} has no channel identity")
+        usable = [i for i in identities if i.channel in self.senders]
+        chosen = (usable or identities)[0]
+        return await self._deliver(customer_id, chosen.channel, chosen.external_id, text, buttons)
+
+    async def send(self, channel: str, recipient_id: str, text: str,
+                   buttons: Buttons = ()) -> OutboundResult:
+        """Send to one recipient on one channel (the customer is looked up for the record)."""
+        _check_message(text, buttons)
+        return await self._deliver(None, channel, recipient_id, text, buttons)
+
+    async def _deliver(self, customer_id: Optional[int], channel: str, recipient_id: str,
+                       text: str, buttons: Buttons) -> OutboundResult:
+        message_id = await asyncio.to_thread(
+            self.records.open, customer_id, channel, recipient_id, text, buttons)
+        sender = self.senders.get(channel)
+        if sender is None:
+            status, attempts = "undeliverable", 0
+            error = f"no sender configured for channel {channel!r} (check its environment variables)"
+        else:
+            status, attempts, error = await self._attempt(sender, recipient_id, text, buttons)
+        await asyncio.to_thread(self.records.close_message, message_id, status, attempts, error)
+        if status == "sent":
+            log.info("outbound message %s sent on %s", message_id, channel)
+        else:
+            log.warning("outbound message %s %s on %s: %s", message_id, status, channel, error)
+        return OutboundResult(status, channel, recipient_id, attempts, error, message_id)
+
+    async def _attempt(self, sender: ChannelSender, recipient_id: str, text: str,
+                       buttons: Buttons) -> Tuple[str, int, Optional[str]]:
+        """Try, then retry retryable failures after each delay; (status, attempts, error)."""
+        error: Optional[str] = None
+        for attempt, delay in enumerate((0.0, *self.retry_delays), start=1):
+            await asyncio.sleep(delay)
+            try:
+                await asyncio.wait_for(sender.send(recipient_id, text, buttons), ATTEMPT_TIMEOUT_S)
+                return "sent", attempt, None
+            except asyncio.TimeoutError:
+                error, retryable = f"no answer within {ATTEMPT_TIMEOUT_S:.0f} s", True
+            except Exception as failure:  # any sender failure is recorded, never raised
+                error, retryable = _describe(failure)
+            if not retryable:
+                return "failed", attempt, error
+        return "failed", 1 + len(self.retry_delays), error
+
+
+def _describe(failure: Exception) -> Tuple[str, bool]:
+    """(reason, retryable) from a DeliveryError-like exception; anything else is final."""
+    retryable = getattr(failure, "retryable", None)
+    if retryable is None:
+        return f"{type(failure).__name__}: {failure}", False
+    return str(getattr(failure, "reason", failure)), bool(retryable)
+
+
+def _check_message(text: str, buttons: Buttons) -> None:
+    """Refuse what no channel can send: a programming error, not a delivery failure."""
+    if not (text or "").strip():
+        raise ValueError("an outbound message needs text")
+    for button in buttons:
+        if not button.get("title") or not button.get("payload"):
+            raise ValueError(f"a button needs a title and a payload: {dict(button)!r}")
+
+
+def senders_from_environment() -> Dict[str, ChannelSender]:
+    """The senders of every configured channel; a channel not built or not configured is skipped."""
+    senders: Dict[str, ChannelSender] = {}
+    for module_name, class_name in SENDER_FACTORIES:
+        try:
+            factory: Any = getattr(importlib.import_module(module_name), class_name).from_environment
+        except (ImportError, AttributeError) as missing:
+            log.debug("no outbound sender %s.%s: %s", module_name, class_name, missing)
+            continue
+        try:
+            sender = factory()
+        except Exception:  # a misconfigured channel must not stop the others
+            log.exception("could not configure outbound sender %s.%s", module_name, class_name)
+            continue
+        if sender is not None:
+            senders[sender.channel] = sender
+    return senders
+
+
+# --- module-level entry points -------------------------------------------------------
+
+_lock = threading.Lock()
+_records: Dict[str, OutboundRecords] = {}
+_default: Optional[Outbound] = None
+
+
+def _records_for(url: Optional[str]) -> OutboundRecords:
+    """One records object per database URL, shared (its engine pools connections)."""
+    key = url or database_url()
+    with _lock:
+        if key not in _records:
+            _records[key] = OutboundRecords(key)
+        return _records[key]
+
+
+def record_inbound(channel: str, external_id: str, url: Optional[str] = None) -> int:
+    """A traveller just wrote from this identity; returns their customer id.
+
+    Synchronous (it touches the database): connectors call it in a worker thread.
+    """
+    return _records_for(url).record_inbound(channel, external_id)
+
+
+def default_outbound() -> Outbound:
+    """The process-wide :class:`Outbound` with the senders configured in the environment."""
+    global _default
+    with _lock:
+        if _default is None:
+            _default = Outbound()
+        return _default
+
+
+async def send_to_customer(customer_id: int, text: str, buttons: Buttons = ()) -> OutboundResult:
+    """Send text and buttons to a customer on the channel they used last."""
+    outbound = await asyncio.to_thread(default_outbound)  # may open and migrate the database
+    return await outbound.send_to_customer(customer_id, text, buttons)
+
+
+async def send(channel: str, recipient_id: str, text: str, buttons: Buttons = ()) -> OutboundResult:
+    """Send text and buttons to one recipient on one channel."""
+    outbound = await asyncio.to_thread(default_outbound)
+    return await outbound.send(channel, recipient_id, text, buttons)
+
+
+__all__ = [
+    "Buttons", "ChannelSender", "DeliveryError", "Identity", "Outbound", "OutboundRecords",
+    "OutboundResult", "record_inbound", "send", "send_to_customer", "senders_from_environment",
+]
