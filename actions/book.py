@@ -352,7 +352,8 @@ class ActionAskBookVariant(Action):
                   domain: DomainDict) -> List[EventType]:
         item = tracker.get_slot("book_product")
         variants = variants_of(item) if item else []
-        lines = "\n".join(f"{i}. {v}：{yuan(price)}" for i, (v, price) in enumerate(variants, start=1))
+        unit = "/晚" if item and kind_of(item) == "hotel_room" else "/人"
+        lines = "\n".join(f"{i}. {v}：{yuan(price)}{unit}" for i, (v, price) in enumerate(variants, start=1))
         dispatcher.utter_message(response="utter_ask_book_variant", name=item_name(item or ""),
                                  lines=lines, buttons=[{"title": v, "payload": v} for v, _ in variants])
         return []
