@@ -1,20 +1,69 @@
-"""Steps every channel shares: typed text stays text, dedupe of retried deliveries, and
-one turn at a time per sender.
+"""Steps every channel shares: secrets kept out of logs, typed text stays text, dedupe of
+retried deliveries, one turn at a time per sender, work that outlives the webhook
+request, the traveller marked as seen, and the replies a channel answers itself.
 
 Platforms retry a webhook they think failed (WeChat three times within 15 s, Telegram
 until it gets a 200). A retried delivery must be answered from the first processing,
 never processed twice, and two messages from one traveller must reach Rasa in the
 order they were sent, even when the webhook acknowledges first and processes later.
+
+What a connector hands to Rasa: an offered button or menu payload as its raw text
+(``UserMessage(text=payload)``), so "/affirm" is read as the intent by Rasa's own
+"/intent{...}" reader; anything the traveller typed through :func:`as_plain_text`, so
+typed "/intent{...}" stays a sentence (bot/text.py ``normalize`` tells the two apart).
 """
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import OrderedDict
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import (
+    Any,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Dict,
+    List,
+    Optional,
+    Protocol,
+    Sequence,
+    Set,
+    Text,
+    Tuple,
+)
 
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
+
+log = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]  # what Rasa gives a channel's blueprint
 ZERO_WIDTH_SPACE = "\u200b"
+
+
+class Secret:
+    """A secret string whose repr and str never show it (read once from the environment)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:  # frozen configs holding a Secret are cache keys (lru_cache)
+        return hash(self._value)
 
 
 def as_plain_text(text: Optional[Text]) -> Optional[Text]:
@@ -93,3 +142,79 @@ class SenderTurns:
             if not self._waiting[sender_id]:  # nobody queued: forget the sender
                 del self._waiting[sender_id]
                 self._locks.pop(sender_id, None)
+
+
+class BackgroundWork:
+    """Work that goes on after the platform got its answer (a turn, a store update).
+
+    asyncio keeps only a weak reference to a task, so a task nobody holds may be
+    collected mid-turn; each one is held here until it ends.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: Set["asyncio.Task[Any]"] = set()
+
+    def start(self, work: Awaitable[Any]) -> None:
+        task = asyncio.ensure_future(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        """Wait for all work, including work started meanwhile (tests, orderly shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+async def record_seen(record: Callable[[str, str], Any], channel: str, sender_id: str,
+                      shown_as: Optional[str] = None) -> None:
+    """Remember the traveller wrote on ``channel`` just now, so outbound messages pick it.
+
+    ``record`` (bot.outbound.record_inbound) blocks on the database, so it runs in a
+    thread; a store that is down is logged and never stops the conversation.
+    ``shown_as`` is the sender as the channel's logs may show it (masked).
+    """
+    try:
+        await asyncio.to_thread(record, channel, sender_id)
+    except Exception:
+        log.exception("could not record %s sender %s as seen", channel,
+                      sender_id if shown_as is None else shown_as)
+
+
+class Replies(Protocol):
+    """Renders named domain responses for one traveller."""
+
+    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
+        ...
+
+
+class AgentReplies:
+    """What a channel answers itself (welcome, menu, "text only, please"), as domain responses.
+
+    Rendered by the running agent's NLG, so the copy stays in domain.yml with every other
+    reply and Traditional writers get Traditional. Each reply is a chain of response
+    names: the first the domain has wins, so a dedicated response can be added to the
+    domain without touching the channel.
+    """
+
+    def __init__(self, agent: Any, channel: str) -> None:
+        self.agent = agent
+        self.channel = channel
+
+    def first_known(self, names: Sequence[str]) -> Optional[str]:
+        """The first of ``names`` the domain has, or None (also before a model is loaded)."""
+        domain = getattr(self.agent, "domain", None)
+        if domain is None:
+            return None
+        return next((name for name in names if name in domain.responses), None)
+
+    async def render(self, names: Sequence[str], sender_id: str, **values: Any) -> List[Dict[str, Any]]:
+        """The first known response of ``names`` for ``sender_id``; ``values`` fill its placeholders."""
+        name = self.first_known(names)
+        if name is None:
+            log.warning("none of the responses %s is in the domain; nothing sent", list(names))
+            return []
+        domain = self.agent.domain
+        tracker = (await self.agent.tracker_store.retrieve(sender_id)
+                   or DialogueStateTracker(sender_id, domain.slots))
+        reply = await self.agent.nlg.generate(name, tracker, self.channel, **values)
+        return [reply] if reply else []

@@ -35,23 +35,9 @@ import warnings
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import (
-    Any,
-    Awaitable,
-    Callable,
-    Dict,
-    List,
-    Mapping,
-    Optional,
-    Protocol,
-    Sequence,
-    Set,
-    Text,
-    Tuple,
-)
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -69,7 +55,17 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.outbound import Buttons, DeliveryError, record_inbound
-from connectors.base import RecentDeliveries, SenderTurns, as_plain_text
+from connectors.base import (
+    AgentReplies,
+    BackgroundWork,
+    OnNewMessage,
+    RecentDeliveries,
+    Replies,
+    Secret,
+    SenderTurns,
+    as_plain_text,
+    record_seen,
+)
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +92,8 @@ NETWORK_BACKOFF_S = (0.5, 2.0)  # waits before the retries of a network failure
 RATE_LIMIT_RETRIES = 2
 MAX_RETRY_AFTER_S = 30.0
 
-# What the channel answers itself, as domain responses (copy stays in domain.yml with
-# every other reply). The first name the domain has wins, so a dedicated response can
-# be added to the domain without touching this module.
+# What the channel answers itself: chains of domain response names, rendered by
+# connectors.base.AgentReplies (the first name the domain has wins).
 REPLIES: Dict[str, Tuple[str, ...]] = {
     "welcome": ("utter_welcome", "utter_greet"),
     "menu": ("utter_main_menu", "utter_ask_search_type"),
@@ -110,23 +105,6 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
 
 
 # --- configuration -------------------------------------------------------------------
-
-class Secret:
-    """A secret string whose repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
 
 class ConfigError(ValueError):
     """The Telegram settings are missing or invalid; the message names the variable."""
@@ -466,33 +444,7 @@ def read_update(update: Update, offered: OfferedButtons) -> Optional[Inbound]:
 
 # --- the webhook ------------------------------------------------------------------------------
 
-class Replies(Protocol):
-    """Renders named domain responses for one traveller."""
-
-    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
-        ...
-
-
-class AgentReplies:
-    """Domain responses through the running agent's NLG, so Traditional writers get Traditional."""
-
-    def __init__(self, agent: Any) -> None:
-        self.agent = agent
-
-    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
-        domain = getattr(self.agent, "domain", None)
-        for name in names:
-            if domain is not None and name in domain.responses:
-                tracker = (await self.agent.tracker_store.retrieve(sender_id)
-                           or DialogueStateTracker(sender_id, domain.slots))
-                reply = await self.agent.nlg.generate(name, tracker, CHANNEL)
-                return [reply] if reply else []
-        log.warning("none of the responses %s is in the domain; nothing sent", list(names))
-        return []
-
-
 Answer = Tuple[int, Dict[str, str]]
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 
 def _update_json(body: bytes) -> Tuple[Optional[Dict[str, Any]], str]:
@@ -523,7 +475,7 @@ class TelegramWebhook:
         self.record = record
         self.deliveries = RecentDeliveries()
         self.turns = SenderTurns()
-        self._tasks: Set["asyncio.Task[None]"] = set()
+        self.background = BackgroundWork()
 
     async def receive(self, secret: Optional[str], body: bytes, replies: Replies) -> Answer:
         """(HTTP status, JSON body) for one webhook request; processing continues after."""
@@ -545,15 +497,12 @@ class TelegramWebhook:
             return 200, {"status": "ignored"}
         if self.deliveries.seen(str(inbound.update_id)):
             return 200, {"status": "duplicate"}
-        task = asyncio.get_running_loop().create_task(self._process(inbound, replies))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.start(self._process(inbound, replies))
         return 200, {"status": "accepted"}
 
     async def drain(self) -> None:
         """Wait for updates being processed (tests, orderly shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.background.drain()
 
     def _parse(self, data: Dict[str, Any]) -> Tuple[Optional[Update], str]:
         try:
@@ -573,7 +522,7 @@ class TelegramWebhook:
         output = TelegramOutput(self.sender)
         if inbound.callback_query_id:
             await self._answer_callback(inbound.callback_query_id)
-        await self._record(inbound.user_id)
+        await record_seen(self.record, CHANNEL, inbound.user_id)
         try:
             await self._dispatch(inbound, output, replies)
         except Exception:
@@ -586,8 +535,7 @@ class TelegramWebhook:
         elif inbound.kind == "button":
             await self.on_new_message(self._message(inbound, inbound.text, output))
         elif inbound.kind == "start":
-            # Not a Rasa turn: our NLU reads every "/..." as typed text, so "/greet" would
-            # not be a greeting; the welcome is answered from the domain directly.
+            # Not a Rasa turn: the welcome and the menu are answered from the domain directly.
             await self._reply(output, replies, "welcome", inbound.user_id)
             await self._reply(output, replies, "menu", inbound.user_id)
         elif inbound.kind == "help":
@@ -614,13 +562,6 @@ class TelegramWebhook:
             await self.sender.answer_callback(callback_query_id)
         except DeliveryError as failure:
             log.warning("callback query %s not answered: %s", callback_query_id, failure.reason)
-
-    async def _record(self, user_id: str) -> None:
-        """Remember the traveller wrote on Telegram just now (outbound picks this channel)."""
-        try:
-            await asyncio.to_thread(self.record, CHANNEL, user_id)
-        except Exception:  # the conversation must go on even when the store is down
-            log.exception("could not record Telegram user %s as seen", user_id)
 
 
 class TelegramInput(InputChannel):
@@ -671,7 +612,7 @@ class TelegramInput(InputChannel):
                 return response.json({"error": self.problem}, status=503)
             status, body = await webhook.receive(request.headers.get(SECRET_HEADER),
                                                  request.body or b"",
-                                                 AgentReplies(request.app.ctx.agent))
+                                                 AgentReplies(request.app.ctx.agent, CHANNEL))
             return response.json(body, status=status)
 
         return hook

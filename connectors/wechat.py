@@ -44,35 +44,16 @@ import os
 import re
 import time
 import unicodedata
-import warnings
 from collections import OrderedDict, deque
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import (
-    Any,
-    Awaitable,
-    Callable,
-    Deque,
-    Dict,
-    List,
-    Mapping,
-    Optional,
-    Protocol,
-    Sequence,
-    Set,
-    Text,
-    Tuple,
-)
+from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 from xml.parsers.expat import ExpatError
 
 import requests
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
-from rasa.shared.nlu.training_data.message import Message
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -92,7 +73,17 @@ from wechatpy.utils import check_signature
 
 from bot.outbound import Buttons, DeliveryError, record_inbound
 from bot.settings import PROJECT_ROOT
-from connectors.base import RecentDeliveries, SenderTurns, as_plain_text
+from connectors.base import (
+    AgentReplies,
+    BackgroundWork,
+    OnNewMessage,
+    RecentDeliveries,
+    Replies,
+    Secret,
+    SenderTurns,
+    as_plain_text,
+    record_seen,
+)
 
 log = logging.getLogger(__name__)
 
@@ -147,8 +138,8 @@ MENU_PAYLOADS: Dict[str, str] = {
 }
 SUBSCRIBE_PAYLOAD = "/greet"  # a new follower is greeted, then shown the main menu
 
-# What the channel answers itself, as domain responses (copy stays in domain.yml with
-# every other reply); the first name the domain has wins, as in the Telegram channel.
+# What the channel answers itself: chains of domain response names, rendered by
+# connectors.base.AgentReplies (the first name the domain has wins).
 REPLIES: Dict[str, Tuple[str, ...]] = {
     "menu": ("utter_main_menu", "utter_ask_search_type"),
     "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
@@ -167,29 +158,6 @@ SOFT_BREAKS = ("\n", "。！？!?；;", "，,、 ")
 
 
 # --- configuration -------------------------------------------------------------------
-
-class Secret:
-    """A secret string whose repr and str never show it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('********')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
 
 def _optional_secret(env: Mapping[str, str], name: str) -> Optional[Secret]:
     value = env.get(name, "").strip()
@@ -879,55 +847,6 @@ def read_inbound(xml: str) -> Inbound:
 
 # --- the webhook -----------------------------------------------------------------------------
 
-class Replies(Protocol):
-    """The agent's side: named domain responses, and trusted "/intent{...}" payloads read."""
-
-    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
-        ...
-
-    def command(self, payload: str) -> Optional[Dict[str, Any]]:
-        ...
-
-
-class AgentReplies:
-    """Domain responses through the running agent's NLG, so Traditional writers get Traditional."""
-
-    def __init__(self, agent: Any) -> None:
-        self.agent = agent
-
-    def command(self, payload: str) -> Optional[Dict[str, Any]]:
-        """Parse data for a payload the bot itself offered (a menu click, a button, a follow).
-
-        Our NLU treats every leading "/" as typed text, so an intent payload has to reach
-        Rasa as parse data, read by Rasa's own "/intent{entities}" reader against the
-        domain. Typed text never comes here. None when the payload is not a known intent.
-        """
-        domain = getattr(self.agent, "domain", None)
-        if domain is None or not payload.startswith("/"):
-            return None
-        with warnings.catch_warnings():  # an unknown intent warns and comes back unparsed
-            warnings.simplefilter("ignore")
-            unpacked = YAMLStoryReader.unpack_regex_message(Message({TEXT: payload}), domain=domain)
-        if not unpacked.get(INTENT):
-            log.warning("payload %r is not an intent of the domain; sent as text", payload)
-            return None
-        return {key: unpacked.get(key) for key in (TEXT, INTENT, INTENT_RANKING_KEY, ENTITIES)}
-
-    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
-        domain = getattr(self.agent, "domain", None)
-        for name in names:
-            if domain is not None and name in domain.responses:
-                tracker = (await self.agent.tracker_store.retrieve(sender_id)
-                           or DialogueStateTracker(sender_id, domain.slots))
-                reply = await self.agent.nlg.generate(name, tracker, CHANNEL)
-                return [reply] if reply else []
-        log.warning("none of the responses %s is in the domain; nothing sent", list(names))
-        return []
-
-
-OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
-
-
 class _PendingReply:
     """The answer to one delivery, shared by WeChat's retries of it, and how it goes out."""
 
@@ -966,7 +885,7 @@ class WeChatWebhook:
         self.record = record
         self.deliveries = RecentDeliveries()
         self.turns = SenderTurns()
-        self._tasks: Set["asyncio.Task[None]"] = set()
+        self.background = BackgroundWork()
 
     def verify_url(self, args: Mapping[str, Optional[str]]) -> Tuple[int, str]:
         """The GET WeChat sends when the URL is entered in the admin console: echo ``echostr``."""
@@ -999,8 +918,7 @@ class WeChatWebhook:
 
     async def drain(self) -> None:
         """Wait for turns in progress (tests, orderly shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        await self.background.drain()
 
     async def _note_silent(self, inbound: Inbound) -> None:
         if inbound.label == "event:unsubscribe":
@@ -1016,14 +934,8 @@ class WeChatWebhook:
         if inbound.scene:
             self.conversations.allowance.grant(inbound.openid, inbound.scene)
         pending = _PendingReply()
-        self._track(self._run_turn(inbound, pending, replies))
+        self.background.start(self._run_turn(inbound, pending, replies))
         return pending
-
-    def _track(self, work: Awaitable[None]) -> None:
-        """Run in the background, keeping a reference so the task is neither lost nor collected."""
-        task = asyncio.ensure_future(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     async def _route(self, pending: _PendingReply, deadline: float) -> str:
         """Passive when the answer is ready by the deadline and fits one reply; else the API."""
@@ -1052,7 +964,8 @@ class WeChatWebhook:
     async def _run_turn(self, inbound: Inbound, pending: _PendingReply, replies: Replies) -> None:
         try:
             async with self.turns.turn(inbound.openid):
-                self._track(self._record(inbound.openid))
+                self.background.start(record_seen(self.record, CHANNEL, inbound.openid,
+                                                  _masked(inbound.openid)))
                 parts = await self._answer(inbound, replies)
                 pending.parts.set_result(parts)
                 route = await pending.wait_for_route(self.config.passive_seconds + ROUTE_GRACE_S)
@@ -1076,9 +989,8 @@ class WeChatWebhook:
     async def _bot_messages(self, inbound: Inbound, replies: Replies) -> List[Dict[str, Any]]:
         if inbound.kind == "reply":
             return await replies.render(REPLIES[inbound.text], inbound.openid)
-        text, parse_data = self._user_text(inbound, replies)
         collector = CollectingOutputChannel()
-        message = UserMessage(text, collector, inbound.openid, parse_data=parse_data,
+        message = UserMessage(self._user_text(inbound), collector, inbound.openid,
                               input_channel=CHANNEL, message_id=inbound.key,
                               metadata={"wechat_msg_type": inbound.label})
         try:
@@ -1088,13 +1000,13 @@ class WeChatWebhook:
             return collector.messages + await replies.render(REPLIES["error"], inbound.openid)
         return collector.messages
 
-    def _user_text(self, inbound: Inbound, replies: Replies) -> Tuple[str, Optional[Dict[str, Any]]]:
-        """What Rasa gets: typed text as text, an offered button or menu payload as offered."""
+    def _user_text(self, inbound: Inbound) -> str:
+        """What Rasa gets: an offered button or menu payload as it is, typed text as text."""
         payload = inbound.text if inbound.kind == "payload" else (
             self.conversations.offers.payload_for(inbound.openid, inbound.text))
         if payload is None:
-            return as_plain_text(inbound.text) or "", None
-        return payload, replies.command(payload)
+            return as_plain_text(inbound.text) or ""
+        return payload
 
     async def _after_route(self, openid: str, route: str, parts: List[str]) -> None:
         if route == SERVICE and parts:
@@ -1115,13 +1027,6 @@ class WeChatWebhook:
         if failure is not None:
             await self.conversations.undelivered.record(openid, parts[sent:], failure.reason,
                                                         failure.retryable)
-
-    async def _record(self, openid: str) -> None:
-        """Remember the traveller wrote on WeChat just now (outbound picks this channel)."""
-        try:
-            await asyncio.to_thread(self.record, CHANNEL, openid)
-        except Exception:  # the conversation must go on even when the store is down
-            log.exception("could not record WeChat follower %s as seen", _masked(openid))
 
 
 def _args(request: Request) -> Dict[str, Optional[str]]:
@@ -1194,7 +1099,7 @@ class WeChatInput(InputChannel):
             if self.webhook is None:
                 return not_configured()
             status, body, content_type = await self.webhook.receive(
-                _args(request), request.body or b"", AgentReplies(request.app.ctx.agent))
+                _args(request), request.body or b"", AgentReplies(request.app.ctx.agent, CHANNEL))
             return response.text(body, status=status, content_type=content_type)
 
         return hook

@@ -24,20 +24,14 @@ Socket events: the browser emits ``session_request`` after connecting (answered 
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import warnings
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Set, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from rasa.shared.core.events import BotUttered
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
-from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
-from rasa.shared.nlu.training_data.message import Message
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -46,11 +40,19 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
 from bot.outbound import DeliveryError, record_inbound
 from bot.settings import PROJECT_ROOT
-from connectors.base import SenderTurns, as_plain_text
+from connectors.base import (
+    AgentReplies,
+    BackgroundWork,
+    OnNewMessage,
+    SenderTurns,
+    as_plain_text,
+    record_seen,
+)
 from connectors.webchat.messages import (
     Inbound,
     OfferedButtons,
     bubble,
+    max_chars,
     clean_text,
     offered_in_events,
     read_inbound,
@@ -159,7 +161,7 @@ class WebchatInput(InputChannel):
         self._sockets: Dict[str, str] = {}  # socket id -> session id
         self._joined: Dict[str, Set[str]] = {}  # session id -> sockets in its room
         self._queued: Dict[str, int] = {}
-        self._tasks: Set["asyncio.Task[None]"] = set()
+        self.background = BackgroundWork()
 
     @classmethod
     def active(cls) -> Optional["WebchatInput"]:
@@ -169,7 +171,7 @@ class WebchatInput(InputChannel):
         """Lets Rasa's HTTP API (``?output_channel=webchat``) reach the widget."""
         return WebchatOutput(self) if self.sio else None
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         self.sio = AsyncServer(
             async_mode="sanic",
             cors_allowed_origins=self.allowed_origins or [],  # [] leaves CORS to Rasa's --cors
@@ -242,9 +244,7 @@ class WebchatInput(InputChannel):
 
     # --- socket.io -------------------------------------------------------------------
 
-    def _add_socket_events(
-        self, sio: AsyncServer, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> None:
+    def _add_socket_events(self, sio: AsyncServer, on_new_message: OnNewMessage) -> None:
         @sio.on("connect")
         async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
             """Only a token we signed opens a socket; the socket stays bound to that session."""
@@ -296,9 +296,7 @@ class WebchatInput(InputChannel):
             self._joined.setdefault(session_id, set()).add(sid)
             await self.sio.emit("session_confirm", {"session_id": session_id, "messages": messages}, to=sid)
 
-    async def _accept(
-        self, sid: str, data: Any, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Dict[str, Any]:
+    async def _accept(self, sid: str, data: Any, on_new_message: OnNewMessage) -> Dict[str, Any]:
         """Acknowledge at once; the turn runs after the session's earlier turns."""
         session_id = self._sockets.get(sid)
         if session_id is None:
@@ -310,25 +308,17 @@ class WebchatInput(InputChannel):
             await self._emit("bot_uttered", await self._polite(inbound.refusal, session_id), sid)
             return {"accepted": False, "reason": inbound.refusal}
         self._queued[session_id] = self._queued.get(session_id, 0) + 1
-        task = asyncio.create_task(self._turn(sid, session_id, inbound, on_new_message))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.start(self._turn(sid, session_id, inbound, on_new_message))
         return {"accepted": True}
 
-    async def _turn(
-        self,
-        sid: str,
-        session_id: str,
-        inbound: Inbound,
-        on_new_message: Callable[[UserMessage], Awaitable[Any]],
-    ) -> None:
+    async def _turn(self, sid: str, session_id: str, inbound: Inbound, on_new_message: OnNewMessage) -> None:
         async with self.turns.turn(session_id):
             self._queued[session_id] -= 1
             if not self._queued[session_id]:
                 del self._queued[session_id]
             await self._emit("user_echo", {"text": inbound.shown}, session_id, skip_sid=sid)
             await self._emit("typing", {"on": True}, session_id)
-            await self._record_seen(session_id)
+            await record_seen(self.record, self.name(), session_id, _short(session_id))
             try:
                 await on_new_message(await self._user_message(session_id, inbound))
             except Exception:
@@ -337,24 +327,14 @@ class WebchatInput(InputChannel):
             finally:
                 await self._emit("typing", {"on": False}, session_id)
 
-    async def _record_seen(self, session_id: str) -> None:
-        """Remember the traveller wrote on the widget just now (outbound picks this channel)."""
-        try:
-            await asyncio.to_thread(self.record, self.name(), session_id)
-        except Exception:  # the conversation must go on even when the store is down
-            logger.exception("could not record webchat session %s as seen", _short(session_id))
-
     async def _polite(self, kind: str, session_id: str) -> Dict[str, Any]:
         """The channel's own answer of this kind, as a notice bubble."""
         try:
-            agent = self._agent()
-            for name in REPLY_RESPONSES[kind]:
-                if agent.domain is not None and name in agent.domain.responses:
-                    tracker = await agent.tracker_store.retrieve(session_id) or DialogueStateTracker(
-                        session_id, agent.domain.slots
-                    )
-                    rendered = await agent.nlg.generate(name, tracker, self.name())
-                    if rendered and rendered.get("text"):
+            replies = AgentReplies(self._agent(), self.name())
+            if replies.first_known(REPLY_RESPONSES[kind]):  # else replies.yml, as intended
+                for rendered in await replies.render(REPLY_RESPONSES[kind], session_id,
+                                                     max_chars=max_chars()):
+                    if rendered.get("text"):
                         return {"text": rendered["text"], "notice": True}
         except Exception:  # the fallback copy below still answers the traveller
             logger.exception("domain response for %r not rendered; using replies.yml", kind)
@@ -365,34 +345,14 @@ class WebchatInput(InputChannel):
         if not self._agent().is_ready():  # no model yet: Rasa would drop the message silently
             raise DeliveryError("bot_not_ready", retryable=True)
         metadata: Dict[str, Any] = {}
-        parse_data = None
         if inbound.payload is not None and await self._was_offered(session_id, inbound.payload):
-            text = inbound.payload
+            text = inbound.payload  # as it is: Rasa reads an offered "/intent{...}" itself
             metadata = {"webchat": {"button_title": inbound.shown or inbound.payload}}
-            parse_data = self._command(text)
         else:
             text = as_plain_text(inbound.shown or clean_text(inbound.payload or "")) or ""
         return UserMessage(
-            text, WebchatOutput(self), session_id, parse_data=parse_data, input_channel=self.name(),
-            metadata=metadata,
+            text, WebchatOutput(self), session_id, input_channel=self.name(), metadata=metadata
         )
-
-    def _command(self, payload: str) -> Optional[Dict[str, Any]]:
-        """Parse data for an offered "/intent{...}" payload, read by Rasa's own reader.
-
-        Our NLU normaliser turns every leading "/" into text, so an offered intent payload
-        reaches Rasa as parse data instead. None for a text payload or an unknown intent.
-        """
-        domain = getattr(self._agent(), "domain", None)
-        if domain is None or not payload.startswith("/"):
-            return None
-        with warnings.catch_warnings():  # an unknown intent warns and comes back unparsed
-            warnings.simplefilter("ignore")
-            unpacked = YAMLStoryReader.unpack_regex_message(Message({TEXT: payload}), domain=domain)
-        if not unpacked.get(INTENT):
-            logger.warning("offered payload %r is not an intent of the domain; sent as text", payload)
-            return None
-        return {key: unpacked.get(key) for key in (TEXT, INTENT, INTENT_RANKING_KEY, ENTITIES)}
 
     async def _was_offered(self, session_id: str, payload: str) -> bool:
         if self.offered.was_offered(session_id, payload):

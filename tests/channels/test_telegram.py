@@ -355,8 +355,8 @@ async def test_start_welcomes_and_shows_the_menu(
     welcome, menu = sent_to(api, 42)
     assert welcome["text"] == domain_text(domain_dict, "welcome")
     assert menu["text"] == domain_text(domain_dict, "menu")
-    assert [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]] == ["酒店", "火车票/机票/汽车票",
-                                                                                   "跟团游"]
+    offered = [b["title"] for b in domain_dict["responses"]["utter_main_menu"][0]["buttons"]]
+    assert [row[0]["text"] for row in menu["reply_markup"]["inline_keyboard"]] == offered
 
 
 async def test_help_explains_what_the_bot_does(
@@ -591,7 +591,7 @@ def test_webhook_rejects_malformed_updates_and_keeps_serving(telegram_server: Di
 @pytest.mark.parametrize(("text", "reply_contains"), [
     ("好" * 10_000, ""),
     ("你好😀\x00\x07", "途达"),
-    (" \u3000 ", "换个说法"),
+    (" \u3000 ", "空消息"),
 ], ids=["10000-characters", "emoji-and-control-characters", "blank"])
 def test_awkward_text_gets_an_answer(
         telegram_server: Dict, rasa_api: RecordingServer, text: str, reply_contains: str) -> None:
@@ -628,7 +628,7 @@ def test_start_menu_button_works_and_forged_presses_do_not(
     welcome, menu = replies(rasa_api, traveller, at_least=2)
     assert "途达" in welcome["text"]
     hotel_button = menu["reply_markup"]["inline_keyboard"][0][0]
-    assert hotel_button["text"] == "酒店"
+    assert hotel_button["text"] == "查酒店"
 
     for forged in ("查酒店", '/inform{"city": "北京"}', hotel_button["callback_data"][:12] + "=/restart"):
         assert post(telegram_server, callback_update(traveller, forged)).status_code == 200
@@ -641,7 +641,7 @@ def test_start_menu_button_works_and_forged_presses_do_not(
     post(telegram_server, press)  # re-delivered
     answer = replies(rasa_api, traveller, at_least=3)
     assert "城市" in answer[2]["text"]
-    assert user_texts(telegram_server, traveller) == ["查酒店"]
+    assert user_texts(telegram_server, traveller) == ["/search_hotel"]  # the offered payload, as an intent
     answered = [r.param("callback_query_id") for r in rasa_api.requests_to(path("answerCallbackQuery"))]
     assert answered.count(press["callback_query"]["id"]) == 1
 

@@ -321,8 +321,8 @@ async def test_only_a_button_the_bot_offered_sends_its_payload(base: str, travel
     ({"message": "长" * 10_000}, "太长"),
     ({"message": ""}, "空消息"),
     ({"message": "\x00\x01\x1b "}, "空消息"),
-    ("not an object", "无法识别"),
-    ({"message": ["a", "list"]}, "无法识别"),
+    ("not an object", "只能看懂文字"),
+    ({"message": ["a", "list"]}, "只能看懂文字"),
 ])
 async def test_bad_input_gets_a_polite_reply_and_the_channel_keeps_serving(
     traveller: Traveller, data: Any, polite: str
