@@ -35,6 +35,6 @@ class SafeRestInput(RestInput):
     def _extract_message(self, req: Request) -> Optional[Text]:
         return as_plain_text(super()._extract_message(req))
 
-    def _extract_sender(self, req: Request) -> Optional[Text]:
-        sender = super()._extract_sender(req)
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        sender = await super()._extract_sender(req)
         return f"{REST_PREFIX}{sender}" if sender is not None else None
