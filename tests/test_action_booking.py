@@ -252,3 +252,34 @@ async def test_two_travellers_racing_for_the_last_seat_get_one_booking_and_one_s
     with store.transaction() as session:
         assert session.execute(select(Inventory.reserved - Inventory.capacity).where(
             Inventory.product_id == product_id, Inventory.day == day)).scalar_one() == 0
+
+
+# --- change ----------------------------------------------------------------------------
+
+async def test_a_confirmed_change_is_applied_once_even_if_the_message_is_delivered_twice(store, domain_dict):
+    from actions.change_booking import ActionAskChangeConfirm, ActionChangeBooking
+    from bot.booking.models import BookingChange
+
+    booking = store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER))
+    new_day = (booking.start_date + timedelta(days=1)).isoformat()
+    slots = {"order_ref": "TD2H8KQ4MZ", "order_verified": True, "change_kind": "dates", "change_value": new_day}
+    names, quoted, texts = await run(ActionAskChangeConfirm(), tracker("", "inform", **slots), domain_dict)
+    assert names == ["utter_change_quote"] and "手续费" in texts[0]
+    confirmed = tracker("确认修改", "affirm", **slots, change_confirm=True, change_quote=quoted["change_quote"])
+    first, _, _ = await run(ActionChangeBooking(), confirmed, domain_dict)
+    again, _, _ = await run(ActionChangeBooking(), confirmed, domain_dict)
+    assert first == again == ["utter_change_done"]
+    with store.transaction() as session:
+        changes = session.execute(select(func.count()).select_from(BookingChange)).scalar_one()
+    assert changes == 1
+    assert store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER)).start_date.isoformat() == new_day
+
+
+async def test_renaming_a_named_train_ticket_is_refused_with_the_reason(store, domain_dict):
+    from actions.change_booking import ValidateChangeBookingForm
+
+    built = tracker("王五", "inform", order_ref="TD5NX7RB3C", order_verified=True, change_kind="traveller",
+                    requested_slot="change_value")
+    names, slots, texts = await run(ValidateChangeBookingForm(), built, domain_dict)
+    assert names == ["utter_change_not_allowed"] and "实名" in texts[0]
+    assert slots["change_value"] is None and slots["change_kind"] is None
