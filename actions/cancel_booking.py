@@ -122,7 +122,8 @@ class ActionAskCancelConfirm(Action):
             dispatcher.utter_message(response="utter_need_verification")
             return []
         dispatcher.utter_message(
-            response="utter_cancel_quote", buttons=CONFIRM_BUTTONS, reference=booking.reference,
+            response="utter_cancel_quote" if booking.paid_fen else "utter_cancel_quote_unpaid",
+            buttons=CONFIRM_BUTTONS, reference=booking.reference,
             product=booking.product.name, when=when_text(booking), paid=yuan(booking.paid_fen),
             fee=yuan(quote.fee_fen), refund=yuan(quote.refund_fen))
         return [SlotSet("cancel_quote", quote_to_slot(quote))]

@@ -386,7 +386,7 @@ class ActionChangeBooking(Action):
             dispatcher.utter_message(response="utter_change_invalid")
             return reset(*FLOW_SLOTS)
         dispatcher.utter_message(response="utter_change_done", reference=result.reference,
-                                 when=when_text(result.booking),
+                                 product=result.booking.product.name, when=when_text(result.booking),
                                  travellers="、".join(result.booking.travellers))
         if result.payable_fen:
             dispatcher.utter_message(response="utter_payment_pending", amount=yuan(result.payable_fen),

@@ -15,14 +15,21 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.text import has_chinese, is_traditional, to_traditional
+from bot.text import has_chinese, is_simplified, is_traditional, to_traditional
 
 
 def writes_traditional(tracker: DialogueStateTracker) -> bool:
-    """Whether the traveller's most recent Chinese message used Traditional script."""
+    """Whether the traveller's most recent message that shows a script was Traditional.
+
+    A reply such as "二等座" or a name reads the same in both scripts; it does not
+    switch a Traditional conversation to Simplified, so the messages before it decide.
+    """
     for event in reversed(tracker.events):
         if isinstance(event, UserUttered) and event.text and has_chinese(event.text):
-            return is_traditional(event.text)
+            if is_traditional(event.text):
+                return True
+            if is_simplified(event.text):
+                return False
     return False
 
 

@@ -80,6 +80,15 @@ def is_traditional(text: str) -> bool:
     return _converter("t2s").convert(text) != text or _tw2sp(text) != text
 
 
+def is_simplified(text: str) -> bool:
+    """True when the text has characters written only in Simplified script (订, 张, 个).
+
+    Names, numbers and many words (王小明, 二等座) are the same in both scripts and are
+    neither Simplified nor Traditional.
+    """
+    return _converter("s2t").convert(text) != text
+
+
 def has_chinese(text: str) -> bool:
     return any("\u4e00" <= c <= "\u9fff" for c in text)
 

@@ -36,6 +36,8 @@ async def test_traditional_writer_gets_traditional_text_and_buttons():
     assert reply["buttons"][0]["payload"] == "两个人"
 
 
-async def test_script_of_the_latest_chinese_message_counts():
+async def test_script_of_the_latest_message_that_shows_one_counts():
     assert (await generate("請問台北的飯店", "OK"))["text"].startswith("請問")
-    assert (await generate("請問台北的飯店", "明天"))["text"].startswith("请问")
+    # a name, a seat class, a date read the same in both scripts: still Traditional
+    assert (await generate("請問台北的飯店", "王小明", "二等座", "明天"))["text"].startswith("請問")
+    assert (await generate("請問台北的飯店", "订明天的"))["text"].startswith("请问")
