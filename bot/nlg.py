@@ -45,6 +45,19 @@ def convert_reply(reply: Dict[Text, Any]) -> Dict[Text, Any]:
     return converted
 
 
+def convert_action_buttons(buttons: Any) -> None:
+    """Titles of the buttons an action passed with its response, converted in place.
+
+    Rasa (RemoteAction._utter_responses) appends an action's own buttons to the reply
+    after this generator ran, from the same list it handed us as ``buttons``; converting
+    that list's titles is the one place their script can follow the traveller's.
+    Payloads stay as they are.
+    """
+    for button in buttons if isinstance(buttons, list) else ():
+        if isinstance(button, dict) and isinstance(button.get("title"), str):
+            button["title"] = to_traditional(button["title"])
+
+
 class ScriptAwareNLG(TemplatedNaturalLanguageGenerator):
     def __init__(
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
@@ -60,5 +73,6 @@ class ScriptAwareNLG(TemplatedNaturalLanguageGenerator):
     ) -> Optional[Dict[Text, Any]]:
         reply = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if reply and writes_traditional(tracker):
+            convert_action_buttons(kwargs.get("buttons"))
             return convert_reply(reply)
         return reply

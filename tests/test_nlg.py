@@ -41,3 +41,12 @@ async def test_script_of_the_latest_message_that_shows_one_counts():
     # a name, a seat class, a date read the same in both scripts: still Traditional
     assert (await generate("請問台北的飯店", "王小明", "二等座", "明天"))["text"].startswith("請問")
     assert (await generate("請問台北的飯店", "订明天的"))["text"].startswith("请问")
+
+
+async def test_buttons_an_action_adds_follow_the_script_too():
+    """Rasa adds an action's own buttons after the generator, from the list it passed us."""
+    buttons = [{"title": "二等座", "payload": "二等座"}, {"title": "商务座", "payload": "商务座"}]
+    await ScriptAwareNLG(domain=DOMAIN).generate("utter_ask", tracker_with("請問台北的飯店"), "rest",
+                                                 city="台北", buttons=buttons)
+    assert [b["title"] for b in buttons] == ["二等座", "商務座"]
+    assert [b["payload"] for b in buttons] == ["二等座", "商务座"]
