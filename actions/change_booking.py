@@ -40,6 +40,7 @@ from bot.booking.store import (
     QuoteChanged,
     SoldOut,
     UnknownProduct,
+    changed_span,
 )
 
 FLOW_SLOTS = ("change_kind", "change_value", "change_confirm", "change_quote")
@@ -217,12 +218,9 @@ class ValidateChangeBookingForm(BookingFormValidation):
     @staticmethod
     async def _available(booking: BookingView, request: ChangeRequest) -> bool:
         code = request.product_code or booking.product.code
-        start = request.start or booking.start_date
-        if booking.product.kind == "hotel_room":
-            nights = booking.end_date - booking.start_date
-            dates: Any = (start, request.end or (start + nights if request.start else booking.end_date))
-        else:
-            dates = start
+        start, end = changed_span(booking.product.kind, booking.product.duration_days,
+                                  booking.start_date, booking.end_date, request)
+        dates: Any = (start, end) if booking.product.kind == "hotel_room" else start
         return await in_db(booking_store().available, code, dates) >= booking.quantity
 
     async def extract_change_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,

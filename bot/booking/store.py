@@ -261,6 +261,18 @@ def held_days(kind: str, start: date, end: date) -> List[date]:
     return [start]
 
 
+def changed_span(kind: str, duration_days: int, start: date, end: date,
+                 request: ChangeRequest) -> Tuple[date, date]:
+    """(start, end) after a change: a stay keeps its nights unless a new check-out is
+    given, a tour keeps its length, a ticket is one day."""
+    new_start = request.start or start
+    if kind == "hotel_room":
+        return new_start, request.end or (new_start + (end - start) if request.start else end)
+    if kind == "tour":
+        return new_start, new_start + timedelta(days=duration_days - 1)
+    return new_start, new_start
+
+
 def _product_view(product: Product) -> ProductView:
     return ProductView(product.code, product.kind, product.name, product.unit_price_fen,
                        product.variant, product.mode, product.departs_at,
@@ -792,14 +804,8 @@ class BookingStore:
         product = self.product(code)
         if product.kind != booking.product.kind:
             raise InvalidRequest("a change keeps the kind of product")
-        start = request.start or booking.start_date
-        if product.kind == "hotel_room":
-            nights = (booking.end_date - booking.start_date).days
-            end = request.end or (start + timedelta(days=nights) if request.start else booking.end_date)
-        elif product.kind == "tour":
-            end = start + timedelta(days=product.duration_days - 1)
-        else:
-            end = start
+        start, end = changed_span(product.kind, product.duration_days, booking.start_date,
+                                  booking.end_date, request)
         if end < start or (product.kind == "hotel_room" and end <= start):
             raise InvalidRequest("the new dates are not a valid stay")
         if (code, start, end) == (booking.product.code, booking.start_date, booking.end_date):
@@ -876,14 +882,8 @@ class BookingStore:
         """Release every old hold, then take the new ones; SoldOut rolls back both."""
         item = row.items[0]
         product = self._product(session, request.product_code or item.product.code)
-        start = request.start or row.start_date
-        if product.kind == "hotel_room":
-            nights = (row.end_date - row.start_date).days
-            end = request.end or (start + timedelta(days=nights) if request.start else row.end_date)
-        elif product.kind == "tour":
-            end = start + timedelta(days=product.duration_days - 1)
-        else:
-            end = start
+        start, end = changed_span(product.kind, product.duration_days, row.start_date,
+                                  row.end_date, request)
         self._release(session, row)
         for day in held_days(product.kind, start, end):
             self._take(session, product, day, item.quantity)
