@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from abc import ABC, abstractmethod
+from dataclasses import asdict
 from datetime import date
 from functools import partial
-from typing import Any, Callable, Dict, List, Optional, Sequence, Text, Tuple, TypeVar
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Sequence, Text, Tuple, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -24,7 +26,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common import first_entity_value, latest_text
 from bot import contacts
-from bot.booking.store import CANCELLABLE, BookingStore, BookingView, CustomerRef
+from bot.booking import policy as rules
+from bot.booking.store import CANCELLABLE, BookingError, BookingStore, BookingView, CustomerRef
 from bot.nlu.dates import business_now
 from bot.settings import settings
 
@@ -142,6 +145,47 @@ def said_yes(tracker: Tracker) -> bool:
     if intent == "deny" or NO.search(text.replace("确认取消", "确认").replace("确定取消", "确定")):
         return False
     return intent == "affirm" or bool(YES.search(text))
+
+
+# --- binding a yes to the quote shown ---------------------------------------------------
+
+def quote_to_slot(quote: rules.Quote) -> Dict[str, Any]:
+    """The exact terms shown, plus an id that makes the confirmation idempotent."""
+    return {**asdict(quote), "id": uuid.uuid4().hex}
+
+
+def quote_from_slot(value: Dict[str, Any]) -> rules.Quote:
+    fields = {k: v for k, v in value.items() if k != "id"}
+    return rules.Quote(**fields)
+
+
+def same_terms(shown: Optional[Dict[str, Any]], fresh: rules.Quote) -> bool:
+    if not shown:
+        return False
+    keys = ("reference", "amount_fen", "fee_fen", "refund_fen", "difference_fen", "rule",
+            "policy_version", "allowed")
+    return all(shown.get(k) == getattr(fresh, k) for k in keys)
+
+
+async def confirm_if_still_quoted(
+    value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, confirm_slot: str,
+    quote_slot: str, fresh_quote: Callable[[], Awaitable[Optional[rules.Quote]]],
+) -> Dict[Text, Any]:
+    """A yes counts only for the quote on screen, and only while the policy still gives
+    those terms; otherwise the quote is dropped so the form shows the new one."""
+    if value is not True:
+        return {confirm_slot: None}
+    try:
+        fresh = await fresh_quote()
+    except StoreUnavailable:
+        say_store_unavailable(dispatcher)
+        return {confirm_slot: None, "requested_slot": None, "flow_stopped": True}
+    except BookingError:
+        fresh = None
+    if fresh is None or not same_terms(tracker.get_slot(quote_slot), fresh):
+        dispatcher.utter_message(response="utter_quote_changed")
+        return {confirm_slot: None, quote_slot: None}
+    return {confirm_slot: True}
 
 
 def booking_ref_in(tracker: Tracker) -> Optional[str]:

@@ -1,8 +1,6 @@
 """Cancel a booking: quote the refund from the policy, confirm, cancel exactly once."""
 from __future__ import annotations
 
-import uuid
-from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,7 +13,10 @@ from actions.after_sales import (
     StoreUnavailable,
     accessible_booking,
     booking_store,
+    confirm_if_still_quoted,
     in_db,
+    quote_from_slot,
+    quote_to_slot,
     reset,
     said_yes,
     say_store_unavailable,
@@ -30,24 +31,6 @@ from bot.booking.store import CANCELLABLE, BookingView, NotCancellable, QuoteCha
 CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"},
                    {"title": "先不取消", "payload": "/deny"}]
 FLOW_SLOTS = ("cancel_confirm", "cancel_quote", "flow_stopped")
-
-
-def quote_to_slot(quote: rules.Quote) -> Dict[str, Any]:
-    """The exact terms shown, plus an id that makes the confirmation idempotent."""
-    return {**asdict(quote), "id": uuid.uuid4().hex}
-
-
-def quote_from_slot(value: Dict[str, Any]) -> rules.Quote:
-    fields = {k: v for k, v in value.items() if k != "id"}
-    return rules.Quote(**fields)
-
-
-def same_terms(shown: Optional[Dict[str, Any]], fresh: rules.Quote) -> bool:
-    if not shown:
-        return False
-    keys = ("reference", "amount_fen", "fee_fen", "refund_fen", "difference_fen", "rule",
-            "policy_version", "allowed")
-    return all(shown.get(k) == getattr(fresh, k) for k in keys)
 
 
 def refusal_response(rule: str) -> str:
@@ -88,20 +71,12 @@ class ValidateCancelBookingForm(BookingFormValidation):
     async def validate_cancel_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Confirming binds to the quote shown; if it no longer holds, quote again."""
-        if value is not True:
-            return {"cancel_confirm": None}
-        try:
+        async def fresh_quote() -> Optional[rules.Quote]:
             booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
-            fresh = await in_db(booking_store().quote_cancellation, booking) if booking else None
-        except StoreUnavailable:
-            say_store_unavailable(dispatcher)
-            return {"cancel_confirm": None, "requested_slot": None, "flow_stopped": True}
-        except NotCancellable:
-            fresh = None
-        if fresh is None or not same_terms(tracker.get_slot("cancel_quote"), fresh):
-            dispatcher.utter_message(response="utter_quote_changed")
-            return {"cancel_confirm": None, "cancel_quote": None}
-        return {"cancel_confirm": True}
+            return await in_db(booking_store().quote_cancellation, booking) if booking else None
+
+        return await confirm_if_still_quoted(value, dispatcher, tracker, "cancel_confirm",
+                                             "cancel_quote", fresh_quote)
 
 
 class ActionAskCancelConfirm(Action):

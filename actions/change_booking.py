@@ -17,7 +17,10 @@ from actions.after_sales import (
     StoreUnavailable,
     accessible_booking,
     booking_store,
+    confirm_if_still_quoted,
     in_db,
+    quote_from_slot,
+    quote_to_slot,
     reset,
     said_yes,
     say_store_unavailable,
@@ -25,7 +28,6 @@ from actions.after_sales import (
     when_text,
     yuan,
 )
-from actions.cancel_booking import quote_from_slot, quote_to_slot, same_terms
 from actions.common import first_entity_value, latest_text
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
@@ -231,22 +233,15 @@ class ValidateChangeBookingForm(BookingFormValidation):
 
     async def validate_change_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if value is not True:
-            return {"change_confirm": None}
-        try:
+        async def fresh_quote() -> Optional[rules.Quote]:
             booking = await self._booking(tracker)
-            fresh = await in_db(booking_store().quote_change, booking,
-                                request_for(booking, tracker.get_slot("change_kind"),
-                                            tracker.get_slot("change_value"))) if booking else None
-        except StoreUnavailable:
-            say_store_unavailable(dispatcher)
-            return {"change_confirm": None, "requested_slot": None, "flow_stopped": True}
-        except BookingError:
-            fresh = None
-        if fresh is None or not same_terms(tracker.get_slot("change_quote"), fresh):
-            dispatcher.utter_message(response="utter_quote_changed")
-            return {"change_confirm": None, "change_quote": None}
-        return {"change_confirm": True}
+            if booking is None:
+                return None
+            request = request_for(booking, tracker.get_slot("change_kind"), tracker.get_slot("change_value"))
+            return await in_db(booking_store().quote_change, booking, request)
+
+        return await confirm_if_still_quoted(value, dispatcher, tracker, "change_confirm",
+                                             "change_quote", fresh_quote)
 
     @staticmethod
     async def _booking(tracker: Tracker) -> Optional[BookingView]:
