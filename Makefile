@@ -4,7 +4,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup lookups train run chat test test-fast lint eval bench validate clean browser seed telegram-webhook
+.PHONY: help setup lookups train run chat test test-fast lint typecheck eval bench validate clean browser seed telegram-webhook
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -24,7 +24,7 @@ run: train  ## set up, train if needed, start Rasa (:5005) and the action server
 chat: setup  ## chat with the running bot in this terminal (start `make run` first)
 	@$(PY) -m bot.cli chat
 
-test: train lint browser  ## set up, train if needed, lint, run every test
+test: train lint typecheck validate browser  ## set up, train if needed, lint, type-check, validate the data, run every test
 	@$(PY) -m pytest
 
 browser:  ## install Debian's chromium for the widget's browser tests (if missing)
@@ -38,6 +38,9 @@ telegram-webhook: setup  ## point the Telegram bot at URL=https://your.host (nee
 
 lint: setup  ## ruff (pyflakes, bugbear, async, bandit, timezone rules)
 	@.venv/bin/ruff check bot actions connectors tests bench
+
+typecheck: setup  ## mypy over bot/, actions/ and connectors/ (settings in pyproject.toml)
+	@.venv/bin/mypy
 
 test-fast: setup  ## unit tests only (no model, no servers)
 	@$(PY) -m pytest -m "not model"
