@@ -83,8 +83,7 @@ class ActionPaymentIssue(Action):
         found = []
         for booking in bookings:
             refunds = await STORE.refund_duplicate_payments(booking, conversation_id=tracker.sender_id)
-            payments = await STORE.payments_for(booking)
-            method = next((p.method for p in payments if p.status == "refunded"), "")
+            method = await ActionPaymentIssue._refunded_to(booking) if refunds else ""
             found.extend((booking, r, method) for r in refunds)
         if not found:
             dispatcher.utter_message(response="utter_no_duplicate_payment", hotline=contacts.hotline())
@@ -93,6 +92,16 @@ class ActionPaymentIssue(Action):
             dispatcher.utter_message(response="utter_duplicate_refund_opened",
                                      reference=booking.reference, amount=yuan(refund.refund_fen),
                                      arrival=payment_settings().arrival_for(method))
+
+    @staticmethod
+    async def _refunded_to(booking: BookingView) -> str:
+        """How the duplicate was paid (it says when the money arrives); the refund is
+        open whatever this read does, so a slow store only makes the answer vaguer."""
+        try:
+            payments = await STORE.payments_for(booking)
+        except StoreUnavailable:
+            return ""
+        return next((p.method for p in payments if p.status == "refunded"), "")
 
     @staticmethod
     async def _retry_links(dispatcher: CollectingDispatcher, tracker: Tracker,

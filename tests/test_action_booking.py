@@ -435,3 +435,68 @@ async def test_the_owner_still_renames_and_a_verified_stranger_still_changes_dat
                     order_verified=True, requested_slot="change_kind")
     names, slots, _ = await run(ValidateChangeBookingForm(), built, domain_dict)
     assert names == [] and slots["change_kind"] == "dates" and slots["requested_slot"] == "change_value"
+
+
+async def test_other_conversations_are_served_while_a_booking_write_is_slow(slow_store, domain_dict, monkeypatch):
+    import asyncio
+
+    store = slow_store
+    slots = book_slots(store, book_date=departure_day(store).isoformat())
+    quote = await summary(domain_dict, "slow-writer", slots)
+    monkeypatch.setattr(SlowBookingStore, "delay", 1.0)
+    built = tracker("确认", "affirm", sender="slow-writer", **slots, book_confirm=True, book_quote=quote)
+    booking = asyncio.ensure_future(run(ActionBook(), built, domain_dict))
+    started, ticks = time.monotonic(), 0
+    while not booking.done():
+        await asyncio.sleep(0.05)
+        ticks += 1
+    names, _, _ = booking.result()
+    assert names == ["utter_book_done"]
+    assert ticks >= 0.5 * (time.monotonic() - started) / 0.05  # the loop kept turning
+
+
+# --- a question answered wrongly again and again (issue 8, item 15) ---------------------
+
+def asked_before(slot: str, *rejected: str) -> List[Dict[str, Any]]:
+    """The events of earlier turns in which answers to ``slot`` were rejected."""
+    events: List[Dict[str, Any]] = [{"event": "slot", "name": "requested_slot", "value": slot}]
+    for answer in rejected:
+        events += [{"event": "user", "text": answer, "parse_data": {"intent": {"name": "inform"}}},
+                   {"event": "slot", "name": slot, "value": answer},
+                   {"event": "slot", "name": slot, "value": None},
+                   {"event": "slot", "name": "requested_slot", "value": slot}]
+    return events
+
+
+def phone_answer(text: str, *rejected: str):
+    built = make_tracker(text, "inform", slots={**book_slots(None, contact_phone=None),
+                                                "requested_slot": "contact_phone"},
+                         events=asked_before("contact_phone", *rejected))
+    built.sender_id = "clumsy"
+    return built
+
+
+async def test_a_repeated_wrong_phone_is_explained_with_an_example_and_a_person(store, domain_dict):
+    names, slots, texts = await run(ValidateBookForm(), phone_answer("12345678", "1234567"), domain_dict)
+    assert names == ["utter_help_contact_phone"] and slots["contact_phone"] is None
+    assert "13812345678" in texts[0] and "400-820-6688" in texts[0]
+    assert domain_dict["responses"]["utter_help_contact_phone"][0]["buttons"][0]["payload"] == "转人工"
+
+
+async def test_how_many_wrong_answers_before_help_is_configured(store, domain_dict, monkeypatch):
+    from actions import forms
+
+    monkeypatch.setattr(forms, "settings", dataclasses.replace(forms.settings, form_bad_answers_before_help=3))
+    names, _, _ = await run(ValidateBookForm(), phone_answer("12345678", "1234567"), domain_dict)
+    assert names == ["utter_invalid_phone"]
+    names, _, _ = await run(ValidateBookForm(), phone_answer("12345678", "1234567", "1111"), domain_dict)
+    assert names == ["utter_help_contact_phone"]
+
+
+async def test_a_question_without_its_own_help_offers_a_person(store, domain_dict):
+    built = make_tracker("40晚", "inform", slots={**book_slots(None, book_product="H-SH-001", book_variant="高级大床房"),
+                                                 "book_nights": None, "requested_slot": "book_nights"},
+                         events=asked_before("book_nights", "35晚"))
+    names, slots, texts = await run(ValidateBookForm(), built, domain_dict)
+    assert names == ["utter_form_offer_person"] and slots["book_nights"] is None
+    assert "400-820-6688" in texts[0]
