@@ -163,11 +163,11 @@ class ValidateBookForm(TripDeskForm):
         return self._changed(tracker, "book_variant", found)
 
     async def extract_book_date(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+                                domain: DomainDict) -> Dict[Text, Any]:
         return self._changed(tracker, "book_date", first_entity_value(tracker, "date"))
 
     async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+                                  domain: DomainDict) -> Dict[Text, Any]:
         text = latest_text(tracker)
         match = NIGHTS.search(text)
         if match is None and tracker.get_slot("requested_slot") == "book_nights":
@@ -176,7 +176,7 @@ class ValidateBookForm(TripDeskForm):
         return self._changed(tracker, "book_nights", float(nights) if nights else None)
 
     async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+                                  domain: DomainDict) -> Dict[Text, Any]:
         people = first_entity_value(tracker, "number_of_people")
         if people is None and tracker.get_slot("requested_slot") == "book_people":
             match = BARE_NUMBER.match(latest_text(tracker))
@@ -184,7 +184,7 @@ class ValidateBookForm(TripDeskForm):
         return self._changed(tracker, "book_people", float(people) if people else None)
 
     async def extract_guest_names(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+                                  domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "guest_names":
             return {}
         if first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
@@ -193,7 +193,7 @@ class ValidateBookForm(TripDeskForm):
         return self._changed(tracker, "guest_names", list(names) if names else None)
 
     async def extract_contact_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> Dict[Text, Any]:
+                                    domain: DomainDict) -> Dict[Text, Any]:
         phone = first_entity_value(tracker, "phone")
         if phone is None and tracker.get_slot("requested_slot") == "contact_phone":
             digits = re.sub(r"[\s-]", "", latest_text(tracker))
