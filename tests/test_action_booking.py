@@ -500,3 +500,26 @@ async def test_a_question_without_its_own_help_offers_a_person(store, domain_dic
     names, slots, texts = await run(ValidateBookForm(), built, domain_dict)
     assert names == ["utter_form_offer_person"] and slots["book_nights"] is None
     assert "400-820-6688" in texts[0]
+
+
+async def test_a_change_that_outlives_the_timeout_is_never_reported_failed_and_applies_once(
+        slow_store, domain_dict, monkeypatch):
+    from actions.change_booking import ActionAskChangeConfirm, ActionChangeBooking
+    from bot.booking.models import BookingChange
+
+    store = slow_store
+    booking = store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER))
+    new_day = (booking.start_date + timedelta(days=1)).isoformat()
+    slots = {"order_ref": "TD2H8KQ4MZ", "order_verified": True, "change_kind": "dates", "change_value": new_day}
+    _, quoted_slots, _ = await run(ActionAskChangeConfirm(), tracker("", "inform", **slots), domain_dict)
+    confirmed = tracker("确认修改", "affirm", **slots, change_confirm=True, change_quote=quoted_slots["change_quote"])
+    short_store_timeouts(monkeypatch, timeout=0.3, settle=0.3)
+    monkeypatch.setattr(SlowBookingStore, "delay", 1.0)  # per night moved
+    first, _, _ = await run(ActionChangeBooking(), confirmed, domain_dict)
+    assert first == ["utter_still_processing"]
+    short_store_timeouts(monkeypatch, timeout=5, settle=5)
+    again, _, _ = await run(ActionChangeBooking(), confirmed, domain_dict)
+    assert again == ["utter_change_done"]
+    with store.transaction() as session:
+        assert session.execute(select(func.count()).select_from(BookingChange)).scalar_one() == 1
+    assert store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER)).start_date.isoformat() == new_day
