@@ -2,8 +2,8 @@
 with the total, an explicit yes, then the booking and how to pay."""
 from __future__ import annotations
 
+import logging
 import re
-import uuid
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -11,28 +11,35 @@ import cn2an
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import (
+from actions.common import first_entity_value, latest_text, reset, today
+from actions.confirmation import confirmation_key, said_yes
+from actions.forms import TripDeskForm
+from actions.store_access import (
+    STORE,
+    OutcomeUnknown,
     StoreUnavailable,
-    booking_store,
-    caller,
-    day_text,
-    in_db,
-    next_slot_or_stop,
-    reset,
-    said_yes,
+    say_still_processing,
     say_store_unavailable,
-    stale_stop_flag,
-    today,
-    yuan,
 )
-from actions.common import first_entity_value, latest_text
+from actions.wording import day_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking.payments import payment_settings
-from bot.booking.store import MOBILE, BookingQuote, InvalidRequest, PriceChanged, SoldOut, UnknownProduct
+from bot.booking.store import (
+    CANCELLABLE,
+    MOBILE,
+    BookingQuote,
+    BookingView,
+    CustomerRef,
+    InvalidRequest,
+    PriceChanged,
+    SoldOut,
+    UnknownProduct,
+)
+
+log = logging.getLogger(__name__)
 
 BOOK_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
               "guest_names", "contact_phone", "book_confirm")
@@ -106,12 +113,15 @@ def item_in(tracker: Tracker) -> Optional[str]:
     return next((t.id for t in knowledge.tours() if t.name in text), None)
 
 
-class ValidateBookForm(FormValidationAction):
+class ValidateBookForm(TripDeskForm):
     """Fills the booking step by step; a correction at any step updates its slot and
     invalidates the summary, so the traveller always confirms what will be booked."""
 
     def name(self) -> Text:
         return "validate_book_form"
+
+    def heard_slots(self) -> Tuple[str, ...]:
+        return BOOK_SLOTS
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -124,33 +134,22 @@ class ValidateBookForm(FormValidationAction):
             slots.append("book_nights")
         return slots + ["book_people", "guest_names", "contact_phone", "book_confirm"]
 
-    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                  domain: DomainDict) -> Optional[EventType]:
-        return await next_slot_or_stop(self, dispatcher, tracker, domain)
-
-    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[EventType]:
-        found: Dict[str, Any] = stale_stop_flag(tracker)
-        for slot in BOOK_SLOTS:
-            value = getattr(self, f"extract_{slot}")(tracker)
-            found.update(value)
-            tracker.slots.update(value)
-        return [SlotSet(slot, value) for slot, value in found.items()]
-
     # --- extraction: only what the latest message says ---------------------------
 
     @staticmethod
     def _changed(tracker: Tracker, slot: str, value: Any) -> Dict[Text, Any]:
         return {slot: value} if value is not None and value != tracker.get_slot(slot) else {}
 
-    def extract_book_product(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_book_product(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
         item = item_in(tracker)
         if item is None and tracker.get_slot("requested_slot") is None and not tracker.get_slot("book_product"):
             shown = tracker.get_slot("search_shown") or []
             item = shown[0] if len(shown) == 1 else None
         return self._changed(tracker, "book_product", item)
 
-    def extract_book_variant(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_book_variant(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
         item = tracker.get_slot("book_product")
         if not item:
             return {}
@@ -163,10 +162,12 @@ class ValidateBookForm(FormValidationAction):
                 found = names[position - 1]
         return self._changed(tracker, "book_variant", found)
 
-    def extract_book_date(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_book_date(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
         return self._changed(tracker, "book_date", first_entity_value(tracker, "date"))
 
-    def extract_book_nights(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
         text = latest_text(tracker)
         match = NIGHTS.search(text)
         if match is None and tracker.get_slot("requested_slot") == "book_nights":
@@ -174,14 +175,16 @@ class ValidateBookForm(FormValidationAction):
         nights = number(match.group(1)) if match else None
         return self._changed(tracker, "book_nights", float(nights) if nights else None)
 
-    def extract_book_people(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
         people = first_entity_value(tracker, "number_of_people")
         if people is None and tracker.get_slot("requested_slot") == "book_people":
             match = BARE_NUMBER.match(latest_text(tracker))
             people = number(match.group(1)) if match else None
         return self._changed(tracker, "book_people", float(people) if people else None)
 
-    def extract_guest_names(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_guest_names(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "guest_names":
             return {}
         if first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
@@ -189,7 +192,8 @@ class ValidateBookForm(FormValidationAction):
         names = names_in(latest_text(tracker))
         return self._changed(tracker, "guest_names", list(names) if names else None)
 
-    def extract_contact_phone(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_contact_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
         phone = first_entity_value(tracker, "phone")
         if phone is None and tracker.get_slot("requested_slot") == "contact_phone":
             digits = re.sub(r"[\s-]", "", latest_text(tracker))
@@ -198,7 +202,8 @@ class ValidateBookForm(FormValidationAction):
             phone = match.group(1) if match else (attempt.group(0) if attempt else None)
         return self._changed(tracker, "contact_phone", str(phone) if phone else None)
 
-    def extract_book_confirm(self, tracker: Tracker) -> Dict[Text, Any]:
+    async def extract_book_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") == "book_confirm" and said_yes(tracker):
             return {"book_confirm": True}
         return {}
@@ -241,27 +246,24 @@ class ValidateBookForm(FormValidationAction):
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         day = date.fromisoformat(str(value)[:10])
         if day < today():
-            dispatcher.utter_message(response="utter_date_in_past_book", date_text=day_text(day))
-            return {"book_date": None}
+            return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_in_past_book",
+                                   date_text=day_text(day))
         if day > today() + timedelta(days=59):
-            dispatcher.utter_message(response="utter_date_too_far")
-            return {"book_date": None}
+            return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_too_far")
         item = tracker.get_slot("book_product")
         return {**self._date_slots(str(value), kind_of(item) if item else ""), **self._stale_summary()}
 
     async def validate_book_nights(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if not 1 <= int(value) <= 30:
-            dispatcher.utter_message(response="utter_nights_out_of_range")
-            return {"book_nights": None}
+            return self.bad_answer(dispatcher, tracker, domain, "book_nights", "utter_nights_out_of_range")
         return {"book_nights": value, **self._stale_summary()}
 
     async def validate_book_people(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if not 1 <= int(value) <= MAX_PEOPLE:
-            dispatcher.utter_message(response="utter_people_out_of_range", most=MAX_PEOPLE,
-                                     hotline=contacts.hotline())
-            return {"book_people": None}
+            return self.bad_answer(dispatcher, tracker, domain, "book_people", "utter_people_out_of_range",
+                                   most=MAX_PEOPLE, hotline=contacts.hotline())
         result: Dict[Text, Any] = {"book_people": value, **self._stale_summary()}
         names = tracker.get_slot("guest_names")
         if names and not self._names_fit(names, int(value), tracker.get_slot("book_product")):
@@ -280,15 +282,13 @@ class ValidateBookForm(FormValidationAction):
         item = tracker.get_slot("book_product")
         if not self._names_fit(list(value), people, item):
             response = "utter_names_count_hotel" if item and kind_of(item) == "hotel_room" else "utter_names_count"
-            dispatcher.utter_message(response=response, count=people)
-            return {"guest_names": None}
+            return self.bad_answer(dispatcher, tracker, domain, "guest_names", response, count=people)
         return {"guest_names": list(value), **self._stale_summary()}
 
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if not MOBILE.match(str(value)):
-            dispatcher.utter_message(response="utter_invalid_phone")
-            return {"contact_phone": None}
+            return self.bad_answer(dispatcher, tracker, domain, "contact_phone", "utter_invalid_phone")
         return {"contact_phone": str(value), **self._stale_summary()}
 
     async def validate_book_confirm(self, value: Any, dispatcher: CollectingDispatcher,
@@ -322,8 +322,7 @@ async def quote_from_slots(tracker: Tracker) -> Optional[BookingQuote]:
         return None
     code = product_code(item, tracker.get_slot("book_variant"))
     try:
-        return await in_db(booking_store().quote_booking, code, booking_dates(tracker),
-                           int(tracker.get_slot("book_people") or 1))
+        return await STORE.quote_booking(code, booking_dates(tracker), int(tracker.get_slot("book_people") or 1))
     except (InvalidRequest, UnknownProduct):
         return None
 
@@ -383,7 +382,7 @@ class ActionAskBookConfirm(Action):
             quantity=self._quantity_text(quote, item), guests="、".join(tracker.get_slot("guest_names") or []),
             phone=tracker.get_slot("contact_phone"), total=yuan(quote.total_fen),
             payment=payment_text(item))
-        shown = {"id": uuid.uuid4().hex, "product": quote.product_code, "start": quote.start.isoformat(),
+        shown = {"product": quote.product_code, "start": quote.start.isoformat(),
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
                  "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
@@ -432,15 +431,12 @@ class ActionBook(Action):
             dispatcher.utter_message(response="utter_quote_changed")
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
         try:
-            customer = await caller(tracker)
-            booking = await in_db(booking_store().hold_and_book, customer, shown["product"],
-                                  booking_dates(tracker), names, phone, f"book:{shown['id']}",
-                                  conversation_id=tracker.sender_id,
-                                  expected_total_fen=int(shown["total_fen"]))
-            method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
-            await in_db(booking_store().open_payment, booking, method, conversation_id=tracker.sender_id)
+            booking = await self._book_once(tracker, shown, names, phone)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
+            return reset(*FLOW_SLOTS)
+        except OutcomeUnknown:
+            say_still_processing(dispatcher)
             return reset(*FLOW_SLOTS)
         except SoldOut:
             dispatcher.utter_message(response="utter_book_sold_out", hotline=contacts.hotline())
@@ -452,6 +448,8 @@ class ActionBook(Action):
         except InvalidRequest:
             dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
             return reset(*FLOW_SLOTS)
+        method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
+        await self._open_payment(booking, method, tracker)
         if method == "pay_at_property":
             dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
                                      total=yuan(booking.total_fen))
@@ -460,3 +458,31 @@ class ActionBook(Action):
                                      total=yuan(booking.total_fen),
                                      link=payment_settings().link_for(booking.reference))
         return reset(*FLOW_SLOTS)
+
+    @staticmethod
+    async def _book_once(tracker: Tracker, shown: Dict[str, Any], names: List[str], phone: str) -> BookingView:
+        """The booking under the confirmed summary, made once per conversation and terms.
+
+        The key comes from the summary, so a retried or repeated yes finds the booking
+        already made. Only if that booking has since ended (cancelled, expired) do the
+        same terms book anew, under a key that names the ended one.
+        """
+        customer: CustomerRef = await STORE.caller(tracker)
+        key = confirmation_key("book", tracker.sender_id, shown)
+        for _generation in range(5):
+            booking = await STORE.book(customer, shown["product"], booking_dates(tracker), names, phone, key,
+                                       conversation_id=tracker.sender_id,
+                                       expected_total_fen=int(shown["total_fen"]))
+            if booking.status in CANCELLABLE:
+                return booking
+            key = confirmation_key("book", tracker.sender_id, {**shown, "after": booking.reference})
+        raise InvalidRequest("the same terms were booked and ended too often in one conversation")
+
+    @staticmethod
+    async def _open_payment(booking: BookingView, method: str, tracker: Tracker) -> None:
+        """The booking stands whatever happens here: its payment link is by reference, and
+        a payment left unopened is opened by the payment flow when the traveller pays."""
+        try:
+            await STORE.open_payment(booking, method, conversation_id=tracker.sender_id)
+        except (StoreUnavailable, OutcomeUnknown):
+            log.warning("payment for booking %s not opened yet", booking.reference)

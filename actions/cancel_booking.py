@@ -8,21 +8,24 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import (
-    BookingFormValidation,
-    StoreUnavailable,
-    accessible_booking,
-    booking_store,
+from actions.common import reset
+from actions.confirmation import (
     confirm_if_still_quoted,
-    in_db,
+    confirmation_key,
     quote_from_slot,
+    quote_terms,
     quote_to_slot,
-    reset,
     said_yes,
-    say_store_unavailable,
-    when_text,
-    yuan,
 )
+from actions.forms import BookingFormValidation
+from actions.store_access import (
+    STORE,
+    OutcomeUnknown,
+    StoreUnavailable,
+    say_still_processing,
+    say_store_unavailable,
+)
+from actions.wording import when_text, yuan
 from bot import contacts
 from bot.booking import policy as rules
 from bot.booking.payments import payment_settings
@@ -55,7 +58,11 @@ class ValidateCancelBookingForm(BookingFormValidation):
             dispatcher.utter_message(response="utter_cannot_cancel_completed",
                                      reference=booking.reference, hotline=contacts.hotline())
             return False
-        quote = await in_db(booking_store().quote_cancellation, booking)
+        if not await STORE.is_owner(tracker, booking):
+            dispatcher.utter_message(response="utter_cancel_needs_owner", reference=booking.reference,
+                                     hotline=contacts.hotline())
+            return False
+        quote = await STORE.quote_cancellation(booking)
         if not quote.allowed:
             dispatcher.utter_message(response=refusal_response(quote.rule),
                                      reference=booking.reference, hotline=contacts.hotline())
@@ -72,8 +79,8 @@ class ValidateCancelBookingForm(BookingFormValidation):
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """Confirming binds to the quote shown; if it no longer holds, quote again."""
         async def fresh_quote() -> Optional[rules.Quote]:
-            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
-            return await in_db(booking_store().quote_cancellation, booking) if booking else None
+            booking = await STORE.accessible(tracker, tracker.get_slot("order_ref"))
+            return await STORE.quote_cancellation(booking) if booking else None
 
         return await confirm_if_still_quoted(value, dispatcher, tracker, "cancel_confirm",
                                              "cancel_quote", fresh_quote)
@@ -88,8 +95,8 @@ class ActionAskCancelConfirm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         try:
-            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
-            quote = await in_db(booking_store().quote_cancellation, booking) if booking else None
+            booking = await STORE.accessible(tracker, tracker.get_slot("order_ref"))
+            quote = await STORE.quote_cancellation(booking) if booking else None
         except (StoreUnavailable, NotCancellable):
             say_store_unavailable(dispatcher)
             return []
@@ -115,17 +122,20 @@ class ActionCancelBooking(Action):
         shown = tracker.get_slot("cancel_quote")
         if tracker.get_slot("cancel_confirm") is not True or not shown:
             return reset(*FLOW_SLOTS)
+        reference = tracker.get_slot("order_ref")
         try:
-            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            booking = await STORE.owned(tracker, reference)
             if booking is None:
-                dispatcher.utter_message(response="utter_need_verification")
+                self._refuse(dispatcher, await STORE.accessible(tracker, reference))
                 return reset(*FLOW_SLOTS)
-            result = await in_db(booking_store().cancel, booking, quote_from_slot(shown),
-                                 f"cancel:{shown['id']}", actor="customer",
-                                 conversation_id=tracker.sender_id)
-            payments = await in_db(booking_store().payments_for, booking)
+            result = await STORE.cancel(booking, quote_from_slot(shown),
+                                        confirmation_key("cancel", tracker.sender_id, quote_terms(shown)),
+                                        conversation_id=tracker.sender_id)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
+            return reset(*FLOW_SLOTS)
+        except OutcomeUnknown:
+            say_still_processing(dispatcher)
             return reset(*FLOW_SLOTS)
         except QuoteChanged:
             dispatcher.utter_message(response="utter_quote_changed")
@@ -133,7 +143,7 @@ class ActionCancelBooking(Action):
         except NotCancellable:
             dispatcher.utter_message(response="utter_already_cancelled", reference=booking.reference)
             return reset(*FLOW_SLOTS)
-        method = next((p.method for p in payments if p.status == "succeeded"), "")
+        method = await self._paid_with(booking)
         if result.refund_fen:
             dispatcher.utter_message(response="utter_cancel_done_refund", reference=result.reference,
                                      refund=yuan(result.refund_fen), fee=yuan(result.fee_fen),
@@ -142,3 +152,23 @@ class ActionCancelBooking(Action):
             dispatcher.utter_message(response="utter_cancel_done_no_refund",
                                      reference=result.reference)
         return reset(*FLOW_SLOTS)
+
+    @staticmethod
+    async def _paid_with(booking: BookingView) -> str:
+        """How the booking was paid (it says when the refund arrives); the cancellation
+        is done whatever this read does, so a slow store only makes the answer vaguer."""
+        try:
+            payments = await STORE.payments_for(booking)
+        except StoreUnavailable:
+            return ""
+        return next((p.method for p in payments if p.status == "succeeded"), "")
+
+    @staticmethod
+    def _refuse(dispatcher: CollectingDispatcher, verified: Optional[BookingView]) -> None:
+        """Only the booking's own account cancels (the refund is money); a conversation
+        that merely verified the phone digits is told where to go instead."""
+        if verified is None:
+            dispatcher.utter_message(response="utter_need_verification")
+        else:
+            dispatcher.utter_message(response="utter_cancel_needs_owner", reference=verified.reference,
+                                     hotline=contacts.hotline())

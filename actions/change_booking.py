@@ -11,29 +11,30 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import (
-    CANCELLABLE_STATUSES,
-    BookingFormValidation,
-    StoreUnavailable,
-    accessible_booking,
-    booking_store,
+from actions.common import first_entity_value, latest_text, reset, today
+from actions.confirmation import (
     confirm_if_still_quoted,
-    in_db,
+    confirmation_key,
     quote_from_slot,
+    quote_terms,
     quote_to_slot,
-    reset,
     said_yes,
-    say_store_unavailable,
-    today,
-    when_text,
-    yuan,
 )
-from actions.common import first_entity_value, latest_text
+from actions.forms import BookingFormValidation
+from actions.store_access import (
+    STORE,
+    OutcomeUnknown,
+    StoreUnavailable,
+    say_still_processing,
+    say_store_unavailable,
+)
+from actions.wording import when_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking import policy as rules
 from bot.booking.payments import payment_settings
 from bot.booking.store import (
+    CANCELLABLE,
     BookingError,
     BookingView,
     ChangeRequest,
@@ -58,6 +59,9 @@ KIND_WORDS = (
 KINDS_BY_PRODUCT = {"hotel_room": ("dates", "room", "traveller"),
                     "tour": ("dates", "traveller"),
                     "transport": ("dates", "departure", "traveller")}
+# who travels is the owner's decision: a conversation that only verified the phone's
+# last 4 digits may change dates, room or departure, not the names
+OWNER_ONLY_KINDS = ("traveller",)
 KIND_TEXT = {"dates": "日期", "room": "房型", "departure": "车次/航班", "traveller": "出行人姓名"}
 BOOKING_REF = re.compile(r"TD[0-9A-Z]{8}", re.I)
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
@@ -126,7 +130,7 @@ class ValidateChangeBookingForm(BookingFormValidation):
 
     async def booking_fits(self, booking: BookingView, dispatcher: CollectingDispatcher,
                            tracker: Tracker) -> bool:
-        if booking.status not in CANCELLABLE_STATUSES:
+        if booking.status not in CANCELLABLE:
             dispatcher.utter_message(response="utter_cannot_change", reference=booking.reference,
                                      hotline=contacts.hotline())
             return False
@@ -152,6 +156,10 @@ class ValidateChangeBookingForm(BookingFormValidation):
         if value not in allowed:
             dispatcher.utter_message(response="utter_change_kind_not_possible",
                                      kinds="、".join(KIND_TEXT[k] for k in allowed))
+            return {"change_kind": None}
+        if value in OWNER_ONLY_KINDS and not await self._by_owner(tracker, booking):
+            dispatcher.utter_message(response="utter_rename_needs_owner", reference=booking.reference,
+                                     hotline=contacts.hotline())
             return {"change_kind": None}
         keep = tracker.get_slot("change_value") if tracker.get_slot("change_kind") == value else None
         return {"change_kind": value, "change_value": keep, "change_confirm": None,
@@ -202,7 +210,7 @@ class ValidateChangeBookingForm(BookingFormValidation):
             return {"change_value": None}
         try:
             request = request_for(booking, kind, value)
-            quote = await in_db(booking_store().quote_change, booking, request)
+            quote = await STORE.quote_change(booking, request)
             if kind != "traveller" and not await self._available(booking, request):
                 dispatcher.utter_message(response="utter_change_sold_out")
                 return {"change_value": None}
@@ -223,7 +231,7 @@ class ValidateChangeBookingForm(BookingFormValidation):
         start, end = changed_span(booking.product.kind, booking.product.duration_days,
                                   booking.start_date, booking.end_date, request)
         dates: Any = (start, end) if booking.product.kind == "hotel_room" else start
-        return await in_db(booking_store().available, code, dates) >= booking.quantity
+        return await STORE.available(code, dates) >= booking.quantity
 
     async def extract_change_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
@@ -238,15 +246,22 @@ class ValidateChangeBookingForm(BookingFormValidation):
             if booking is None:
                 return None
             request = request_for(booking, tracker.get_slot("change_kind"), tracker.get_slot("change_value"))
-            return await in_db(booking_store().quote_change, booking, request)
+            return await STORE.quote_change(booking, request)
 
         return await confirm_if_still_quoted(value, dispatcher, tracker, "change_confirm",
                                              "change_quote", fresh_quote)
 
     @staticmethod
+    async def _by_owner(tracker: Tracker, booking: BookingView) -> bool:
+        try:
+            return await STORE.is_owner(tracker, booking)
+        except StoreUnavailable:
+            return False
+
+    @staticmethod
     async def _booking(tracker: Tracker) -> Optional[BookingView]:
         try:
-            return await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            return await STORE.accessible(tracker, tracker.get_slot("order_ref"))
         except StoreUnavailable:
             return None
 
@@ -259,6 +274,8 @@ class ActionAskChangeKind(Action):
                   domain: DomainDict) -> List[EventType]:
         booking = await ValidateChangeBookingForm._booking(tracker)
         kinds = KINDS_BY_PRODUCT[booking.product.kind] if booking else ("dates", "traveller")
+        if booking and not await ValidateChangeBookingForm._by_owner(tracker, booking):
+            kinds = tuple(k for k in kinds if k not in OWNER_ONLY_KINDS)
         buttons = [{"title": f"改{KIND_TEXT[k]}", "payload": f"改{KIND_TEXT[k]}"} for k in kinds]
         dispatcher.utter_message(response="utter_ask_change_kind",
                                  kinds="、".join(KIND_TEXT[k] for k in kinds), buttons=buttons)
@@ -312,11 +329,11 @@ class ActionAskChangeConfirm(Action):
                   domain: DomainDict) -> List[EventType]:
         kind, value = tracker.get_slot("change_kind"), tracker.get_slot("change_value")
         try:
-            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            booking = await STORE.accessible(tracker, tracker.get_slot("order_ref"))
             if booking is None:
                 dispatcher.utter_message(response="utter_need_verification")
                 return []
-            quote = await in_db(booking_store().quote_change, booking, request_for(booking, kind, value))
+            quote = await STORE.quote_change(booking, request_for(booking, kind, value))
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
             return []
@@ -358,16 +375,19 @@ class ActionChangeBooking(Action):
         shown = tracker.get_slot("change_quote")
         if tracker.get_slot("flow_stopped") or tracker.get_slot("change_confirm") is not True or not shown:
             return reset(*FLOW_SLOTS, "flow_stopped")
+        kind, value = tracker.get_slot("change_kind"), tracker.get_slot("change_value")
         try:
-            booking = await accessible_booking(tracker, tracker.get_slot("order_ref"))
+            booking = await self._booking_for(tracker, kind, dispatcher)
             if booking is None:
-                dispatcher.utter_message(response="utter_need_verification")
                 return reset(*FLOW_SLOTS)
-            request = request_for(booking, tracker.get_slot("change_kind"), tracker.get_slot("change_value"))
-            result = await in_db(booking_store().change, booking, request, quote_from_slot(shown),
-                                 f"change:{shown['id']}", conversation_id=tracker.sender_id)
+            key = confirmation_key("change", tracker.sender_id, {**quote_terms(shown), "kind": kind, "value": value})
+            result = await STORE.change(booking, request_for(booking, kind, value), quote_from_slot(shown), key,
+                                        conversation_id=tracker.sender_id)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
+            return reset(*FLOW_SLOTS)
+        except OutcomeUnknown:
+            say_still_processing(dispatcher)
             return reset(*FLOW_SLOTS)
         except QuoteChanged:
             dispatcher.utter_message(response="utter_quote_changed")
@@ -387,3 +407,18 @@ class ActionChangeBooking(Action):
         elif result.refund_fen:
             dispatcher.utter_message(response="utter_change_refund", amount=yuan(result.refund_fen))
         return reset(*FLOW_SLOTS)
+
+    @staticmethod
+    async def _booking_for(tracker: Tracker, kind: str,
+                           dispatcher: CollectingDispatcher) -> Optional[BookingView]:
+        """The booking if this caller may make this change, else why not (said)."""
+        reference = tracker.get_slot("order_ref")
+        booking = await STORE.accessible(tracker, reference)
+        if booking is None:
+            dispatcher.utter_message(response="utter_need_verification")
+            return None
+        if kind in OWNER_ONLY_KINDS and not await STORE.is_owner(tracker, booking):
+            dispatcher.utter_message(response="utter_rename_needs_owner", reference=booking.reference,
+                                     hotline=contacts.hotline())
+            return None
+        return booking

@@ -8,22 +8,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import (
-    STATUS_TEXT,
-    OwnBookingsFormValidation,
-    StoreUnavailable,
-    accessible_booking,
-    booking_line,
-    booking_store,
-    caller,
-    in_db,
-    order_ref_buttons,
-    reset,
-    say_store_unavailable,
-    today,
-    when_text,
-    yuan,
-)
+from actions.common import reset, today
+from actions.forms import OPEN_STATUSES, OwnBookingsFormValidation, order_ref_buttons
+from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
+from actions.wording import STATUS_TEXT, booking_line, masked_phone, when_text, yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
 from bot.booking.store import BookingView
@@ -38,10 +26,9 @@ class ValidateCheckBookingForm(OwnBookingsFormValidation):
 
 def detail_values(booking: BookingView) -> dict:
     names = "、".join(booking.travellers)
-    phone = booking.contact_phone
     return dict(reference=booking.reference, product=booking.product.name, when=when_text(booking),
                 status=STATUS_TEXT.get(booking.status, booking.status), travellers=names,
-                phone=f"{phone[:3]}****{phone[-4:]}", total=yuan(booking.total_fen),
+                phone=masked_phone(booking.contact_phone), total=yuan(booking.total_fen),
                 paid=yuan(booking.paid_fen))
 
 
@@ -58,7 +45,7 @@ class ActionCheckBooking(Action):
             if reference is None:
                 await self._list_own(dispatcher, tracker)
                 return []
-            booking = await accessible_booking(tracker, reference)
+            booking = await STORE.accessible(tracker, reference)
             if booking is None:
                 dispatcher.utter_message(response="utter_need_verification")
                 return []
@@ -69,14 +56,13 @@ class ActionCheckBooking(Action):
 
     @staticmethod
     async def _list_own(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-        customer = await caller(tracker)
-        await in_db(booking_store().award_completed, customer, today())
-        bookings = await in_db(booking_store().bookings_for, customer, 5)
+        await STORE.award_completed(await STORE.caller(tracker), today())
+        bookings = await STORE.bookings_of(tracker, 5)
         if not bookings:
             dispatcher.utter_message(response="utter_no_bookings", hotline=contacts.hotline())
             return
         lines = "\n".join(booking_line(b) for b in bookings)
-        buttons = await order_ref_buttons(tracker, ("pending_payment", "confirmed"))
+        buttons = await order_ref_buttons(tracker, OPEN_STATUSES)
         dispatcher.utter_message(response="utter_booking_list", lines=lines, buttons=buttons)
 
     @staticmethod

@@ -1,10 +1,14 @@
 """Helpers every action uses: reading the parsed message and the domain's copy."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
+
+from bot.nlu.dates import business_now
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -31,3 +35,13 @@ def template(domain: DomainDict, response: str, **values: Any) -> str:
     """Fill one of the domain's responses in the action (for lines inside a reply)."""
     variations = (domain.get("responses") or {}).get(response) or [{"text": ""}]
     return str(variations[0].get("text", "")).format(**values)
+
+
+def today() -> date:
+    """Today in the business time zone."""
+    return business_now().date()
+
+
+def reset(*names: str) -> List[EventType]:
+    """Forget the given slots (a flow's answers once it is done or stopped)."""
+    return [SlotSet(name, None) for name in names]

@@ -1,15 +1,33 @@
-"""Leaving a form cleanly ("算了", "不办了"), and asking which booking is meant."""
+"""The shared bases of the form validators, and leaving or entering a form.
+
+:class:`TripDeskForm` is what every form shares: every slot it knows is heard at any step
+(a correction is never ignored), a validator can stop the form, and an answer rejected
+again and again gets the question explained with an example and a person offered.
+:class:`BookingFormValidation` adds the booking a flow works on and the proof that the
+caller may see it. Authorization lives in the store, never in slots: a booking is shown,
+changed or cancelled only if it belongs to the caller's customer record, or if the store
+has a ``verified`` event for this very conversation (last 4 digits of the contact phone).
+"""
 from __future__ import annotations
 
-from typing import List, Text
+import re
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import order_ref_buttons
+from actions.common import first_entity_value, latest_text
+from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
+from bot import contacts
+from bot.booking.store import BookingView
+from bot.settings import settings
 
+FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+OPEN_STATUSES = ("pending_payment", "confirmed")
 FORM_SLOTS = {
     "book_form": ("book_product", "book_variant", "book_date", "book_nights", "book_people",
                   "guest_names", "contact_phone", "book_confirm", "book_quote"),
@@ -21,6 +39,275 @@ STOPPED_RESPONSE = {
     "change_booking_form": "utter_change_stopped",
     "cancel_booking_form": "utter_cancel_stopped",
 }
+
+
+def booking_ref_in(tracker: Tracker) -> Optional[str]:
+    value = first_entity_value(tracker, "booking_ref")
+    return str(value).upper() if value else None
+
+
+def stale_stop_flag(tracker: Tracker) -> Dict[str, Any]:
+    """A form starting afresh forgets that an earlier one was stopped early."""
+    if tracker.get_slot("requested_slot") is None and tracker.get_slot("flow_stopped"):
+        tracker.slots["flow_stopped"] = None
+        return {"flow_stopped": None}
+    return {}
+
+
+def rejected_answers(tracker: Tracker, slot: str) -> int:
+    """How many answers to the question for ``slot`` were rejected since it was asked
+    (a validator rejects an answer by setting the slot back to None)."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "slot":
+            continue
+        if event.get("name") == "requested_slot" and event.get("value") != slot:
+            break
+        if event.get("name") == slot and event.get("value") is None:
+            count += 1
+    return count
+
+
+class TripDeskForm(FormValidationAction, ABC):
+    """What every form validator shares.
+
+    Subclasses name the slots they hear in :meth:`heard_slots` and implement
+    ``extract_<slot>(dispatcher, tracker, domain)`` for them; validators reject an answer
+    with :meth:`bad_answer`.
+    """
+
+    @abstractmethod
+    def name(self) -> Text:
+        """Abstract so that rasa-sdk registers only the concrete forms' validators."""
+
+    def heard_slots(self) -> Tuple[str, ...]:
+        """The slots extracted from every message, in order."""
+        return ()
+
+    async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Optional[EventType]:
+        """The first required slot still empty; none when a validator stopped the form.
+
+        rasa-sdk would otherwise append its own ``requested_slot`` after a validator's
+        ``requested_slot: None`` and the form would go on asking.
+        """
+        if tracker.get_slot("flow_stopped"):
+            return None
+        required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
+        return SlotSet("requested_slot", next((s for s in required if tracker.slots.get(s) is None), None))
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """Extract every slot the flow knows, not only the ones still required, so a
+        correction ("不对，是后天", "不对，是TD…") is heard at any step."""
+        found: Dict[str, Any] = stale_stop_flag(tracker)
+        for slot in self.heard_slots():
+            method = getattr(self, f"extract_{slot}", None)
+            if method is None:
+                continue
+            value = await method(dispatcher, tracker, domain)
+            found.update(value)
+            tracker.slots.update(value)
+        return [SlotSet(slot, value) for slot, value in found.items()]
+
+    def bad_answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                   slot: str, response: str, **values: Any) -> Dict[Text, Any]:
+        """Reject an answer, saying why; once the same question has had
+        ``settings.form_bad_answers_before_help`` bad answers, explain what it needs with an
+        example (``utter_help_<slot>``) or, for a question without one, offer a person."""
+        if rejected_answers(tracker, slot) + 1 >= settings.form_bad_answers_before_help:
+            help_response = f"utter_help_{slot}"
+            if help_response not in (domain.get("responses") or {}):
+                help_response = "utter_form_offer_person"
+            dispatcher.utter_message(response=help_response, hotline=contacts.hotline())
+        else:
+            dispatcher.utter_message(response=response, **values)
+        return {slot: None}
+
+
+class BookingFormValidation(TripDeskForm, ABC):
+    """Validation shared by the forms that work on one existing booking.
+
+    Required slots: ``order_ref``; then ``verify_last4`` when the caller does not own
+    the booking; then the flow's own ``flow_slots``. ``order_verified`` is a hint for
+    the dialogue only; the submit actions ask the store again.
+    """
+
+    flow_slots: Tuple[str, ...] = ()
+    max_verify_failures = 3
+
+    def heard_slots(self) -> Tuple[str, ...]:
+        return ("order_ref", "verify_last4", *self.flow_slots)
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        slots = ["order_ref"]
+        if tracker.get_slot("order_ref") and not tracker.get_slot("order_verified"):
+            slots.append("verify_last4")
+        return slots + list(self.flow_slots)
+
+    async def extract_order_ref(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        """The booking the message names: its reference, or one of the caller's open
+        bookings by what it is ("退掉G7那张票"), or the only one they have.
+
+        Naming another booking than the one in hand starts the flow over for it.
+        """
+        current = tracker.get_slot("order_ref")
+        starting = tracker.get_slot("requested_slot") is None
+        reference = booking_ref_in(tracker) or await self._own_booking_named(tracker, starting)
+        if reference is None and current is None and starting:
+            reference = await self._only_open_booking(tracker)
+        if reference is None or reference == current:
+            return {}
+        found: Dict[str, Any] = {"order_ref": reference}
+        if current is not None:
+            found.update({slot: None for slot in self.flow_slots})
+            found.update(order_verified=None, verify_last4=None)
+        return found
+
+    @staticmethod
+    async def _open_bookings(tracker: Tracker) -> List[BookingView]:
+        try:
+            bookings = await STORE.bookings_of(tracker)
+        except StoreUnavailable:
+            return []
+        return [b for b in bookings if b.status in OPEN_STATUSES]
+
+    async def _only_open_booking(self, tracker: Tracker) -> Optional[str]:
+        """A caller with exactly one open booking means that one."""
+        open_ones = await self._open_bookings(tracker)
+        return open_ones[0].reference if len(open_ones) == 1 else None
+
+    async def _own_booking_named(self, tracker: Tracker, starting: bool) -> Optional[str]:
+        """One of the caller's open bookings whose train/flight number or hotel/tour name
+        the message mentions; only when a flow starts, so answers are not misread."""
+        if not starting:
+            return None
+        text = latest_text(tracker).upper()
+        named = [b for b in await self._open_bookings(tracker)
+                 if b.product.code.split("/")[0].upper() in text
+                 or b.product.name.split(" ")[0] in text]
+        return named[0].reference if len(named) == 1 else None
+
+    async def validate_order_ref(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """Whether the caller may work on this booking, and whether the flow fits it."""
+        if value is None:
+            return {}
+        try:
+            booking = await STORE.accessible(tracker, str(value))
+            fits = booking is not None and await self.booking_fits(booking, dispatcher, tracker)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return {"order_ref": None, "requested_slot": None, "flow_stopped": True}
+        if booking is None:
+            return {"order_ref": value, "order_verified": False, "verify_last4": None}
+        if not fits:
+            return {"order_ref": None, "order_verified": None, "requested_slot": None, "flow_stopped": True}
+        return {"order_ref": value, "order_verified": True}
+
+    async def extract_verify_last4(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                   domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "verify_last4":
+            return {}
+        phone = first_entity_value(tracker, "phone")
+        if phone:
+            return {"verify_last4": str(phone)[-4:]}
+        found = FOUR_DIGITS.findall(latest_text(tracker))
+        return {"verify_last4": found[-1]} if found else {}
+
+    async def validate_verify_last4(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        reference = tracker.get_slot("order_ref")
+        if not reference or value == "verified":
+            return {}
+        try:
+            result = await STORE.verify_contact(reference, str(value), tracker.sender_id)
+            booking = await STORE.accessible(tracker, reference) if result.ok else None
+            fits = booking is not None and await self.booking_fits(booking, dispatcher, tracker)
+        except StoreUnavailable:
+            say_store_unavailable(dispatcher)
+            return {"verify_last4": None, "requested_slot": None, "flow_stopped": True}
+        if booking is not None:
+            if not fits:
+                return {"verify_last4": "verified", "order_verified": True, "order_ref": None,
+                        "requested_slot": None, "flow_stopped": True}
+            return {"verify_last4": "verified", "order_verified": True, "verify_failures": None}
+        # A booking the store has locked answers like wrong digits: telling the two
+        # apart would tell a prober which references exist.
+        failures = int(tracker.get_slot("verify_failures") or 0) + 1
+        if failures >= self.max_verify_failures:
+            dispatcher.utter_message(response="utter_verify_locked", hotline=contacts.hotline())
+            return {"verify_last4": None, "order_ref": None, "order_verified": None,
+                    "verify_failures": None, "requested_slot": None, "flow_stopped": True}
+        dispatcher.utter_message(response="utter_verify_failed",
+                                 left=self.max_verify_failures - failures)
+        return {"verify_last4": None, "verify_failures": float(failures)}
+
+    async def booking_fits(self, booking: BookingView, dispatcher: CollectingDispatcher,
+                           tracker: Tracker) -> bool:
+        """Whether the flow can go on with this booking (e.g. not already cancelled);
+        a subclass that says no also tells the traveller why and what they can do."""
+        return True
+
+
+async def order_ref_buttons(tracker: Tracker, statuses: Sequence[str]) -> List[Dict[str, str]]:
+    """The caller's bookings as buttons, so they can pick one instead of typing it."""
+    try:
+        bookings = await STORE.bookings_of(tracker)
+    except StoreUnavailable:
+        return []
+    return [
+        {"title": f"{b.reference} {b.product.name}",
+         "payload": f'/inform{{"booking_ref":"{b.reference}"}}'}
+        for b in bookings if b.status in statuses
+    ][:5]
+
+
+class OwnBookingsFormValidation(BookingFormValidation, ABC):
+    """For questions about "my bookings": a caller with bookings of their own needs no
+    reference (the answer covers them all); anyone else gives one and verifies.
+
+    A booking already under discussion stays the subject ("退款什么时候到账" right after
+    cancelling it), except where a fresh question means the whole list.
+    """
+
+    fresh_question_means_all = False
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("order_ref") is None and booking_ref_in(tracker) is None:
+            if await self._has_bookings(tracker):
+                return []
+        return await super().required_slots(domain_slots, dispatcher, tracker, domain)
+
+    async def extract_order_ref(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        reference = booking_ref_in(tracker)
+        if reference and reference != tracker.get_slot("order_ref"):
+            return {"order_ref": reference}
+        starting = tracker.get_slot("requested_slot") is None
+        if starting and reference is None and tracker.get_slot("order_ref") and self.fresh_question_means_all:
+            if await self._has_bookings(tracker):
+                return {"order_ref": None}  # "我的订单" again means all of them
+        return {}
+
+    @staticmethod
+    async def _has_bookings(tracker: Tracker) -> bool:
+        try:
+            return bool(await STORE.bookings_of(tracker, 1))
+        except StoreUnavailable:
+            return False
+
+
+async def bookings_in_question(tracker: Tracker) -> List[BookingView]:
+    """The booking named in the conversation (if accessible), else the caller's own."""
+    reference = tracker.get_slot("order_ref")
+    if reference:
+        booking = await STORE.accessible(tracker, reference)
+        return [booking] if booking else []
+    return await STORE.bookings_of(tracker, 10)
 
 
 class ActionStopForm(Action):
@@ -46,7 +333,7 @@ class ActionAskOrderRef(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        buttons = await order_ref_buttons(tracker, ("pending_payment", "confirmed"))
+        buttons = await order_ref_buttons(tracker, OPEN_STATUSES)
         response = "utter_ask_order_ref_own" if buttons else "utter_ask_order_ref"
         dispatcher.utter_message(response=response, buttons=buttons)
         return []

@@ -8,7 +8,8 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import StoreUnavailable, booking_store, caller, in_db, say_store_unavailable, today
+from actions.common import today
+from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 
 
 class ActionMembership(Action):
@@ -18,9 +19,9 @@ class ActionMembership(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         try:
-            customer = await caller(tracker)
-            awarded = await in_db(booking_store().award_completed, customer, today())
-            view = await in_db(booking_store().membership, customer)
+            customer = await STORE.caller(tracker)
+            awarded = await STORE.award_completed(customer, today())
+            view = await STORE.membership(customer)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
             return []

@@ -10,16 +10,16 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import (
-    OwnBookingsFormValidation,
+from actions.common import reset
+from actions.forms import OwnBookingsFormValidation, bookings_in_question
+from actions.store_access import (
+    STORE,
+    OutcomeUnknown,
     StoreUnavailable,
-    booking_store,
-    bookings_in_question,
-    in_db,
-    reset,
+    say_still_processing,
     say_store_unavailable,
-    yuan,
 )
+from actions.wording import yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
 from bot.booking.store import BookingView
@@ -64,6 +64,8 @@ class ActionPaymentIssue(Action):
                 await self._retry_links(dispatcher, tracker, bookings)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
+        except OutcomeUnknown:
+            say_still_processing(dispatcher)
         return []
 
     @staticmethod
@@ -80,10 +82,8 @@ class ActionPaymentIssue(Action):
                                  bookings: List[BookingView]) -> None:
         found = []
         for booking in bookings:
-            refunds = await in_db(booking_store().refund_duplicate_payments, booking,
-                                  conversation_id=tracker.sender_id)
-            payments = await in_db(booking_store().payments_for, booking)
-            method = next((p.method for p in payments if p.status == "refunded"), "")
+            refunds = await STORE.refund_duplicate_payments(booking, conversation_id=tracker.sender_id)
+            method = await ActionPaymentIssue._refunded_to(booking) if refunds else ""
             found.extend((booking, r, method) for r in refunds)
         if not found:
             dispatcher.utter_message(response="utter_no_duplicate_payment", hotline=contacts.hotline())
@@ -94,6 +94,16 @@ class ActionPaymentIssue(Action):
                                      arrival=payment_settings().arrival_for(method))
 
     @staticmethod
+    async def _refunded_to(booking: BookingView) -> str:
+        """How the duplicate was paid (it says when the money arrives); the refund is
+        open whatever this read does, so a slow store only makes the answer vaguer."""
+        try:
+            payments = await STORE.payments_for(booking)
+        except StoreUnavailable:
+            return ""
+        return next((p.method for p in payments if p.status == "refunded"), "")
+
+    @staticmethod
     async def _retry_links(dispatcher: CollectingDispatcher, tracker: Tracker,
                            bookings: List[BookingView]) -> None:
         unpaid = [b for b in bookings if b.status == "pending_payment"]
@@ -101,9 +111,8 @@ class ActionPaymentIssue(Action):
             dispatcher.utter_message(response="utter_no_unpaid_booking", hotline=contacts.hotline())
             return
         for booking in unpaid:
-            payment = await in_db(booking_store().open_payment, booking,
-                                  payment_settings().default_method,
-                                  conversation_id=tracker.sender_id)
+            payment = await STORE.open_payment(booking, payment_settings().default_method,
+                                               conversation_id=tracker.sender_id)
             dispatcher.utter_message(response="utter_payment_retry", reference=booking.reference,
                                      product=booking.product.name, amount=yuan(payment.amount_fen),
                                      link=payment_settings().link_for(booking.reference))

@@ -8,17 +8,10 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.after_sales import (
-    OwnBookingsFormValidation,
-    StoreUnavailable,
-    booking_store,
-    bookings_in_question,
-    day_text,
-    in_db,
-    reset,
-    say_store_unavailable,
-    yuan,
-)
+from actions.common import reset
+from actions.forms import OwnBookingsFormValidation, bookings_in_question
+from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
+from actions.wording import day_text, yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
 from bot.booking.store import BookingView, CancelResult, PaymentView
@@ -61,10 +54,10 @@ class ActionRefundStatus(Action):
             bookings = await bookings_in_question(tracker)
             lines = []
             for booking in bookings:
-                refunds = await in_db(booking_store().refunds_for, booking)
+                refunds = await STORE.refunds_for(booking)
                 refunds = [r for r in refunds if r.refund_fen > 0]
                 if refunds:
-                    payments = await in_db(booking_store().payments_for, booking)
+                    payments = await STORE.payments_for(booking)
                     lines.extend(refund_line(booking, r, payments) for r in refunds)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)

@@ -18,6 +18,8 @@ class Settings:
     search_results_shown: int
     action_server_url: str
     db_timeout_seconds: float
+    db_settle_seconds: float
+    form_bad_answers_before_help: int
 
 
 def load_settings() -> Settings:
@@ -33,6 +35,12 @@ def load_settings() -> Settings:
             "TRIPDESK_ACTION_SERVER_URL", "http://localhost:5055/webhook"
         ),
         db_timeout_seconds=float(os.environ.get("TRIPDESK_DB_TIMEOUT", "5")),
+        # how much longer a booking write that outlived the timeout is awaited before
+        # its outcome is looked up by its idempotency key
+        db_settle_seconds=float(os.environ.get("TRIPDESK_DB_SETTLE", "5")),
+        # wrong answers in a row to one form question before the bot explains it with an
+        # example and offers a person
+        form_bad_answers_before_help=int(os.environ.get("TRIPDESK_FORM_HELP_AFTER", "2")),
     )
 
 

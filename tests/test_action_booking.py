@@ -2,14 +2,16 @@
 the exact responses, the slots they set and what ends up stored."""
 from __future__ import annotations
 
+import dataclasses
+import time
 from datetime import timedelta
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from actions import after_sales
+from actions import store_access
 from actions.book import ActionAskBookConfirm, ActionBook, ValidateBookForm
 from actions.cancel_booking import ActionAskCancelConfirm, ActionCancelBooking, ValidateCancelBookingForm
 from actions.check_booking import ActionCheckBooking
@@ -28,7 +30,7 @@ OWNER = "rest:demo-zhang"  # REST identity of the demo customer 张伟 (bot/book
 def store(tmp_path, monkeypatch) -> BookingStore:
     store = BookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
     seed(store)
-    monkeypatch.setattr(after_sales, "_store", store)
+    monkeypatch.setattr(store_access, "_store", store)
     yield store
     store.close()
 
@@ -78,10 +80,12 @@ async def test_three_wrong_digit_answers_stop_the_form(store, domain_dict):
 
 
 async def test_right_digits_unlock_only_this_conversation(store, domain_dict):
+    from actions.change_booking import ValidateChangeBookingForm
+
     built = tracker("8001", "inform", sender="stranger", order_ref="TD2H8KQ4MZ", order_verified=False,
                     requested_slot="verify_last4")
-    _, slots, _ = await run(ValidateCancelBookingForm(), built, domain_dict)
-    assert slots["order_verified"] is True and slots["requested_slot"] == "cancel_confirm"
+    _, slots, _ = await run(ValidateChangeBookingForm(), built, domain_dict)
+    assert slots["order_verified"] is True and slots["requested_slot"] == "change_kind"
     other = tracker("查订单", "check_booking", sender="someone-else", order_ref="TD2H8KQ4MZ",
                     order_verified=True)
     names, _, texts = await run(ActionCheckBooking(), other, domain_dict)
@@ -283,3 +287,239 @@ async def test_renaming_a_named_train_ticket_is_refused_with_the_reason(store, d
     names, slots, texts = await run(ValidateChangeBookingForm(), built, domain_dict)
     assert names == ["utter_change_not_allowed"] and "实名" in texts[0]
     assert slots["change_value"] is None and slots["change_kind"] is None
+
+
+# --- a slow store never produces a ghost booking (issue 8, item 7) ---------------------
+
+class SlowBookingStore(BookingStore):
+    """A real store whose bookings take ``delay`` seconds longer inside their transaction
+    (holding the database's write lock meanwhile), like a database under load."""
+
+    delay = 0.0
+
+    @classmethod
+    def _take(cls, session: Any, product: Any, day: Any, quantity: int) -> None:
+        time.sleep(cls.delay)
+        BookingStore._take(session, product, day, quantity)
+
+
+@pytest.fixture
+def slow_store(tmp_path, monkeypatch) -> Iterator[BookingStore]:
+    store = SlowBookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
+    seed(store)
+    monkeypatch.setattr(store_access, "_store", store)
+    yield store
+    store.close()
+
+
+def short_store_timeouts(monkeypatch, timeout: float, settle: float) -> None:
+    monkeypatch.setattr(store_access, "settings", dataclasses.replace(
+        store_access.settings, db_timeout_seconds=timeout, db_settle_seconds=settle))
+
+
+def booking_rows(store: BookingStore, sender: str) -> List[str]:
+    return [b.reference for b in store.bookings_for(store.customer_for("rest", sender))]
+
+
+def seats_held(store: BookingStore, day) -> int:
+    with store.transaction() as session:
+        return session.execute(select(Inventory.reserved).join(Product).where(
+            Product.code == "G7/二等座", Inventory.day == day)).scalar_one()
+
+
+async def test_a_write_slower_than_the_timeout_is_answered_from_what_was_stored(
+        slow_store, domain_dict, monkeypatch):
+    store = slow_store
+    day = departure_day(store)
+    slots = book_slots(store, book_date=day.isoformat())
+    quote = await summary(domain_dict, "patient", slots)
+    short_store_timeouts(monkeypatch, timeout=0.3, settle=5)
+    monkeypatch.setattr(SlowBookingStore, "delay", 1.0)
+    built = tracker("确认", "affirm", sender="patient", **slots, book_confirm=True, book_quote=quote)
+    names, _, texts = await run(ActionBook(), built, domain_dict)
+    [reference] = booking_rows(store, "patient")
+    assert names == ["utter_book_done"] and reference in texts[0]
+
+
+async def test_a_retried_confirmation_after_a_timeout_books_once(slow_store, domain_dict, monkeypatch):
+    """The store is so slow that the outcome is unknown when the action must answer: the
+    traveller hears it is still being processed (never that it failed), confirms again
+    through a fresh summary, and gets the one booking that was made."""
+    store = slow_store
+    day = departure_day(store)
+    held_before = seats_held(store, day)
+    slots = book_slots(store, book_date=day.isoformat())
+    first_quote = await summary(domain_dict, "hurried", slots)
+    short_store_timeouts(monkeypatch, timeout=0.3, settle=0.3)
+    monkeypatch.setattr(SlowBookingStore, "delay", 2.0)
+    built = tracker("确认", "affirm", sender="hurried", **slots, book_confirm=True, book_quote=first_quote)
+    first, _, first_texts = await run(ActionBook(), built, domain_dict)
+    assert first == ["utter_still_processing"]
+    assert not any("没有生效" in t or "失败" in t for t in first_texts)
+    short_store_timeouts(monkeypatch, timeout=5, settle=5)
+    second_quote = await summary(domain_dict, "hurried", slots)
+    built = tracker("确认", "affirm", sender="hurried", **slots, book_confirm=True, book_quote=second_quote)
+    again, _, texts = await run(ActionBook(), built, domain_dict)
+    [reference] = booking_rows(store, "hurried")
+    assert again == ["utter_book_done"] and reference in texts[0]
+    assert seats_held(store, day) == held_before + 1
+
+
+# --- what a verified stranger may do (issue 8, item 9) ---------------------------------
+
+def verified_stranger(store: BookingStore, reference: str = "TD2H8KQ4MZ", sender: str = "stranger") -> str:
+    assert store.verify_contact(reference, "8001", sender).ok
+    return sender
+
+
+@pytest.mark.parametrize("sender", [OWNER, "stranger"])
+async def test_the_booking_detail_never_shows_the_verification_digits(store, domain_dict, sender):
+    if sender != OWNER:
+        verified_stranger(store, sender=sender)
+    built = tracker("查订单TD2H8KQ4MZ", "check_booking", sender=sender, order_ref="TD2H8KQ4MZ")
+    names, _, texts = await run(ActionCheckBooking(), built, domain_dict)
+    assert names[0] == "utter_booking_detail" and "TD2H8KQ4MZ" in texts[0]
+    assert "8001" not in "".join(texts) and "138" in texts[0]
+
+
+async def test_a_verified_stranger_cannot_cancel(store, domain_dict):
+    sender = verified_stranger(store)
+    built = tracker("取消订单TD2H8KQ4MZ", "cancel_booking", sender=sender)
+    names, slots, texts = await run(ValidateCancelBookingForm(), built, domain_dict)
+    assert names == ["utter_cancel_needs_owner"] and "400-820-6688" in texts[0]
+    assert slots["requested_slot"] is None and slots.get("cancel_confirm") is None
+    quote = await quoted(store, domain_dict)
+    built = tracker("确认", "affirm", sender=sender, order_ref="TD2H8KQ4MZ", order_verified=True,
+                    cancel_confirm=True, cancel_quote=quote)
+    names, _, _ = await run(ActionCancelBooking(), built, domain_dict)
+    assert names == ["utter_cancel_needs_owner"]
+    assert status(store, "TD2H8KQ4MZ") == "confirmed" and refunds(store, "TD2H8KQ4MZ") == 0
+
+
+async def renamed(store, domain_dict, sender: str) -> Tuple[List[str], List[str]]:
+    """Renaming the hotel guests of TD2H8KQ4MZ, quoted as the owner, confirmed by ``sender``."""
+    from actions.change_booking import ActionAskChangeConfirm, ActionChangeBooking
+
+    slots = {"order_ref": "TD2H8KQ4MZ", "order_verified": True, "change_kind": "traveller",
+             "change_value": ["李四", "王五"]}
+    names, quoted_slots, _ = await run(ActionAskChangeConfirm(), tracker("", "inform", **slots), domain_dict)
+    assert names == ["utter_change_quote"]
+    confirmed = tracker("确认修改", "affirm", sender=sender, **slots, change_confirm=True,
+                        change_quote=quoted_slots["change_quote"])
+    names, _, texts = await run(ActionChangeBooking(), confirmed, domain_dict)
+    return names, texts
+
+
+async def test_a_verified_stranger_cannot_rename_the_travellers(store, domain_dict):
+    from actions.change_booking import ValidateChangeBookingForm
+
+    sender = verified_stranger(store)
+    built = tracker("改入住人姓名", "change_booking", sender=sender, order_ref="TD2H8KQ4MZ",
+                    order_verified=True, requested_slot="change_kind")
+    names, slots, texts = await run(ValidateChangeBookingForm(), built, domain_dict)
+    assert names == ["utter_rename_needs_owner"] and "400-820-6688" in texts[0]
+    assert slots["change_kind"] is None
+    names, _ = await renamed(store, domain_dict, sender)
+    assert names == ["utter_rename_needs_owner"]
+    assert store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER)).travellers == ("张伟", "刘芳")
+
+
+async def test_the_owner_still_renames_and_a_verified_stranger_still_changes_dates(store, domain_dict):
+    from actions.change_booking import ValidateChangeBookingForm
+
+    names, _ = await renamed(store, domain_dict, OWNER)
+    assert names == ["utter_change_done"]
+    assert store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER)).travellers == ("李四", "王五")
+    sender = verified_stranger(store)
+    built = tracker("改日期", "change_booking", sender=sender, order_ref="TD2H8KQ4MZ",
+                    order_verified=True, requested_slot="change_kind")
+    names, slots, _ = await run(ValidateChangeBookingForm(), built, domain_dict)
+    assert names == [] and slots["change_kind"] == "dates" and slots["requested_slot"] == "change_value"
+
+
+async def test_other_conversations_are_served_while_a_booking_write_is_slow(slow_store, domain_dict, monkeypatch):
+    import asyncio
+
+    store = slow_store
+    slots = book_slots(store, book_date=departure_day(store).isoformat())
+    quote = await summary(domain_dict, "slow-writer", slots)
+    monkeypatch.setattr(SlowBookingStore, "delay", 1.0)
+    built = tracker("确认", "affirm", sender="slow-writer", **slots, book_confirm=True, book_quote=quote)
+    booking = asyncio.ensure_future(run(ActionBook(), built, domain_dict))
+    started, ticks = time.monotonic(), 0
+    while not booking.done():
+        await asyncio.sleep(0.05)
+        ticks += 1
+    names, _, _ = booking.result()
+    assert names == ["utter_book_done"]
+    assert ticks >= 0.5 * (time.monotonic() - started) / 0.05  # the loop kept turning
+
+
+# --- a question answered wrongly again and again (issue 8, item 15) ---------------------
+
+def asked_before(slot: str, *rejected: str) -> List[Dict[str, Any]]:
+    """The events of earlier turns in which answers to ``slot`` were rejected."""
+    events: List[Dict[str, Any]] = [{"event": "slot", "name": "requested_slot", "value": slot}]
+    for answer in rejected:
+        events += [{"event": "user", "text": answer, "parse_data": {"intent": {"name": "inform"}}},
+                   {"event": "slot", "name": slot, "value": answer},
+                   {"event": "slot", "name": slot, "value": None},
+                   {"event": "slot", "name": "requested_slot", "value": slot}]
+    return events
+
+
+def phone_answer(text: str, *rejected: str):
+    built = make_tracker(text, "inform", slots={**book_slots(None, contact_phone=None),
+                                                "requested_slot": "contact_phone"},
+                         events=asked_before("contact_phone", *rejected))
+    built.sender_id = "clumsy"
+    return built
+
+
+async def test_a_repeated_wrong_phone_is_explained_with_an_example_and_a_person(store, domain_dict):
+    names, slots, texts = await run(ValidateBookForm(), phone_answer("12345678", "1234567"), domain_dict)
+    assert names == ["utter_help_contact_phone"] and slots["contact_phone"] is None
+    assert "13812345678" in texts[0] and "400-820-6688" in texts[0]
+    assert domain_dict["responses"]["utter_help_contact_phone"][0]["buttons"][0]["payload"] == "转人工"
+
+
+async def test_how_many_wrong_answers_before_help_is_configured(store, domain_dict, monkeypatch):
+    from actions import forms
+
+    monkeypatch.setattr(forms, "settings", dataclasses.replace(forms.settings, form_bad_answers_before_help=3))
+    names, _, _ = await run(ValidateBookForm(), phone_answer("12345678", "1234567"), domain_dict)
+    assert names == ["utter_invalid_phone"]
+    names, _, _ = await run(ValidateBookForm(), phone_answer("12345678", "1234567", "1111"), domain_dict)
+    assert names == ["utter_help_contact_phone"]
+
+
+async def test_a_question_without_its_own_help_offers_a_person(store, domain_dict):
+    built = make_tracker("40晚", "inform", slots={**book_slots(None, book_product="H-SH-001", book_variant="高级大床房"),
+                                                 "book_nights": None, "requested_slot": "book_nights"},
+                         events=asked_before("book_nights", "35晚"))
+    names, slots, texts = await run(ValidateBookForm(), built, domain_dict)
+    assert names == ["utter_form_offer_person"] and slots["book_nights"] is None
+    assert "400-820-6688" in texts[0]
+
+
+async def test_a_change_that_outlives_the_timeout_is_never_reported_failed_and_applies_once(
+        slow_store, domain_dict, monkeypatch):
+    from actions.change_booking import ActionAskChangeConfirm, ActionChangeBooking
+    from bot.booking.models import BookingChange
+
+    store = slow_store
+    booking = store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER))
+    new_day = (booking.start_date + timedelta(days=1)).isoformat()
+    slots = {"order_ref": "TD2H8KQ4MZ", "order_verified": True, "change_kind": "dates", "change_value": new_day}
+    _, quoted_slots, _ = await run(ActionAskChangeConfirm(), tracker("", "inform", **slots), domain_dict)
+    confirmed = tracker("确认修改", "affirm", **slots, change_confirm=True, change_quote=quoted_slots["change_quote"])
+    short_store_timeouts(monkeypatch, timeout=0.3, settle=0.3)
+    monkeypatch.setattr(SlowBookingStore, "delay", 1.0)  # per night moved
+    first, _, _ = await run(ActionChangeBooking(), confirmed, domain_dict)
+    assert first == ["utter_still_processing"]
+    short_store_timeouts(monkeypatch, timeout=5, settle=5)
+    again, _, _ = await run(ActionChangeBooking(), confirmed, domain_dict)
+    assert again == ["utter_change_done"]
+    with store.transaction() as session:
+        assert session.execute(select(func.count()).select_from(BookingChange)).scalar_one() == 1
+    assert store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER)).start_date.isoformat() == new_day

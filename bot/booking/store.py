@@ -471,6 +471,19 @@ class BookingStore:
                 log.warning("booking reference collision, retrying")  # ~1 in 10^12
         raise BookingError("could not allocate a booking reference")
 
+    def booking_by_key(self, key: str, customer: CustomerRef) -> Optional[BookingView]:
+        """The booking a confirmation with this key made, if it committed (for a caller
+        whose write timed out and must not report a failure that did not happen)."""
+        return self._by_key(key, customer)
+
+    def cancellation_by_key(self, key: str, booking: BookingView) -> Optional[CancelResult]:
+        """The cancellation made under this key, if it committed."""
+        return self._refund_by_key(key, booking)
+
+    def change_by_key(self, key: str, booking: BookingView) -> Optional[ChangeResult]:
+        """The change made under this key, if it committed."""
+        return self._change_by_key(key, booking)
+
     def _by_key(self, key: str, customer: CustomerRef) -> Optional[BookingView]:
         with self.transaction() as session:
             booking = session.execute(

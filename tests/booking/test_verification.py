@@ -148,7 +148,7 @@ def test_a_verification_made_at_a_given_time_gives_access_from_that_time(store, 
 def test_an_unknown_reference_answers_exactly_like_a_real_one_with_wrong_digits(store, booking):
     """Whether the digits worked is all a caller learns: ``locked`` is the store's own
     signal and the dialogue answers a locked booking like wrong digits, so a prober
-    cannot tell which references exist (see actions/after_sales.py)."""
+    cannot tell which references exist (see actions/forms.py)."""
     attempts = VERIFY_MAX_FAILURES + 1
     real = [store.verify_contact(booking.reference, WRONG, "prober").ok for _ in range(attempts)]
     unknown = [store.verify_contact("TD22222222", WRONG, "prober").ok for _ in range(attempts)]
