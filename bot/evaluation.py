@@ -14,9 +14,9 @@ def _read(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
-def entity_f1(out: Path) -> Dict[str, Dict[str, float]]:
+def entity_f1(out: Path) -> Dict[str, Dict[str, Any]]:
     """Per entity, the report of the extractor that actually predicts it."""
-    best: Dict[str, Dict[str, float]] = {}
+    best: Dict[str, Dict[str, Any]] = {}
     for report_path in sorted(out.glob("*Extractor_report.json")) + sorted(out.glob("DIETClassifier_report.json")):
         report = _read(report_path) or {}
         for entity, scores in report.items():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from rank_bm25 import BM25Okapi
 
@@ -30,7 +30,7 @@ class FaqHit:
     score: float
 
 
-def _terms(segmenter, text: str) -> List[str]:  # type: ignore[no-untyped-def]
+def _terms(segmenter: Any, text: str) -> List[str]:
     return [
         token.lower()
         for token in segmenter.lcut_for_search(normalize(text).text)

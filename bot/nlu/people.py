@@ -50,6 +50,7 @@ def _overlaps(mentions: List[PeopleMention], start: int, end: int) -> bool:
 def extract_people(text: str) -> List[PeopleMention]:
     """Every traveller count in the text, longest phrase first wins."""
     mentions: List[PeopleMention] = []
+    value: Optional[int]
     for pattern, kind in PATTERNS:
         for match in pattern.finditer(text):
             if _overlaps(mentions, match.start(), match.end()):
