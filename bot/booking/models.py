@@ -45,8 +45,10 @@ NAMING_CONVENTION = {
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 PRODUCT_KINDS = ("hotel_room", "tour", "transport")
-BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed")
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+# expired: an unpaid hold ran out (policies.yml holds) and its inventory went back.
+BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed", "expired")
+# expired: the link of a booking whose hold ran out; it can no longer be paid.
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "expired")
 REFUND_STATUSES = ("not_required", "pending", "succeeded", "failed")
 
 # No 0/O/1/I: a reference read out on the phone or typed from a screenshot is unambiguous.
@@ -203,6 +205,9 @@ class Booking(Base):
     idempotency_key = Column(String(128), nullable=True, unique=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Until when an unpaid booking keeps its inventory (policies.yml holds); NULL: no
+    # deadline (paid at the property). The hold sweeper expires what is past it.
+    hold_expires_at = Column(UTCDateTime, nullable=True, index=True)
 
     items = relationship("BookingItem", back_populates="booking", order_by="BookingItem.id")
     travellers = relationship("Traveller", order_by="Traveller.position")
