@@ -31,8 +31,10 @@ from actions.after_sales import (
 from actions.common import first_entity_value, latest_text
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
+from bot.booking.holds import deadline_text, hold_minutes
 from bot.booking.payments import payment_settings
-from bot.booking.store import MOBILE, BookingQuote, InvalidRequest, PriceChanged, SoldOut, UnknownProduct
+from bot.booking.store import (MOBILE, BookingQuote, InvalidRequest, PriceChanged, SoldOut, TooManyUnpaid,
+                               UnknownProduct)
 
 BOOK_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
               "guest_names", "contact_phone", "book_confirm")
@@ -431,13 +433,14 @@ class ActionBook(Action):
         if (names, phone) != (shown.get("guests"), shown.get("phone")):
             dispatcher.utter_message(response="utter_quote_changed")
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
+        method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
         try:
             customer = await caller(tracker)
             booking = await in_db(booking_store().hold_and_book, customer, shown["product"],
                                   booking_dates(tracker), names, phone, f"book:{shown['id']}",
                                   conversation_id=tracker.sender_id,
-                                  expected_total_fen=int(shown["total_fen"]))
-            method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
+                                  expected_total_fen=int(shown["total_fen"]),
+                                  hold_expires=method != "pay_at_property")
             await in_db(booking_store().open_payment, booking, method, conversation_id=tracker.sender_id)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
@@ -449,6 +452,10 @@ class ActionBook(Action):
         except PriceChanged:
             dispatcher.utter_message(response="utter_quote_changed")
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
+        except TooManyUnpaid as refused:
+            dispatcher.utter_message(response="utter_book_too_many_unpaid", count=len(refused.references),
+                                     references="、".join(refused.references), limit=refused.limit)
+            return reset(*FLOW_SLOTS)
         except InvalidRequest:
             dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
             return reset(*FLOW_SLOTS)
@@ -456,7 +463,10 @@ class ActionBook(Action):
             dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
                                      total=yuan(booking.total_fen))
         else:
+            expires = booking.hold_expires_at or booking.created_at
             dispatcher.utter_message(response="utter_book_done", reference=booking.reference,
                                      total=yuan(booking.total_fen),
-                                     link=payment_settings().link_for(booking.reference))
+                                     link=payment_settings().link_for(booking.reference),
+                                     hold_minutes=hold_minutes(booking.created_at, expires),
+                                     hold_until=deadline_text(expires, booking_store().policy.timezone))
         return reset(*FLOW_SLOTS)
