@@ -29,7 +29,7 @@ OWNER = "rest:demo-zhang"  # REST identity of the demo customer 张伟 (bot/book
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> BookingStore:
     store = BookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
-    seed(store)
+    seed(store, demo=True)
     monkeypatch.setattr(after_sales, "_store", store)
     yield store
     store.close()
