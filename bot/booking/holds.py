@@ -18,7 +18,7 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
@@ -26,7 +26,7 @@ import yaml
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import aliased
 
-from bot.booking.models import Booking, BookingEvent, BookingItem, Product
+from bot.booking.models import Booking, BookingEvent, BookingItem, Product, utcnow
 from bot.booking.store import BookingStore, ExpiredHold
 from bot.settings import PROJECT_ROOT
 
@@ -36,6 +36,7 @@ HOLD_EXPIRED_RESPONSE = "utter_hold_expired"
 INTERVAL_ENV = "TRIPDESK_HOLD_SWEEP_INTERVAL_S"
 DEFAULT_INTERVAL_S = 60.0
 NOTICES_PER_SWEEP = 100
+NOTICE_WINDOW = timedelta(days=1)  # a notice owed longer (the sweeper was down) is dropped
 
 
 def sweep_interval() -> float:
@@ -99,7 +100,7 @@ class HoldSweeper:
         for hold in expired:
             log.info("hold of booking %s expired", hold.reference)
         notified = 0
-        for hold in await asyncio.to_thread(self.notices_owed):
+        for hold in await asyncio.to_thread(self.notices_owed, at):
             if not await asyncio.to_thread(self.claim_notice, hold.reference):
                 continue  # another sweeper took it
             text = response_text(HOLD_EXPIRED_RESPONSE, reference=hold.reference,
@@ -113,15 +114,17 @@ class HoldSweeper:
                             result.status, result.error)
         return SweepReport(len(expired), notified)
 
-    def notices_owed(self) -> List[ExpiredHold]:
-        """Expired bookings whose traveller has not been told yet, oldest first."""
+    def notices_owed(self, at: Optional[datetime] = None) -> List[ExpiredHold]:
+        """Expired bookings whose traveller has not been told yet, oldest first (holds that
+        ran out within NOTICE_WINDOW of ``at``: older news would only confuse)."""
+        since = (at or utcnow()) - NOTICE_WINDOW
         notified = aliased(BookingEvent)
         with self.store.transaction() as session:
             found = session.execute(
                 select(Booking.reference, Booking.customer_id, Product.name, Booking.hold_expires_at)
                 .join(BookingItem, BookingItem.booking_id == Booking.id)
                 .join(Product, Product.id == BookingItem.product_id)
-                .where(Booking.status == "expired", Booking.hold_expires_at.is_not(None),
+                .where(Booking.status == "expired", Booking.hold_expires_at >= since,
                        ~exists().where(and_(notified.booking_id == Booking.id,
                                             notified.action == "expiry_notified")))
                 .order_by(Booking.hold_expires_at, Booking.id).limit(NOTICES_PER_SWEEP)

@@ -25,6 +25,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -206,8 +207,9 @@ class Booking(Base):
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
     # Until when an unpaid booking keeps its inventory (policies.yml holds); NULL: no
-    # deadline (paid at the property). The hold sweeper expires what is past it.
-    hold_expires_at = Column(UTCDateTime, nullable=True, index=True)
+    # deadline (paid at the property). The hold sweeper expires what is past it, found
+    # through the (status, hold_expires_at) index without reading paid bookings.
+    hold_expires_at = Column(UTCDateTime, nullable=True)
 
     items = relationship("BookingItem", back_populates="booking", order_by="BookingItem.id")
     travellers = relationship("Traveller", order_by="Traveller.position")
@@ -216,6 +218,7 @@ class Booking(Base):
         CheckConstraint(_in("status", BOOKING_STATUSES), name="status_known"),
         CheckConstraint("total_fen >= 0", name="total_not_negative"),
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
     )
 
 

@@ -152,3 +152,12 @@ def test_the_sweep_interval_is_a_setting(monkeypatch):
     monkeypatch.setenv(holds.INTERVAL_ENV, "soon")
     with pytest.raises(ValueError, match=holds.INTERVAL_ENV):
         holds.sweep_interval()
+
+
+async def test_a_notice_owed_longer_than_a_day_is_not_sent_any_more(store, database_url):
+    booking = held_booking(store, database_url)
+    store.expire_holds(at=past_hold(store, booking))
+    telegram = RecordingSender("telegram")
+    late = booking.hold_expires_at + holds.NOTICE_WINDOW + timedelta(minutes=1)
+    report = await HoldSweeper(store, Outbound({"telegram": telegram}, url=database_url)).sweep(at=late)
+    assert (report.expired, report.notified) == (0, 0) and telegram.calls == []

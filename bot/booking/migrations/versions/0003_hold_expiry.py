@@ -29,7 +29,8 @@ def _status_check(table: str, condition: str) -> None:
 def upgrade() -> None:
     with op.batch_alter_table('bookings') as batch:
         batch.add_column(sa.Column('hold_expires_at', sa.DateTime(timezone=True), nullable=True))
-        batch.create_index(op.f('ix_bookings_hold_expires_at'), ['hold_expires_at'], unique=False)
+        batch.create_index('ix_bookings_status_hold_expires_at', ['status', 'hold_expires_at'],
+                           unique=False)
     _status_check('bookings', NEW_BOOKING)
     _status_check('payments', NEW_PAYMENT)
 
@@ -40,5 +41,5 @@ def downgrade() -> None:
     _status_check('payments', OLD_PAYMENT)
     _status_check('bookings', OLD_BOOKING)
     with op.batch_alter_table('bookings') as batch:
-        batch.drop_index(op.f('ix_bookings_hold_expires_at'))
+        batch.drop_index('ix_bookings_status_hold_expires_at')
         batch.drop_column('hold_expires_at')
