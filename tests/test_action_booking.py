@@ -205,6 +205,15 @@ async def test_a_booking_beyond_the_unpaid_cap_is_refused_with_what_to_do(store,
     assert len(store.bookings_for(customer)) == len(held)
 
 
+async def test_an_expired_hold_is_shown_as_expired_without_a_payment_link(store, domain_dict):
+    customer = store.customer_for("rest", "late-payer")
+    booking = store.hold_and_book(customer, "G7/二等座", departure_day(store), ["王芳"], "13700137003", "late")
+    store.expire_holds(at=booking.hold_expires_at)
+    built = tracker("查订单", "check_booking", sender="late-payer", order_ref=booking.reference)
+    names, _, texts = await run(ActionCheckBooking(), built, domain_dict)
+    assert names == ["utter_booking_detail"] and "状态：已过期" in texts[0]
+
+
 async def test_sold_out_at_the_summary_asks_for_another_date(store, domain_dict):
     day = departure_day(store)
     with store.transaction() as session:
