@@ -30,7 +30,7 @@ test: train lint typecheck validate browser  ## set up, train if needed, lint, t
 browser:  ## install Debian's chromium for the widget's browser tests (if missing)
 	@bash scripts/install_browser.sh
 
-seed: setup  ## create/upgrade the booking database and load catalogue, inventory, demo customers
+seed: setup  ## create/upgrade the booking database, load catalogue and inventory (demo customers: embedded default or TRIPDESK_SEED_DEMO=1)
 	@$(PY) -m bot.booking.seed
 
 telegram-webhook: setup  ## point the Telegram bot at URL=https://your.host (needs TRIPDESK_TELEGRAM_*)

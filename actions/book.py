@@ -20,12 +20,14 @@ from actions.store_access import (
     STORE,
     OutcomeUnknown,
     StoreUnavailable,
+    booking_store,
     say_still_processing,
     say_store_unavailable,
 )
 from actions.wording import day_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
+from bot.booking.holds import deadline_text, hold_minutes
 from bot.booking.payments import payment_settings
 from bot.booking.store import (
     CANCELLABLE,
@@ -36,6 +38,7 @@ from bot.booking.store import (
     InvalidRequest,
     PriceChanged,
     SoldOut,
+    TooManyUnpaid,
     UnknownProduct,
 )
 
@@ -430,8 +433,9 @@ class ActionBook(Action):
         if (names, phone) != (shown.get("guests"), shown.get("phone")):
             dispatcher.utter_message(response="utter_quote_changed")
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
+        method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
         try:
-            booking = await self._book_once(tracker, shown, names, phone)
+            booking = await self._book_once(tracker, shown, names, phone, holds=method != "pay_at_property")
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
             return reset(*FLOW_SLOTS)
@@ -445,22 +449,29 @@ class ActionBook(Action):
         except PriceChanged:
             dispatcher.utter_message(response="utter_quote_changed")
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
+        except TooManyUnpaid as refused:
+            dispatcher.utter_message(response="utter_book_too_many_unpaid", count=len(refused.references),
+                                     references="、".join(refused.references), limit=refused.limit)
+            return reset(*FLOW_SLOTS)
         except InvalidRequest:
             dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
             return reset(*FLOW_SLOTS)
-        method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
         await self._open_payment(booking, method, tracker)
         if method == "pay_at_property":
             dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
                                      total=yuan(booking.total_fen))
         else:
+            expires = booking.hold_expires_at or booking.created_at
             dispatcher.utter_message(response="utter_book_done", reference=booking.reference,
                                      total=yuan(booking.total_fen),
-                                     link=payment_settings().link_for(booking.reference))
+                                     link=payment_settings().link_for(booking.reference),
+                                     hold_minutes=hold_minutes(booking.created_at, expires),
+                                     hold_until=deadline_text(expires, booking_store().policy.timezone))
         return reset(*FLOW_SLOTS)
 
     @staticmethod
-    async def _book_once(tracker: Tracker, shown: Dict[str, Any], names: List[str], phone: str) -> BookingView:
+    async def _book_once(tracker: Tracker, shown: Dict[str, Any], names: List[str], phone: str,
+                         holds: bool) -> BookingView:
         """The booking under the confirmed summary, made once per conversation and terms.
 
         The key comes from the summary, so a retried or repeated yes finds the booking
@@ -472,7 +483,7 @@ class ActionBook(Action):
         for _generation in range(5):
             booking = await STORE.book(customer, shown["product"], booking_dates(tracker), names, phone, key,
                                        conversation_id=tracker.sender_id,
-                                       expected_total_fen=int(shown["total_fen"]))
+                                       expected_total_fen=int(shown["total_fen"]), hold_expires=holds)
             if booking.status in CANCELLABLE:
                 return booking
             key = confirmation_key("book", tracker.sender_id, {**shown, "after": booking.reference})

@@ -14,6 +14,7 @@ STATUS_TEXT = {
     "confirmed": "已确认",
     "cancelled": "已取消",
     "completed": "已完成",
+    "expired": "已过期（未按时付款，已自动取消）",
 }
 KIND_TEXT = {"hotel_room": "酒店", "tour": "跟团游", "transport": "车票/机票"}
 PHONE_SHOWN_DIGITS = 3

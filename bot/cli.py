@@ -191,17 +191,22 @@ def stop_services(processes: List[subprocess.Popen]) -> None:
 
 def seed_booking_store() -> None:
     """Create or upgrade the booking database and fill what is missing (idempotent):
-    the catalogue, 60 days of inventory and the demo customers the README names."""
+    the catalogue and 60 days of inventory; the demo customers the README names only in
+    the embedded default or with TRIPDESK_SEED_DEMO=1 (bot/booking/seed.py)."""
+    from sqlalchemy.engine import make_url
+
     from bot.booking.db import database_url
-    from bot.booking.seed import seed
+    from bot.booking.seed import DEMO_ENV, seed
     from bot.booking.store import BookingStore
 
     store = BookingStore()
     try:
-        seed(store)
+        demo = seed(store)
     finally:
         store.close()
-    print(f"booking store ready at {database_url()} (demo bookings: see README)")
+    shown = make_url(database_url()).render_as_string(hide_password=True)
+    print(f"booking store ready at {shown} " + ("(demo bookings: see README)" if demo else
+          f"(no demo customers; {DEMO_ENV}=1 adds them)"))
 
 
 def run(port: int) -> int:
@@ -209,6 +214,9 @@ def run(port: int) -> int:
         print("no trained model: run `make train` first", file=sys.stderr)
         return 1
     seed_booking_store()
+    from bot.booking.holds import BackgroundSweeper
+
+    sweeper = BackgroundSweeper().start()  # unpaid holds expire (policies.yml holds)
     processes = start_services(port=port)
     print(f"TripDesk starting: chat widget demo on http://localhost:{port}/webhooks/webchat/ , "
           f"REST on http://localhost:{port}/webhooks/rest/webhook (`make chat`), actions on :5055. "
@@ -228,6 +236,7 @@ def run(port: int) -> int:
             time.sleep(0.5)
     finally:
         stop_services(processes)
+        sweeper.stop()
         print("TripDesk stopped.")
     return 0
 

@@ -31,9 +31,10 @@ EXPECTED = ("The following duplicated intents have been found across multiple do
 
 
 def responses_named_by_actions() -> Set[str]:
-    """Responses that actions, or channels speaking for themselves, utter by name."""
+    """Responses that actions, channels speaking for themselves or background jobs utter by name."""
     names: Set[str] = set()
-    for path in [*(PROJECT_ROOT / "actions").glob("*.py"), *(PROJECT_ROOT / "connectors").rglob("*.py")]:
+    for path in [*(PROJECT_ROOT / "actions").glob("*.py"), *(PROJECT_ROOT / "connectors").rglob("*.py"),
+                 *(PROJECT_ROOT / "bot").rglob("*.py")]:  # e.g. the hold sweeper's notice
         names.update(re.findall(r"[\"'](utter_[a-z0-9_/]+)[\"']", path.read_text(encoding="utf-8")))
     return names
 

@@ -69,7 +69,7 @@ def bot_server(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / "tracker.db")
     os.environ["DATABASE_URL"] = f"sqlite:///{log_dir / 'tripdesk.db'}"
     store = BookingStore(os.environ["DATABASE_URL"])
-    seed(store)
+    seed(store, demo=True)
     port, action_port = free_port(), free_port()
     processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
     try:

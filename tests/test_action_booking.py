@@ -17,7 +17,9 @@ from actions.cancel_booking import ActionAskCancelConfirm, ActionCancelBooking, 
 from actions.check_booking import ActionCheckBooking
 from actions.names import names_in
 from actions.payment import problem_in
+from bot.booking.holds import deadline_text
 from bot.booking.models import Booking, Inventory, Product, Refund
+from bot.booking.policy import hold_time
 from bot.booking.seed import seed
 from bot.booking.store import BookingStore
 from bot.nlu.dates import business_now
@@ -29,7 +31,7 @@ OWNER = "rest:demo-zhang"  # REST identity of the demo customer 张伟 (bot/book
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> BookingStore:
     store = BookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
-    seed(store)
+    seed(store, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     yield store
     store.close()
@@ -181,6 +183,41 @@ async def test_a_confirmed_booking_is_made_once_with_a_pending_payment(store, do
     assert [p.status for p in store.payments_for(booking)] == ["pending"]
 
 
+async def test_the_confirmation_says_how_long_the_place_is_held(store, domain_dict):
+    slots = book_slots(store, book_date=departure_day(store).isoformat())
+    quote = await summary(domain_dict, "new-traveller", slots)
+    built = tracker("确认", "affirm", sender="new-traveller", **slots, book_confirm=True, book_quote=quote)
+    names, _, texts = await run(ActionBook(), built, domain_dict)
+    [booking] = store.bookings_for(store.customer_for("rest", "new-traveller"))
+    hold = hold_time(store.policy, "transport", "train")
+    assert names == ["utter_book_done"] and booking.hold_expires_at == booking.created_at + hold
+    assert f"{hold.seconds // 60} 分钟" in texts[0]
+    assert deadline_text(booking.created_at + hold, store.policy.timezone) in texts[0]
+
+
+async def test_a_booking_beyond_the_unpaid_cap_is_refused_with_what_to_do(store, domain_dict):
+    customer = store.customer_for("rest", "scripted-sender")
+    day = departure_day(store)
+    held = [store.hold_and_book(customer, "G7/二等座", day, [f"客人{n}"], "13700137003", f"pre-{n}")
+            for n in range(store.policy.max_unpaid_bookings)]
+    slots = book_slots(store, book_date=day.isoformat())
+    quote = await summary(domain_dict, "scripted-sender", slots)
+    built = tracker("确认", "affirm", sender="scripted-sender", **slots, book_confirm=True, book_quote=quote)
+    names, after, texts = await run(ActionBook(), built, domain_dict)
+    assert names == ["utter_book_too_many_unpaid"] and after["book_quote"] is None
+    assert all(b.reference in texts[0] for b in held) and "取消订单" in texts[0]
+    assert len(store.bookings_for(customer)) == len(held)
+
+
+async def test_an_expired_hold_is_shown_as_expired_without_a_payment_link(store, domain_dict):
+    customer = store.customer_for("rest", "late-payer")
+    booking = store.hold_and_book(customer, "G7/二等座", departure_day(store), ["王芳"], "13700137003", "late")
+    store.expire_holds(at=booking.hold_expires_at)
+    built = tracker("查订单", "check_booking", sender="late-payer", order_ref=booking.reference)
+    names, _, texts = await run(ActionCheckBooking(), built, domain_dict)
+    assert names == ["utter_booking_detail"] and "状态：已过期" in texts[0]
+
+
 async def test_sold_out_at_the_summary_asks_for_another_date(store, domain_dict):
     day = departure_day(store)
     with store.transaction() as session:
@@ -306,7 +343,7 @@ class SlowBookingStore(BookingStore):
 @pytest.fixture
 def slow_store(tmp_path, monkeypatch) -> Iterator[BookingStore]:
     store = SlowBookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
-    seed(store)
+    seed(store, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     yield store
     store.close()

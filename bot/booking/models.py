@@ -25,6 +25,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -45,8 +46,10 @@ NAMING_CONVENTION = {
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
 PRODUCT_KINDS = ("hotel_room", "tour", "transport")
-BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed")
-PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded")
+# expired: an unpaid hold ran out (policies.yml holds) and its inventory went back.
+BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed", "expired")
+# expired: the link of a booking whose hold ran out; it can no longer be paid.
+PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "expired")
 REFUND_STATUSES = ("not_required", "pending", "succeeded", "failed")
 
 # No 0/O/1/I: a reference read out on the phone or typed from a screenshot is unambiguous.
@@ -203,6 +206,10 @@ class Booking(Base):
     idempotency_key = Column(String(128), nullable=True, unique=True)
     created_at = Column(UTCDateTime, nullable=False, default=utcnow)
     updated_at = Column(UTCDateTime, nullable=False, default=utcnow, onupdate=utcnow)
+    # Until when an unpaid booking keeps its inventory (policies.yml holds); NULL: no
+    # deadline (paid at the property). The hold sweeper expires what is past it, found
+    # through the (status, hold_expires_at) index without reading paid bookings.
+    hold_expires_at = Column(UTCDateTime, nullable=True)
 
     items = relationship("BookingItem", back_populates="booking", order_by="BookingItem.id")
     travellers = relationship("Traveller", order_by="Traveller.position")
@@ -211,6 +218,7 @@ class Booking(Base):
         CheckConstraint(_in("status", BOOKING_STATUSES), name="status_known"),
         CheckConstraint("total_fen >= 0", name="total_not_negative"),
         CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        Index("ix_bookings_status_hold_expires_at", "status", "hold_expires_at"),
     )
 
 

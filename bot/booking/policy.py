@@ -51,6 +51,8 @@ class Policy:
     bus_change: Tuple[Tier, ...]
     flight_refund: Dict[str, Tuple[Tier, ...]] = field(hash=False)
     flight_change: Dict[str, Tuple[Tier, ...]] = field(hash=False)
+    hold_minutes: Dict[str, int] = field(hash=False, default_factory=dict)
+    max_unpaid_bookings: int = 3
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,41 @@ def _tiers(raw: Any, unit: str, where: str) -> Tuple[Tier, ...]:
     return tuple(sorted(tiers, key=lambda t: t.minimum, reverse=True))
 
 
+HOLD_KINDS = ("hotel_room", "tour", "transport")
+HOLD_MODES = ("train", "flight", "bus")
+
+
+def _positive(raw: Any, where: str) -> int:
+    try:
+        value = int(raw)
+    except (TypeError, ValueError) as error:
+        raise PolicyError(f"policies.yml {where} must be a whole number") from error
+    if value < 1 or value != raw:
+        raise PolicyError(f"policies.yml {where} must be a whole number of at least 1")
+    return value
+
+
+def _hold_minutes(raw: Any) -> Dict[str, int]:
+    """``holds.minutes``: one per product kind, optional overrides per transport mode."""
+    minutes = raw.get("minutes") if isinstance(raw, dict) else None
+    if not isinstance(minutes, dict):
+        raise PolicyError("policies.yml holds.minutes must map product kinds to minutes")
+    unknown = set(minutes) - set(HOLD_KINDS) - set(HOLD_MODES)
+    if unknown:
+        raise PolicyError(f"policies.yml holds.minutes has unknown keys {sorted(unknown)}; "
+                          f"use {HOLD_KINDS + HOLD_MODES}")
+    missing = [kind for kind in HOLD_KINDS if kind not in minutes]
+    if missing:
+        raise PolicyError(f"policies.yml holds.minutes needs {missing}")
+    return {key: _positive(value, f"holds.minutes.{key}") for key, value in minutes.items()}
+
+
+def hold_time(policy: Policy, kind: str, mode: Optional[str] = None) -> timedelta:
+    """How long an unpaid booking keeps its place (policies.yml ``holds.minutes``)."""
+    minutes = policy.hold_minutes.get(mode or "") if kind == "transport" else None
+    return timedelta(minutes=minutes or policy.hold_minutes[kind])
+
+
 def parse_policy(data: Dict[str, Any]) -> Policy:
     """Validate the YAML mapping of policies.yml into a :class:`Policy`."""
     try:
@@ -131,6 +168,9 @@ def parse_policy(data: Dict[str, Any]) -> Policy:
                 name: _tiers(c["change_tiers"], "min_hours", f"flight.{name}.change_tiers")
                 for name, c in classes.items()
             },
+            hold_minutes=_hold_minutes(data["holds"]),
+            max_unpaid_bookings=_positive(data["holds"].get("max_unpaid_bookings"),
+                                          "holds.max_unpaid_bookings"),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         if isinstance(error, PolicyError):

@@ -1,25 +1,33 @@
-"""Demo data: every catalogue product, 60 days of inventory, three demo customers.
+"""Catalogue and inventory for any store; demo customers only where they belong.
 
-Run ``python -m bot.booking.seed`` (or call :func:`seed`) after setting up; it is
-idempotent, so running it on every start only fills what is missing. The demo
-customers' references are fixed so the README can say "say 查订单 TD2H8KQ4MZ".
+Run ``python -m bot.booking.seed [--demo]`` (or call :func:`seed`) after setting up; it
+is idempotent, so running it on every start only fills what is missing. The demo
+customers' identities, phones and references are published in the README ("say 查订单
+TD2H8KQ4MZ"), so they are loaded only into the embedded default (the SQLite file under
+``var/``) or when asked for explicitly (``--demo`` or ``TRIPDESK_SEED_DEMO=1``): never
+into a real database just because ``DATABASE_URL`` points at it.
 """
 from __future__ import annotations
 
+import argparse
 import logging
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Optional, Tuple
 
 from sqlalchemy import insert, select
 
 from bot import knowledge
+from bot.booking import db
 from bot.booking.models import Booking, BookingItem, Inventory, Payment, Product, Traveller
 from bot.booking.policy import to_fen
 from bot.booking.store import BookingStore, CustomerRef
 
 log = logging.getLogger(__name__)
 
+DEMO_ENV = "TRIPDESK_SEED_DEMO"
 INVENTORY_DAYS = 60
 CAPACITY = {"hotel_room": 8, "tour": 30, "train": 80, "flight": 40, "bus": 45}
 
@@ -164,10 +172,36 @@ def _past_booking(store: BookingStore, customer: CustomerRef, phone: str,
         session.add(booking)
 
 
-def seed(store: BookingStore, today: Optional[date] = None) -> None:
-    """Load the catalogue, 60 days of inventory and the demo customers (idempotent)."""
+def is_embedded_default(store: BookingStore) -> bool:
+    """Whether ``store`` is the embedded default: an SQLite file in the project's ``var/``."""
+    url = store.engine.url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return False
+    return Path(url.database).resolve().parent == (db.PROJECT_ROOT / "var").resolve()
+
+
+def demo_wanted(store: BookingStore) -> bool:
+    """Demo customers go into the embedded default, or anywhere with TRIPDESK_SEED_DEMO=1."""
+    return os.environ.get(DEMO_ENV) == "1" or is_embedded_default(store)
+
+
+def seed(store: BookingStore, today: Optional[date] = None, demo: Optional[bool] = None) -> bool:
+    """Load the catalogue and 60 days of inventory, and the demo customers if ``demo``
+    (default: :func:`demo_wanted`). Idempotent; returns whether demo data was loaded."""
     today = today or datetime.now(store.policy.timezone).date()
     added = load_catalogue(store, today)
+    if demo if demo is not None else demo_wanted(store):
+        seed_demo_customers(store, today)
+        log.info("seeded booking store: %d inventory rows added, demo customers present", added)
+        return True
+    log.info("seeded booking store: %d inventory rows added, no demo customers "
+             "(not the embedded default; use --demo or %s=1 to add them)", added, DEMO_ENV)
+    return False
+
+
+def seed_demo_customers(store: BookingStore, today: date) -> None:
+    """The README's demo customers and bookings. Their unpaid booking keeps its place
+    (no hold deadline) so the documented "付款失败了" demo works whenever it is run."""
     for demo in DEMO_CUSTOMERS:
         customer = store.customer_for(*demo.identities[0], display_name=demo.name)
         for channel, external_id in demo.identities[1:]:
@@ -180,7 +214,7 @@ def seed(store: BookingStore, today: Optional[date] = None) -> None:
             dates = (start, start + timedelta(days=item.nights)) if item.nights else start
             booking = store.hold_and_book(customer, item.product, dates, item.travellers,
                                           demo.phone, f"seed:{item.reference}", actor="seed",
-                                          reference=item.reference)
+                                          reference=item.reference, hold_expires=False)
             if item.paid:
                 store.record_payment(booking, booking.total_fen, "wechat_pay",
                                      f"seed-pay-{item.reference}", actor="seed")
@@ -191,9 +225,22 @@ def seed(store: BookingStore, today: Optional[date] = None) -> None:
                 store.record_failed_payment(booking, booking.total_fen, "alipay",
                                             f"seed-declined-{item.reference}")
         store.award_completed(customer, today)  # the past trips earn their points
-    log.info("seeded booking store: %d inventory rows added", added)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """``python -m bot.booking.seed [--demo]`` (``make seed``) on ``DATABASE_URL``."""
+    parser = argparse.ArgumentParser(prog="python -m bot.booking.seed", description=__doc__)
+    parser.add_argument("--demo", action="store_true",
+                        help=f"also load the demo customers (same as {DEMO_ENV}=1)")
+    args = parser.parse_args(argv)
+    store = BookingStore()
+    try:
+        seed(store, demo=True if args.demo else None)
+    finally:
+        store.close()
+    return 0
 
 
 if __name__ == "__main__":
     logging.basicConfig(level=logging.INFO)
-    seed(BookingStore())
+    raise SystemExit(main())

@@ -116,6 +116,19 @@ class IdempotencyConflict(BookingError):
     """An idempotency key was reused for a different request (a bug in the caller)."""
 
 
+class TooManyUnpaid(BookingError):
+    """The customer already has ``limit`` unpaid bookings (``references``); nothing was booked.
+
+    The cap (policies.yml ``holds.max_unpaid_bookings``) keeps one sender from holding a
+    product's whole inventory with bookings they never pay.
+    """
+
+    def __init__(self, limit: int, references: Sequence[str]) -> None:
+        super().__init__(f"already {len(references)} unpaid bookings (at most {limit})")
+        self.limit = limit
+        self.references = tuple(references)
+
+
 @dataclass(frozen=True)
 class CustomerRef:
     """Who is asking, as resolved from their channel identity."""
@@ -157,6 +170,17 @@ class BookingView:
     paid_fen: int
     policy_version: str
     created_at: datetime
+    hold_expires_at: Optional[datetime] = None  # unpaid: the place is released after this
+
+
+@dataclass(frozen=True)
+class ExpiredHold:
+    """An unpaid booking the sweeper expired: what the traveller is told."""
+
+    reference: str
+    customer_id: int
+    product_name: str
+    hold_expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -289,6 +313,7 @@ def _booking_view(booking: Booking) -> BookingView:
         travellers=tuple(t.name for t in booking.travellers),
         contact_phone=booking.contact_phone, total_fen=booking.total_fen, paid_fen=paid,
         policy_version=booking.policy_version, created_at=booking.created_at,
+        hold_expires_at=booking.hold_expires_at,
     )
 
 
@@ -432,6 +457,7 @@ class BookingStore:
         phone: str, idempotency_key: str, *, rooms: Optional[int] = None,
         actor: str = "customer", conversation_id: Optional[str] = None,
         reference: Optional[str] = None, expected_total_fen: Optional[int] = None,
+        hold_expires: bool = True,
     ) -> BookingView:
         """Reserve inventory and create a ``pending_payment`` booking, atomically.
 
@@ -444,9 +470,13 @@ class BookingStore:
             reference: only for seed data that wants a fixed, documented reference.
             expected_total_fen: the total the traveller confirmed; if the price now
                 differs, nothing is booked and :class:`PriceChanged` says the new total.
+            hold_expires: the place is held for the product's hold time (policies.yml
+                ``holds``) and then released unless paid; False when there is no online
+                payment to wait for (paid at the property).
 
         Raises:
             SoldOut: a day lacks inventory; nothing is held.
+            TooManyUnpaid: the customer has the most unpaid bookings allowed.
             InvalidRequest, UnknownProduct: the request cannot be booked at all.
         """
         names = tuple(n.strip() for n in travellers if n and n.strip())
@@ -461,7 +491,7 @@ class BookingStore:
             try:
                 return self._book(customer, product, dates, names, phone, idempotency_key,
                                   rooms, actor, conversation_id, reference or new_reference(),
-                                  expected_total_fen)
+                                  expected_total_fen, hold_expires)
             except IntegrityError:
                 existing = self._by_key(idempotency_key, customer)
                 if existing is not None:  # a concurrent retry of the same message won
@@ -498,8 +528,9 @@ class BookingStore:
     def _book(self, customer: CustomerRef, code: str, dates: Dates, names: Tuple[str, ...],
               phone: str, key: str, rooms: Optional[int], actor: str,
               conversation_id: Optional[str], reference: str,
-              expected_total_fen: Optional[int] = None) -> BookingView:
+              expected_total_fen: Optional[int] = None, hold_expires: bool = True) -> BookingView:
         with self.transaction() as session:
+            self._check_unpaid_cap(session, customer)
             product = self._product(session, code)
             start, end = self._span(product, dates)
             days = held_days(product.kind, start, end)
@@ -509,9 +540,12 @@ class BookingStore:
             total = product.unit_price_fen * quantity * len(days)
             if expected_total_fen is not None and total != expected_total_fen:
                 raise PriceChanged(total)
+            now = utcnow()
+            hold = rules.hold_time(self.policy, product.kind, product.mode)
             booking = Booking(reference=reference, customer_id=customer.id, contact_phone=phone,
                               start_date=start, end_date=end, total_fen=total,
-                              policy_version=self.policy.version, idempotency_key=key)
+                              policy_version=self.policy.version, idempotency_key=key,
+                              created_at=now, hold_expires_at=now + hold if hold_expires else None)
             booking.items.append(BookingItem(product=product, quantity=quantity,
                                              unit_price_fen=product.unit_price_fen,
                                              amount_fen=total))
@@ -522,6 +556,21 @@ class BookingStore:
                         {"product": code, "quantity": quantity, "total_fen": total,
                          "start": start.isoformat(), "end": end.isoformat()})
             return _booking_view(booking)
+
+    def _check_unpaid_cap(self, session: Session, customer: CustomerRef) -> None:
+        """Refuse a booking beyond the customer's cap of unpaid ones (TooManyUnpaid).
+
+        The customer row is locked first, so concurrent bookings of one customer count
+        one after the other (SQLite's BEGIN IMMEDIATE already serialises writers).
+        """
+        session.execute(select(Customer.id).where(Customer.id == customer.id).with_for_update())
+        unpaid = session.execute(
+            select(Booking.reference).where(Booking.customer_id == customer.id,
+                                            Booking.status == "pending_payment")
+            .order_by(Booking.id)
+        ).scalars().all()
+        if len(unpaid) >= self.policy.max_unpaid_bookings:
+            raise TooManyUnpaid(self.policy.max_unpaid_bookings, unpaid)
 
     @staticmethod
     def _quantity(product: Product, names: Tuple[str, ...], rooms: Optional[int]) -> int:
@@ -556,19 +605,82 @@ class BookingStore:
                     .execution_options(synchronize_session=False)
                 )
 
+    # --- unpaid holds ----------------------------------------------------------------
+
+    def expire_holds(self, at: Optional[datetime] = None, limit: int = 100) -> List[ExpiredHold]:
+        """Expire unpaid bookings whose hold ran out by ``at``, one transaction each.
+
+        The status transition ``pending_payment`` → ``expired`` is a conditional UPDATE:
+        a booking paid meanwhile, or expired by another sweeper, matches no row and is
+        left alone, so inventory goes back exactly once. The pending payment link is
+        closed and an ``expired`` event written in the same transaction.
+        """
+        at = at or utcnow()
+        with self.transaction() as session:
+            due = session.execute(
+                select(Booking.id).where(Booking.status == "pending_payment",
+                                         Booking.hold_expires_at <= at)
+                .order_by(Booking.hold_expires_at, Booking.id).limit(limit)
+            ).scalars().all()
+        expired = [self._expire(booking_id) for booking_id in due]
+        return [hold for hold in expired if hold is not None]
+
+    def _expire(self, booking_id: int) -> Optional[ExpiredHold]:
+        with self.transaction() as session:
+            moved = session.execute(
+                update(Booking).where(Booking.id == booking_id, Booking.status == "pending_payment")
+                .values(status="expired", updated_at=utcnow())
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if moved != 1:
+                return None  # paid, cancelled or expired by someone else first
+            row = session.execute(select(Booking).options(*_BOOKING_LOADS)
+                                  .where(Booking.id == booking_id)).scalar_one()
+            self._release(session, row)
+            for payment in row.payments:
+                if payment.status == "pending":
+                    payment.status = "expired"
+            product = row.items[0].product
+            self._event(session, row, "system", None, "expired",
+                        {"hold_expires_at": row.hold_expires_at.isoformat(),
+                         "product": product.code})
+            return ExpiredHold(row.reference, row.customer_id, product.name, row.hold_expires_at)
+
+    def _refund_late_payment(self, session: Session, row: Booking, payment: Payment,
+                             actor: str, conversation_id: Optional[str]) -> None:
+        """Money for a booking whose hold expired goes back in full: its place is gone."""
+        session.add(Refund(booking_id=row.id, amount_fen=payment.amount_fen, fee_fen=0,
+                           rule="hold.expired", status="pending",
+                           policy_version=self.policy.version,
+                           idempotency_key=f"expired:{payment.external_id}"[:128]))
+        self._event(session, row, actor, conversation_id, "paid_after_expiry",
+                    {"amount_fen": payment.amount_fen, "external_id": payment.external_id})
+
     # --- payments --------------------------------------------------------------------
 
     def record_payment(self, booking: BookingView, amount_fen: int, method: str,
                        external_id: str, *, actor: str = "payment_provider",
                        conversation_id: Optional[str] = None) -> BookingView:
-        """Record a successful payment (once per provider id); paid in full → confirmed."""
+        """Record a successful payment (once per provider id); paid in full → confirmed.
+
+        The booking row is locked first, so a payment and the hold sweeper never both
+        win: paid before the sweep, the booking is confirmed and never expires; paid
+        after it expired, the payment is recorded and refunded in full.
+        """
         with self.transaction() as session:
+            session.execute(select(Booking.id).where(
+                Booking.reference == booking.reference,
+                Booking.customer_id == booking.customer_id).with_for_update())
             row = self._load(session, booking.reference, booking.customer_id)
             if any(p.external_id == external_id for p in row.payments):
                 return _booking_view(row)
-            row.payments.append(Payment(amount_fen=amount_fen, method=method,
-                                        status="succeeded", external_id=external_id))
+            payment = Payment(amount_fen=amount_fen, method=method, status="succeeded",
+                              external_id=external_id)
+            row.payments.append(payment)
             session.flush()
+            if row.status == "expired":
+                self._refund_late_payment(session, row, payment, actor, conversation_id)
+                return _booking_view(row)
             paid = sum(p.amount_fen for p in row.payments if p.status == "succeeded")
             if row.status == "pending_payment" and paid >= row.total_fen:
                 row.status = "confirmed"

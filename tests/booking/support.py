@@ -70,5 +70,5 @@ def seeded_store(url: str, today: date) -> BookingStore:
     """A migrated store at ``url`` with the demo data seeded for ``today``."""
     upgrade(url)
     store = BookingStore(url, migrate=False)
-    seed(store, today=today)
+    seed(store, today=today, demo=True)
     return store

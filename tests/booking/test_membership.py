@@ -186,7 +186,7 @@ def test_seeded_past_trips_are_completed_with_their_points_awarded_once(database
         assert all(points == expected for points, expected in first.values())
         assert first["张伟"][0] > 0 and first["王芳"][0] > 0 and first["李娜"][0] == 0
 
-        seed(store, today=today)
+        seed(store, today=today, demo=True)
 
         for demo in DEMO_CUSTOMERS:
             customer = store.customer_for(*demo.identities[0])

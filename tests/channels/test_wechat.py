@@ -801,7 +801,7 @@ def _seeded_database(url: str) -> None:
 
     store = BookingStore(url)
     try:
-        seed(store)
+        seed(store, demo=True)
     finally:
         store.close()
 
