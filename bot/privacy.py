@@ -45,10 +45,11 @@ OPENID = re.compile(r"(?<![A-Za-z0-9_-])o[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])")
 SECRET_LABELS = ("verify_last4", "last4", "contact_phone", "phone", "mobile")
 NAME_LABELS = ("guest_names", "traveller_names", "travellers", "names", "display_name",
                "contact_name")
-IDENTIFIER_LABELS = ("sender_id", "sender", "recipient_id", "recipient", "openid",
+IDENTIFIER_LABELS = ("sender_id", "sender id", "sender", "recipient_id", "recipient", "openid",
                      "chat_id", "chat", "user_id", "external_id", "conversation_id",
                      "conversation ID", "conversation", "FromUserName", "touser")
-_LABEL = (r"(?P<label>(?<![A-Za-z_])(?:"
+# A label starts a word; in JSON-rendered logs (structlog) it may follow an escaped "\n" or "\t".
+_LABEL = (r"(?P<label>(?:(?<![A-Za-z_])|(?<=\\[nrt]))(?:"
           + "|".join(re.escape(label) for label in (*SECRET_LABELS, *NAME_LABELS, *IDENTIFIER_LABELS))
           + r")(?![A-Za-z_]))")
 _QUOTED = r"'[^']*'|\"[^\"]*\"|\[[^\]]*\]|\((?!\))[^)]*\)"
