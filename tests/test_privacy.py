@@ -8,9 +8,13 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import select
 
+from bot.booking.models import OutboundMessage
+from bot.outbound import Outbound
 from bot.privacy import PersonalDataFilter, mask_details, mask_identifier, mask_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,3 +114,31 @@ def test_a_server_configured_as_it_starts_logs_no_personal_data(setup):
         assert shown in output
     for personal in (PHONE, OPENID, "verify_last4: 5678", "欧阳娜娜", json.dumps("欧阳娜娜")[1:-1]):
         assert personal not in output
+
+
+class RefusingSender:
+    """A channel whose platform refuses with an error that quotes the recipient."""
+
+    channel = "wechat"
+
+    async def send(self, recipient_id: str, text: str, buttons: Any = ()) -> None:
+        error = RuntimeError(f"invalid openid {recipient_id}")
+        error.retryable = False  # type: ignore[attr-defined]
+        raise error
+
+
+async def test_an_outbound_row_keeps_a_deliverable_text_and_a_masked_error(tmp_path, caplog):
+    """The row's text is what a retry sends, so it stays whole; the error is masked."""
+    url = f"sqlite:///{tmp_path / 'outbound.db'}"
+    outbound = Outbound({"wechat": RefusingSender()}, url=url, retry_delays=())
+    try:
+        with caplog.at_level(logging.WARNING, logger="bot.outbound"):
+            result = await outbound.send("wechat", OPENID, f"您的联系电话 {PHONE} 已登记")
+        with outbound.records.store.transaction() as session:
+            row = session.execute(select(OutboundMessage)).scalar_one()
+            stored = (row.recipient_id, row.text, row.last_error)
+    finally:
+        outbound.close()
+    assert result.status == "failed"
+    assert stored == (OPENID, f"您的联系电话 {PHONE} 已登记", f"invalid openid {mask_identifier(OPENID)}")
+    assert OPENID not in caplog.text and mask_identifier(OPENID) in caplog.text
