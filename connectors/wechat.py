@@ -72,7 +72,7 @@ from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.utils import check_signature
 
 from bot.outbound import Buttons, DeliveryError, record_inbound
-from bot.privacy import mask_details, open_private
+from bot.privacy import mask_details, mask_identifier, open_private
 from bot.settings import PROJECT_ROOT
 from connectors.base import (
     AgentReplies,
@@ -246,9 +246,7 @@ def _quiet_libraries() -> None:
     logging.getLogger("urllib3.connectionpool").setLevel(logging.WARNING)
 
 
-def _masked(openid: str) -> str:
-    """An openid as logs show it: enough to tell travellers apart, not to address one."""
-    return f"{openid[:4]}…{openid[-4:]}" if len(openid) > 10 else "…"
+_masked = mask_identifier  # an openid as logs show it (bot/privacy.py)
 
 
 # --- text ------------------------------------------------------------------------------
