@@ -41,7 +41,7 @@ def debug_servers(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     port, action_port = free_port(), free_port()
     processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
     try:
-        wait_until_ready(port, action_port, processes, log_dir)
+        wait_until_ready(port, action_port, processes, log_dir, timeout=600)  # a busy machine
         yield {"port": port, "log_dir": log_dir, "store": store}
     finally:
         stop_services(processes)
