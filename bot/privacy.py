@@ -43,8 +43,8 @@ OPENID = re.compile(r"(?<![A-Za-z0-9_-])o[A-Za-z0-9_-]{27}(?![A-Za-z0-9_-])")
 # Labels whose value is personal data; the value is masked wherever the label stands
 # (Rasa's "SlotSet(key: verify_last4, value: 8001)", our "sender %s", JSON keys).
 SECRET_LABELS = ("verify_last4", "last4", "contact_phone", "phone", "mobile")
-NAME_LABELS = ("guest_names", "traveller_names", "travellers", "names", "display_name",
-               "contact_name")
+NAME_LABELS = ("guest_names", "guests", "traveller_names", "travellers", "names",
+               "display_name", "contact_name")
 IDENTIFIER_LABELS = ("sender_id", "sender id", "sender", "recipient_id", "recipient", "openid",
                      "chat_id", "chat", "user_id", "external_id", "conversation_id",
                      "conversation ID", "conversation", "FromUserName", "touser")

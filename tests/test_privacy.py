@@ -31,10 +31,11 @@ OPENID = "oAbCdEfGhIjKlMnOpQrStUvWxYz1"
     (f"openid {OPENID}", "openid oAbC…Wxz1".replace("Wxz1", OPENID[-4:])),
     ("SlotSet(key: verify_last4, value: 5678)", "SlotSet(key: verify_last4, value: ***)"),
     ("\\n\\tguest_names: ['欧阳娜娜', '司马相如']\\n", "\\n\\tguest_names: [***]\\n"),
+    ("{'total_fen': 277600, 'guests': ['欧阳娜娜']}", "{'total_fen': 277600, 'guests': [***]}"),
     ("Recreating tracker from sender id 'telegram:100001234'", "Recreating tracker from sender id 'telegram:…'"),
     ("button press in chat 100001234 ignored", "button press in chat … ignored"),
 ], ids=["phone", "grouped-phones", "id-card", "passport-permit", "cards", "openid", "last4",
-        "json-slot-names", "sender-id", "chat-id"])
+        "json-slot-names", "quote-guests", "sender-id", "chat-id"])
 def test_personal_data_is_masked_wherever_it_stands(text, shown):
     assert mask_text(text) == shown
     assert mask_text(shown) == shown  # masking twice changes nothing
