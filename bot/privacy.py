@@ -77,10 +77,11 @@ def mask_identifier(value: str) -> str:
     travellers apart in one log, not to address one. A ``channel:`` prefix is kept."""
     if ELLIPSIS in value:  # masked already
         return value
-    prefix, _, rest = value.rpartition(":")
-    if prefix:
-        return f"{prefix}:{mask_identifier(rest)}"
-    return f"{value[:4]}{ELLIPSIS}{value[-4:]}" if len(value) > 10 else ELLIPSIS
+    prefix, colon, rest = value.partition(":")
+    if not (colon and prefix.isalpha()):
+        prefix, rest = "", value
+    shown = f"{rest[:4]}{ELLIPSIS}{rest[-4:]}" if len(rest) > 10 else ELLIPSIS
+    return f"{prefix}:{shown}" if prefix else shown
 
 
 def mask_name(name: str) -> str:
@@ -158,7 +159,7 @@ _STANDARD_RECORD_ATTRIBUTES = frozenset(
 
 class PersonalDataFilter(logging.Filter):
     """Masks a log record in place (message with its arguments, traceback, stack, extras);
-    never drops one. A record is masked once, however many handlers it reaches."""
+    never drops one. The message is masked once, however many handlers it reaches."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if not getattr(record, "personal_data_masked", False):
