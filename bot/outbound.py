@@ -28,6 +28,7 @@ from sqlalchemy.orm import sessionmaker
 from bot.booking.db import database_url
 from bot.booking.models import ChannelIdentity, Customer, OutboundMessage, utcnow
 from bot.booking.store import BookingStore
+from bot.privacy import mask_text
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ class OutboundRecords:
             session.execute(
                 update(OutboundMessage).where(OutboundMessage.id == message_id).values(
                     status=status, attempts=attempts,
-                    last_error=error[:MAX_ERROR_LENGTH] if error else None,
+                    last_error=mask_text(error[:MAX_ERROR_LENGTH]) if error else None,
                     sent_at=utcnow() if status == "sent" else None,
                 )
             )

@@ -55,6 +55,7 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 
 from bot.outbound import Buttons, DeliveryError, record_inbound
+from bot.privacy import mask_identifier
 from connectors.base import (
     AgentReplies,
     BackgroundWork,
@@ -373,7 +374,8 @@ class TelegramOutput(OutputChannel):
         try:
             await self.sender.send(recipient_id, text, buttons)
         except DeliveryError as failure:
-            log.warning("Telegram reply to %s not delivered: %s", recipient_id, failure.reason)
+            log.warning("Telegram reply to chat %s not delivered: %s", mask_identifier(recipient_id),
+                        failure.reason)
 
 
 # --- reading updates -----------------------------------------------------------------------

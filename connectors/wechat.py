@@ -72,6 +72,7 @@ from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.utils import check_signature
 
 from bot.outbound import Buttons, DeliveryError, record_inbound
+from bot.privacy import mask_details, mask_identifier, open_private
 from bot.settings import PROJECT_ROOT
 from connectors.base import (
     AgentReplies,
@@ -245,9 +246,7 @@ def _quiet_libraries() -> None:
     logging.getLogger("urllib3.connectionpool").setLevel(logging.WARNING)
 
 
-def _masked(openid: str) -> str:
-    """An openid as logs show it: enough to tell travellers apart, not to address one."""
-    return f"{openid[:4]}…{openid[-4:]}" if len(openid) > 10 else "…"
+_masked = mask_identifier  # an openid as logs show it (bot/privacy.py)
 
 
 # --- text ------------------------------------------------------------------------------
@@ -457,7 +456,8 @@ class UndeliveredLog:
     """What could not be delivered: a WARNING, the latest entries in memory, a JSON-lines file.
 
     The file (``TRIPDESK_WECHAT_UNDELIVERED_FILE``, default var/wechat-undelivered.jsonl)
-    is for the outbound layer or an operator in another process; one JSON object a line.
+    is for the outbound layer or an operator in another process; one JSON object a line,
+    with the openid and any personal data in the text masked, created 0600.
     """
 
     def __init__(self, path: Optional[Path] = None, keep: int = 1000) -> None:
@@ -473,7 +473,7 @@ class UndeliveredLog:
                             reason, retryable)
         self._entries.append(entry)
         log.warning("WeChat answer to %s not delivered (%d characters): %s", _masked(openid),
-                    len(entry.text), reason, extra={"wechat_undelivered": asdict(entry)})
+                    len(entry.text), reason, extra={"wechat_undelivered": mask_details(asdict(entry))})
         if self.path is not None:
             try:
                 await asyncio.to_thread(self._append, entry)
@@ -482,10 +482,9 @@ class UndeliveredLog:
         return entry
 
     def _append(self, entry: Undelivered) -> None:
-        assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("a", encoding="utf-8") as out:
-            out.write(json.dumps(asdict(entry), ensure_ascii=False) + "\n")
+        assert self.path is not None  # masked and 0600: the file outlives the conversation
+        with open_private(self.path) as out:
+            out.write(json.dumps(mask_details(asdict(entry)), ensure_ascii=False) + "\n")
 
 
 class WeChatConversations:

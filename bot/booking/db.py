@@ -62,12 +62,16 @@ def _sqlite_begin_immediate(connection: Any) -> None:
 
 
 def engine_for(url: Optional[str] = None) -> Engine:
-    """An engine for ``url`` (default: :func:`database_url`), configured per backend."""
+    """An engine for ``url`` (default: :func:`database_url`), configured per backend.
+
+    ``hide_parameters``: a failed statement's error (and so any traceback logged) names
+    the SQL, never the values bound to it, which are travellers' phones and names.
+    """
     parsed = _resolved(url or database_url())
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
-            parsed, future=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S,
-                                               "check_same_thread": False},
+            parsed, future=True, hide_parameters=True,
+            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S, "check_same_thread": False},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin_immediate)
@@ -76,9 +80,9 @@ def engine_for(url: Optional[str] = None) -> Engine:
         # Bounded waits: a traveller hears "please retry" in seconds, not a hung chat.
         options = " ".join(filter(None, [parsed.query.get("options"),
                                          "-c statement_timeout=10000 -c lock_timeout=5000"]))
-        return create_engine(parsed, future=True, pool_pre_ping=True,
+        return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True,
                              connect_args={"connect_timeout": 5, "options": options})
-    return create_engine(parsed, future=True, pool_pre_ping=True)
+    return create_engine(parsed, future=True, pool_pre_ping=True, hide_parameters=True)
 
 
 def alembic_config(url: str) -> Config:

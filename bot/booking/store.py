@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from bot.booking import policy as rules
 from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
+from bot.privacy import mask_details
 from bot.booking.models import (
     Booking,
     BookingChange,
@@ -1178,9 +1179,10 @@ class BookingStore:
     @staticmethod
     def _event(session: Session, booking: Booking, actor: str, conversation_id: Optional[str],
                action: str, details: Dict[str, Any], at: Optional[datetime] = None) -> None:
+        """The audit row; its details keep no phone, name or verification answer in full."""
         session.add(BookingEvent(booking_id=booking.id, actor=actor,
                                  conversation_id=conversation_id, action=action,
-                                 details=details, at=at or utcnow()))
+                                 details=mask_details(details), at=at or utcnow()))
 
     def count(self, model: Any) -> int:
         """Rows in a table (health checks and tests)."""

@@ -23,10 +23,10 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.dates import extract_dates
 from bot.nlu.people import extract_people
+from bot.privacy import PHONE
 
 BOOKING_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 BOOKING_REF = re.compile(rf"(?<![A-Za-z0-9])[Tt][Dd][{BOOKING_REF_ALPHABET}{BOOKING_REF_ALPHABET.lower()}]{{8}}(?![A-Za-z0-9])")
-PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
 OWNED_ENTITIES = ("date", "number_of_people", "booking_ref", "phone")
 
 Found = Tuple[str, int, int, Any]

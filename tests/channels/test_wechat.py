@@ -18,6 +18,7 @@ import itertools
 import json
 import logging
 import os
+import stat
 import time
 import uuid
 import warnings
@@ -39,6 +40,7 @@ from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.utils import WeChatSigner
 
+from bot.privacy import mask_identifier
 from bot.nlg import ScriptAwareNLG
 from bot.text import normalize
 from connectors.base import ZERO_WIDTH_SPACE, Secret
@@ -380,7 +382,7 @@ async def test_unfollow_is_recorded_and_not_answered(wechat: Harness, caplog: An
         answer = await wechat.post(sample("unsubscribe", openid))
     assert (answer.status_code, answer.text) == (200, "success")
     records = [r for r in caplog.records if hasattr(r, "wechat_unsubscribe")]
-    assert [r.wechat_unsubscribe["openid"] for r in records] == [openid]
+    assert [r.wechat_unsubscribe["openid"] for r in records] == [mask_identifier(openid)]  # logs mask it
     await wechat.drain()
     assert wechat.bot.received == []
 
@@ -527,7 +529,8 @@ async def test_an_answer_wechat_refuses_is_recorded_not_dropped(start: Start, tm
     assert (missed.openid, missed.text, missed.retryable) == (openid, "收到：你好", False)
     assert "48-hour" in missed.reason
     on_disk = [json.loads(line) for line in (tmp_path / "undelivered.jsonl").read_text().splitlines()]
-    assert on_disk[0]["openid"] == openid and on_disk[0]["text"] == "收到：你好"
+    assert on_disk[0]["openid"] == mask_identifier(openid) and on_disk[0]["text"] == "收到：你好"
+    assert stat.S_IMODE((tmp_path / "undelivered.jsonl").stat().st_mode) == 0o600
     assert any(getattr(r, "wechat_undelivered", None) for r in caplog.records)
 
 
