@@ -50,36 +50,41 @@ def together(calls: Sequence[Callable[[], Any]]) -> List[Any]:
     return [outcomes[n] for n in range(len(calls))]
 
 
+def race_change_against_cancel(store, n: int) -> None:
+    """Round ``n``: a paid two-night stay, changed to a cheaper room while it is cancelled."""
+    guest = store.customer_for("wechat", f"racer-{n}")
+    nights = (FIRST_DAY + timedelta(days=2 * n), FIRST_DAY + timedelta(days=2 * n + 2))
+    booking = store.hold_and_book(guest, ROOM, nights, ["张三"], PHONE, f"book-{n}")
+    booking = store.record_payment(booking, booking.total_fen, "wechat_pay", f"wx-{n}")
+    request = ChangeRequest("room", product_code=BUDGET)
+    change_quote = store.quote_change(booking, request, WEEK_BEFORE)
+    cancel_quote = store.quote_cancellation(booking, WEEK_BEFORE)
+
+    changed, cancelled = together([
+        lambda: store.change(booking, request, change_quote, f"change-{n}", at=WEEK_BEFORE),
+        lambda: store.cancel(booking, cancel_quote, f"cancel-{n}", at=WEEK_BEFORE),
+    ])
+
+    won = [not isinstance(o, BookingError) for o in (changed, cancelled)]
+    assert sum(won) == 1, f"round {n}: change {changed!r}, cancel {cancelled!r}"
+    after = store.find(booking.reference, guest)
+    refunded = sum(r.refund_fen for r in store.refunds_for(booking))
+    held = [(reserved(store, code, night), code)
+            for night in (nights[0], nights[0] + timedelta(days=1)) for code in (ROOM, BUDGET)]
+    if won[0]:  # changed: the cheaper room holds both nights, the difference goes back
+        assert (after.status, after.product.code) == ("confirmed", BUDGET)
+        assert refunded == booking.total_fen - after.total_fen
+        assert held == [(0, ROOM), (1, BUDGET)] * 2
+    else:  # cancelled: every night released once, everything paid goes back
+        assert after.status == "cancelled"
+        assert refunded == booking.total_fen
+        assert held == [(0, ROOM), (0, BUDGET)] * 2
+
+
 def test_a_change_racing_a_cancellation_lets_exactly_one_win(store):
     add_product(store, BUDGET, "hotel_room", 10000, capacity=3, max_guests=2)
     for n in range(ROUNDS):
-        guest = store.customer_for("wechat", f"racer-{n}")
-        nights = (FIRST_DAY + timedelta(days=2 * n), FIRST_DAY + timedelta(days=2 * n + 2))
-        booking = store.hold_and_book(guest, ROOM, nights, ["张三"], PHONE, f"book-{n}")
-        booking = store.record_payment(booking, booking.total_fen, "wechat_pay", f"wx-{n}")
-        request = ChangeRequest("room", product_code=BUDGET)
-        change_quote = store.quote_change(booking, request, WEEK_BEFORE)
-        cancel_quote = store.quote_cancellation(booking, WEEK_BEFORE)
-
-        changed, cancelled = together([
-            lambda: store.change(booking, request, change_quote, f"change-{n}", at=WEEK_BEFORE),
-            lambda: store.cancel(booking, cancel_quote, f"cancel-{n}", at=WEEK_BEFORE),
-        ])
-
-        won = [not isinstance(o, BookingError) for o in (changed, cancelled)]
-        assert sum(won) == 1, f"round {n}: change {changed!r}, cancel {cancelled!r}"
-        after = store.find(booking.reference, guest)
-        refunded = sum(r.refund_fen for r in store.refunds_for(booking))
-        held = [(reserved(store, code, night), code)
-                for night in (nights[0], nights[0] + timedelta(days=1)) for code in (ROOM, BUDGET)]
-        if won[0]:  # changed: the cheaper room holds both nights, the difference goes back
-            assert (after.status, after.product.code) == ("confirmed", BUDGET)
-            assert refunded == booking.total_fen - after.total_fen
-            assert held == [(0, ROOM), (1, BUDGET)] * 2
-        else:  # cancelled: every night released once, everything paid goes back
-            assert after.status == "cancelled"
-            assert refunded == booking.total_fen
-            assert held == [(0, ROOM), (0, BUDGET)] * 2
+        race_change_against_cancel(store, n)
 
 
 def test_parallel_wrong_answers_cannot_pass_the_verification_lock(store):
