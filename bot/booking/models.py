@@ -51,6 +51,10 @@ BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed", "e
 # expired: the link of a booking whose hold ran out; it can no longer be paid.
 PAYMENT_STATUSES = ("pending", "succeeded", "failed", "refunded", "expired")
 REFUND_STATUSES = ("not_required", "pending", "succeeded", "failed")
+# Money the store holds for a booking: payments received (a payment later marked
+# ``refunded`` was still received) less refunds open or done (a failed one returned nothing).
+PAYMENT_RECEIVED = ("succeeded", "refunded")
+REFUND_COMMITTED = ("pending", "succeeded")
 
 # No 0/O/1/I: a reference read out on the phone or typed from a screenshot is unambiguous.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
@@ -214,6 +218,8 @@ class Booking(Base):
     items = relationship("BookingItem", back_populates="booking", order_by="BookingItem.id")
     travellers = relationship("Traveller", order_by="Traveller.position")
     payments = relationship("Payment", order_by="Payment.id")
+    refunds = relationship("Refund", order_by="Refund.id")
+    changes = relationship("BookingChange", order_by="BookingChange.id")
     __table_args__ = (
         CheckConstraint(_in("status", BOOKING_STATUSES), name="status_known"),
         CheckConstraint("total_fen >= 0", name="total_not_negative"),

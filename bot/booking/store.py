@@ -12,6 +12,13 @@ Safety rules implemented here:
   so concurrent multi-night bookings cannot deadlock;
 * idempotency: a booking, a cancellation and a payment carry a unique key; a retried
   message finds the first outcome instead of repeating it;
+* refunds never exceed payments: every path that opens a refund (cancellation, a change
+  to something cheaper, a duplicate charge) locks the booking row, sizes the refund from
+  what the store still holds for it (received less refunds open or done) and checks
+  refunds <= payments in the same transaction (:meth:`BookingStore._open_refund`);
+* no lost updates: writes that depend on a booking's state lock its row first
+  (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite's BEGIN IMMEDIATE already serialises
+  writers), and points are added in SQL (``points = points + n``);
 * authorization: bookings are always looked up by reference *and* customer.
 """
 from __future__ import annotations
@@ -40,6 +47,8 @@ from bot.booking.models import (
     ChannelIdentity,
     Customer,
     Inventory,
+    PAYMENT_RECEIVED,
+    REFUND_COMMITTED,
     Payment,
     Product,
     Refund,
@@ -129,6 +138,17 @@ class TooManyUnpaid(BookingError):
         self.limit = limit
         self.references = tuple(references)
 
+class _StaleQuote(Exception):
+    """Inside a change: the locked booking is no longer the one the quote was made for."""
+
+
+class RefundExceedsPayments(BookingError):
+    """A refund would take the booking's refunds above its payments; nothing was written.
+
+    Refund amounts are sized from what is held, so this is the last line of defence
+    against a path that computes its own idea of what to give back.
+    """
+
 
 @dataclass(frozen=True)
 class CustomerRef:
@@ -168,10 +188,11 @@ class BookingView:
     travellers: Tuple[str, ...]
     contact_phone: str
     total_fen: int
-    paid_fen: int
+    paid_fen: int  # received less refunds open or done: what the store still holds
     policy_version: str
     created_at: datetime
     hold_expires_at: Optional[datetime] = None  # unpaid: the place is released after this
+    change_fees_fen: int = 0  # fees charged by changes, kept on a later cancellation
 
 
 @dataclass(frozen=True)
@@ -304,9 +325,24 @@ def _product_view(product: Product) -> ProductView:
                        product.duration_days, product.max_guests)
 
 
+def _received_fen(booking: Booking) -> int:
+    return sum(p.amount_fen for p in booking.payments if p.status in PAYMENT_RECEIVED)
+
+
+def _held_fen(booking: Booking) -> int:
+    """What the store holds for a booking: the one figure every refund is sized from."""
+    refunded = sum(r.amount_fen for r in booking.refunds if r.status in REFUND_COMMITTED)
+    return _received_fen(booking) - refunded
+
+
+def _due_fen(booking: Booking) -> int:
+    """What the booking costs the traveller: its price plus the change fees charged."""
+    return booking.total_fen + sum(c.fee_fen for c in booking.changes)
+
+
 def _booking_view(booking: Booking) -> BookingView:
     item = booking.items[0]
-    paid = sum(p.amount_fen for p in booking.payments if p.status == "succeeded")
+    paid = _held_fen(booking)
     return BookingView(
         reference=booking.reference, customer_id=booking.customer_id, status=booking.status,
         product=_product_view(item.product), quantity=item.quantity,
@@ -315,6 +351,7 @@ def _booking_view(booking: Booking) -> BookingView:
         contact_phone=booking.contact_phone, total_fen=booking.total_fen, paid_fen=paid,
         policy_version=booking.policy_version, created_at=booking.created_at,
         hold_expires_at=booking.hold_expires_at,
+        change_fees_fen=_due_fen(booking) - booking.total_fen,
     )
 
 
@@ -333,6 +370,8 @@ _BOOKING_LOADS = (
     selectinload(Booking.items).selectinload(BookingItem.product),
     selectinload(Booking.travellers),
     selectinload(Booking.payments),
+    selectinload(Booking.refunds),
+    selectinload(Booking.changes),
 )
 
 
@@ -641,6 +680,9 @@ class BookingStore:
             for payment in row.payments:
                 if payment.status == "pending":
                     payment.status = "expired"
+            if _held_fen(row):  # a part payment goes back with the place
+                self._open_refund(session, row, _held_fen(row), fee_fen=0, rule="hold.expired",
+                                  policy_version=self.policy.version, key=f"expired:{row.reference}")
             product = row.items[0].product
             self._event(session, row, "system", None, "expired",
                         {"hold_expires_at": row.hold_expires_at.isoformat(),
@@ -650,10 +692,9 @@ class BookingStore:
     def _refund_late_payment(self, session: Session, row: Booking, payment: Payment,
                              actor: str, conversation_id: Optional[str]) -> None:
         """Money for a booking whose hold expired goes back in full: its place is gone."""
-        session.add(Refund(booking_id=row.id, amount_fen=payment.amount_fen, fee_fen=0,
-                           rule="hold.expired", status="pending",
-                           policy_version=self.policy.version,
-                           idempotency_key=f"expired:{payment.external_id}"[:128]))
+        self._open_refund(session, row, payment.amount_fen, fee_fen=0, rule="hold.expired",
+                          policy_version=self.policy.version,
+                          key=f"expired:{payment.external_id}"[:128])
         self._event(session, row, actor, conversation_id, "paid_after_expiry",
                     {"amount_fen": payment.amount_fen, "external_id": payment.external_id})
 
@@ -669,10 +710,7 @@ class BookingStore:
         after it expired, the payment is recorded and refunded in full.
         """
         with self.transaction() as session:
-            session.execute(select(Booking.id).where(
-                Booking.reference == booking.reference,
-                Booking.customer_id == booking.customer_id).with_for_update())
-            row = self._load(session, booking.reference, booking.customer_id)
+            row = self._load(session, booking.reference, booking.customer_id, lock=True)
             if any(p.external_id == external_id for p in row.payments):
                 return _booking_view(row)
             payment = Payment(amount_fen=amount_fen, method=method, status="succeeded",
@@ -712,11 +750,17 @@ class BookingStore:
 
     @staticmethod
     def _load(session: Session, reference: str, customer_id: int,
-              missing_ok: bool = False) -> Any:
-        row = session.execute(
-            select(Booking).options(*_BOOKING_LOADS)
-            .where(Booking.reference == reference, Booking.customer_id == customer_id)
-        ).scalar_one_or_none()
+              missing_ok: bool = False, lock: bool = False) -> Any:
+        """The booking with its lines, payments, refunds and changes.
+
+        ``lock``: hold its row until the transaction ends (``FOR UPDATE``), so that a
+        write decided from its state cannot race another one deciding from the same state.
+        """
+        query = (select(Booking).options(*_BOOKING_LOADS)
+                 .where(Booking.reference == reference, Booking.customer_id == customer_id))
+        if lock:
+            query = query.with_for_update(of=Booking)
+        row = session.execute(query).scalar_one_or_none()
         if row is None and not missing_ok:
             raise BookingError(f"no booking {reference} for customer {customer_id}")
         return row
@@ -746,9 +790,10 @@ class BookingStore:
             return rules.Quote(booking.total_fen, 0, 0, "unpaid.free", self.policy.version,
                                reference=booking.reference)
         quote = rules.cancellation_quote(self.policy, self._trip(booking), at)
-        # What the policy refunds of the price, plus anything paid beyond the price
-        # (a second charge nobody has refunded yet goes back in full).
-        overpaid = max(0, booking.paid_fen - booking.total_fen)
+        # What the policy refunds of the price, plus anything held beyond the price and
+        # the change fees (a second charge nobody has refunded yet goes back in full).
+        # ``paid_fen`` is already net of refunds opened before, so nothing goes back twice.
+        overpaid = max(0, booking.paid_fen - booking.total_fen - booking.change_fees_fen)
         refund = min(quote.refund_fen, booking.paid_fen) + overpaid
         return replace(quote, refund_fen=refund, reference=booking.reference)
 
@@ -775,6 +820,9 @@ class BookingStore:
         new quote. A retry with the same key returns the first result, even after the
         booking is cancelled; inventory is released once, by the status transition.
 
+        The quote is recomputed from the booking as it is once its row is locked, so a
+        change or a refund committed meanwhile is never refunded from a stale picture.
+
         Raises:
             NotCancellable: already cancelled (under another key) or completed.
             QuoteChanged: the confirmed quote no longer holds.
@@ -782,36 +830,59 @@ class BookingStore:
         done = self._refund_by_key(idempotency_key, booking)
         if done is not None:
             return done
+        at = at or utcnow()
         try:
-            fresh = self.quote_cancellation(self._fresh(booking), at)
-            if not quote.allowed or self._terms(quote) != self._terms(fresh):
-                raise QuoteChanged(fresh)
             with self.transaction() as session:
-                row = self._load(session, booking.reference, booking.customer_id)
-                moved = session.execute(
-                    update(Booking).where(Booking.id == row.id, Booking.status.in_(CANCELLABLE))
-                    .values(status="cancelled", updated_at=utcnow())
-                    .execution_options(synchronize_session=False)
-                ).rowcount
-                if moved != 1:
-                    raise NotCancellable(booking.reference, "cancelled")
+                row = self._load(session, booking.reference, booking.customer_id, lock=True)
+                if row.status not in CANCELLABLE:
+                    raise NotCancellable(row.reference, row.status)
+                fresh = self.quote_cancellation(_booking_view(row), at)
+                if not quote.allowed or self._terms(quote) != self._terms(fresh):
+                    raise QuoteChanged(fresh)
+                row.status, row.updated_at = "cancelled", utcnow()
                 self._release(session, row)
-                refund = Refund(booking_id=row.id, amount_fen=fresh.refund_fen,
-                                fee_fen=fresh.fee_fen, rule=fresh.rule,
-                                status="pending" if fresh.refund_fen else "not_required",
-                                policy_version=fresh.policy_version,
-                                idempotency_key=idempotency_key)
-                session.add(refund)
-                session.flush()
+                refund = self._open_refund(
+                    session, row, fresh.refund_fen, fee_fen=fresh.fee_fen, rule=fresh.rule,
+                    policy_version=fresh.policy_version, key=idempotency_key)
                 self._event(session, row, actor, conversation_id, "cancelled",
                             {"refund_fen": refund.amount_fen, "fee_fen": refund.fee_fen,
                              "rule": refund.rule, "policy_version": refund.policy_version})
                 return _cancel_result(refund, row.reference)
-        except (NotCancellable, IntegrityError):
+        except (NotCancellable, IntegrityError) as refused:
             done = self._refund_by_key(idempotency_key, booking)
             if done is not None:  # the same message, delivered twice, raced us
                 return done
-            raise NotCancellable(booking.reference, "cancelled") from None
+            status = refused.status if isinstance(refused, NotCancellable) else "cancelled"
+            raise NotCancellable(booking.reference, status) from None
+
+    def _open_refund(self, session: Session, row: Booking, amount_fen: int, *, fee_fen: int,
+                     rule: str, policy_version: str, key: str) -> Refund:
+        """Open a refund on a booking whose row this transaction has locked.
+
+        The one place refunds are written: it checks, after writing, that the booking's
+        refunds (open and done) stay within its succeeded payments, and raises
+        :class:`RefundExceedsPayments` (rolling the transaction back) otherwise.
+        """
+        if amount_fen > _held_fen(row):
+            raise RefundExceedsPayments(
+                f"{row.reference}: refund {amount_fen} fen exceeds the {_held_fen(row)} fen held")
+        refund = Refund(amount_fen=amount_fen, fee_fen=fee_fen, rule=rule,
+                        status="pending" if amount_fen else "not_required",
+                        policy_version=policy_version, idempotency_key=key)
+        row.refunds.append(refund)
+        session.flush()
+        received = session.execute(
+            select(func.coalesce(func.sum(Payment.amount_fen), 0)).where(
+                Payment.booking_id == row.id, Payment.status.in_(PAYMENT_RECEIVED))
+        ).scalar_one()
+        refunded = session.execute(
+            select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+                Refund.booking_id == row.id, Refund.status.in_(REFUND_COMMITTED))
+        ).scalar_one()
+        if refunded > received:
+            raise RefundExceedsPayments(
+                f"{row.reference}: refunds {refunded} fen would exceed payments {received} fen")
+        return refund
 
     @staticmethod
     def _terms(quote: rules.Quote) -> Tuple[Any, ...]:
@@ -861,8 +932,11 @@ class BookingStore:
         """
         at = at or utcnow()
         with self.transaction() as session:
+            # Locked: parallel guesses count the failures one after another, so no more
+            # than VERIFY_MAX_FAILURES are ever evaluated in a window.
             row = session.execute(
                 select(Booking).where(Booking.reference == reference.strip().upper())
+                .with_for_update()
             ).scalar_one_or_none()
             if row is None:
                 return Verification(ok=False, locked=False)
@@ -954,8 +1028,10 @@ class BookingStore:
         done = self._change_by_key(idempotency_key, booking)
         if done is not None:
             return done
+        at = at or utcnow()
         try:
-            fresh = self.quote_change(self._fresh(booking), request, at)
+            basis = self._fresh(booking)
+            fresh = self.quote_change(basis, request, at)
         except (InvalidRequest, NotChangeable):
             done = self._change_by_key(idempotency_key, booking)
             if done is not None:  # the same message, delivered twice, committed meanwhile
@@ -968,9 +1044,11 @@ class BookingStore:
             raise QuoteChanged(fresh)
         try:
             with self.transaction() as session:
-                row = self._load(session, booking.reference, booking.customer_id)
+                row = self._load(session, booking.reference, booking.customer_id, lock=True)
                 if row.status not in CANCELLABLE:
                     raise NotChangeable(row.reference, row.status)
+                if _booking_view(row) != basis:
+                    raise _StaleQuote()  # changed, paid or refunded since it was quoted
                 old = self._snapshot(row)
                 if request.kind == "traveller":
                     for traveller in list(row.travellers):
@@ -983,13 +1061,12 @@ class BookingStore:
                 row.updated_at = utcnow()
                 session.flush()
                 new = self._snapshot(row)
-                change = BookingChange(booking_id=row.id, kind=request.kind, old_values=old,
-                                       new_values=new, fee_fen=fresh.fee_fen,
-                                       difference_fen=fresh.difference_fen,
-                                       policy_version=fresh.policy_version,
-                                       idempotency_key=idempotency_key)
-                session.add(change)
-                refunded = self._settle_difference(session, row, fresh, idempotency_key)
+                held = _held_fen(row)
+                row.changes.append(BookingChange(
+                    kind=request.kind, old_values=old, new_values=new, fee_fen=fresh.fee_fen,
+                    difference_fen=fresh.difference_fen, policy_version=fresh.policy_version,
+                    idempotency_key=idempotency_key))
+                refunded = self._settle_difference(session, row, fresh, idempotency_key, held)
                 self._event(session, row, actor, conversation_id, "changed",
                             {"kind": request.kind, "old": old, "new": new,
                              "fee_fen": fresh.fee_fen, "difference_fen": fresh.difference_fen,
@@ -998,6 +1075,11 @@ class BookingStore:
                 return ChangeResult(row.reference, request.kind, fresh.fee_fen,
                                     fresh.difference_fen, fresh.payable_fen, refunded,
                                     fresh.policy_version, idempotency_key, _booking_view(row))
+        except _StaleQuote:
+            done = self._change_by_key(idempotency_key, booking)
+            if done is not None:
+                return done
+            raise QuoteChanged(self.quote_change(self._fresh(booking), request, at)) from None
         except IntegrityError:
             done = self._change_by_key(idempotency_key, booking)
             if done is not None:
@@ -1026,20 +1108,24 @@ class BookingStore:
                 "travellers": [t.name for t in row.travellers]}
 
     def _settle_difference(self, session: Session, row: Booking, quote: rules.Quote,
-                           key: str) -> int:
+                           key: str, held_fen: int) -> int:
         """Money moves with a change: the traveller pays the fee and any increase, or
-        gets back a decrease (less the fee) if they had paid."""
+        gets back a decrease (less the fee), but never more than is held beyond what the
+        changed booking now costs (nothing paid yet: the lower price is simply what is due).
+
+        ``row`` already carries the new price and this change's fee; ``held_fen`` is what
+        was held before.
+        """
         if quote.payable_fen > 0:
             row.payments.append(Payment(amount_fen=quote.payable_fen, method="link",
                                         status="pending", external_id=f"chg-{key}"[:64]))
-        back = -quote.difference_fen - quote.fee_fen
-        if back > 0 and sum(p.amount_fen for p in row.payments if p.status == "succeeded"):
-            session.add(Refund(booking_id=row.id, amount_fen=back, fee_fen=quote.fee_fen,
-                               rule="change.price_difference", status="pending",
-                               policy_version=quote.policy_version,
-                               idempotency_key=f"chg-refund:{key}"[:128]))
-            return back
-        return 0  # nothing was paid yet: the lower price is simply what is due
+        back = min(-quote.difference_fen - quote.fee_fen, held_fen - _due_fen(row))
+        if back <= 0:
+            return 0
+        self._open_refund(session, row, back, fee_fen=quote.fee_fen,
+                          rule="change.price_difference", policy_version=quote.policy_version,
+                          key=f"chg-refund:{key}"[:128])
+        return back
 
     @staticmethod
     def _change_terms(quote: rules.Quote) -> Tuple[Any, ...]:
@@ -1070,7 +1156,7 @@ class BookingStore:
                      conversation_id: Optional[str] = None) -> PaymentView:
         """The booking's pending payment, created once (a retry finds the same one)."""
         with self.transaction() as session:
-            row = self._load(session, booking.reference, booking.customer_id)
+            row = self._load(session, booking.reference, booking.customer_id, lock=True)
             pending = [p for p in row.payments if p.status == "pending"]
             if pending:
                 return _payment_view(pending[0])
@@ -1105,33 +1191,44 @@ class BookingStore:
         """Refund every successful payment beyond the booking's total, once each.
 
         The key is the duplicate payment's provider id, so asking again (or a retried
-        message) finds the refund already opened instead of opening another.
+        message) finds the refund already opened instead of opening another. Only money
+        still held beyond what the booking costs goes back: a duplicate already returned
+        by a cancellation or a change is not refunded a second time.
         """
         results: List[CancelResult] = []
         with self.transaction() as session:
-            row = self._load(session, booking.reference, booking.customer_id)
-            paid = sorted((p for p in row.payments if p.status in ("succeeded", "refunded")),
+            row = self._load(session, booking.reference, booking.customer_id, lock=True)
+            paid = sorted((p for p in row.payments if p.status in PAYMENT_RECEIVED),
                           key=lambda p: p.id)
             covered = 0
             for payment in paid:
-                key = f"dup:{payment.external_id}"[:128]
-                if payment.status == "refunded" or covered >= row.total_fen:
-                    refund = session.execute(
-                        select(Refund).where(Refund.idempotency_key == key)).scalar_one_or_none()
-                    if refund is None:
-                        payment.status = "refunded"  # its money goes back by the refund below
-                        refund = Refund(booking_id=row.id, amount_fen=payment.amount_fen,
-                                        fee_fen=0, rule="payment.duplicate", status="pending",
-                                        policy_version=self.policy.version, idempotency_key=key)
-                        session.add(refund)
-                        session.flush()
-                        self._event(session, row, actor, conversation_id, "duplicate_refunded",
-                                    {"payment": payment.external_id,
-                                     "amount_fen": payment.amount_fen})
-                    results.append(_cancel_result(refund, row.reference))
-                else:
+                if payment.status != "refunded" and covered < row.total_fen:
                     covered += payment.amount_fen
+                    continue
+                key = f"dup:{payment.external_id}"[:128]
+                refund = session.execute(
+                    select(Refund).where(Refund.idempotency_key == key)).scalar_one_or_none()
+                if refund is None:
+                    refund = self._refund_duplicate(session, row, payment, key, actor,
+                                                    conversation_id)
+                if refund is not None:
+                    results.append(_cancel_result(refund, row.reference))
         return results
+
+    def _refund_duplicate(self, session: Session, row: Booking, payment: Payment, key: str,
+                          actor: str, conversation_id: Optional[str]) -> Optional[Refund]:
+        """Open the refund of a payment beyond the total, limited to what is still held
+        beyond what the booking costs; None when nothing of it is left to give back."""
+        amount = min(payment.amount_fen, _held_fen(row) - _due_fen(row))
+        if amount <= 0:
+            return None
+        refund = self._open_refund(session, row, amount, fee_fen=0, rule="payment.duplicate",
+                                   policy_version=self.policy.version, key=key)
+        if amount == payment.amount_fen:
+            payment.status = "refunded"  # its money goes back by this refund
+        self._event(session, row, actor, conversation_id, "duplicate_refunded",
+                    {"payment": payment.external_id, "amount_fen": amount})
+        return refund
 
     # --- membership ------------------------------------------------------------------
 
@@ -1139,13 +1236,16 @@ class BookingStore:
         """Mark finished trips completed and award their points, each exactly once.
 
         The status transition is the guard: a trip moves from ``confirmed`` to
-        ``completed`` once, and only that transaction adds its points.
+        ``completed`` once, and only that transaction adds its points. The points are
+        added in SQL (``points = points + n``), so parallel awards never overwrite each
+        other, and trips are taken in id order, so parallel awards cannot deadlock.
         """
         awarded = 0
         with self.transaction() as session:
             finished = session.execute(
                 select(Booking).where(Booking.customer_id == customer.id,
                                       Booking.status == "confirmed", Booking.end_date < today)
+                .order_by(Booking.id)
             ).scalars().all()
             for row in finished:
                 moved = session.execute(
@@ -1159,10 +1259,22 @@ class BookingStore:
                 awarded += points
                 self._event(session, row, "system", None, "points_awarded", {"points": points})
             if awarded:
-                person = session.get(Customer, customer.id)
-                person.points += awarded
-                person.level = self.membership_rules.level_for(person.points).name
+                self._add_points(session, customer.id, awarded)
         return awarded
+
+    def _add_points(self, session: Session, customer_id: int, points: int) -> None:
+        """Add points and set the level they reach, from the row as this update leaves it."""
+        session.execute(
+            update(Customer).where(Customer.id == customer_id)
+            .values(points=Customer.points + points)
+            .execution_options(synchronize_session=False))
+        # Our update holds the row now: what we read back is what the level must follow.
+        total = session.execute(
+            select(Customer.points).where(Customer.id == customer_id)).scalar_one()
+        session.execute(
+            update(Customer).where(Customer.id == customer_id)
+            .values(level=self.membership_rules.level_for(total).name)
+            .execution_options(synchronize_session=False))
 
     def membership(self, customer: CustomerRef) -> MembershipView:
         with self.transaction() as session:

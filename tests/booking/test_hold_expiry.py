@@ -185,3 +185,13 @@ def test_concurrent_bookings_of_one_customer_never_pass_the_cap(store):
     assert errors == []
     assert sorted(outcomes) == ["booked"] * 3 + ["refused"] * 3
     assert store.count(Booking) == 3
+
+
+def test_a_part_payment_goes_back_when_the_hold_expires(store):
+    booking = book(store)
+    store.record_payment(booking, 10000, "wechat_pay", "part-1")
+    store.expire_holds(at=after_hold(store, booking))
+    refunds = rows(store, Refund)
+    assert [(r.amount_fen, r.rule) for r in refunds] == [(10000, "hold.expired")]
+    store.expire_holds(at=after_hold(store, booking, timedelta(hours=1)))
+    assert len(rows(store, Refund)) == 1
