@@ -215,3 +215,14 @@ def test_a_message_exactly_at_the_limit_passes_and_one_more_character_does_not()
     assert policy.check("a", "好" * 10) is None
     refusal = policy.check("a", "好" * 11)
     assert refusal is not None and (refusal.reason, refusal.status) == ("too_long", 413)
+
+
+def test_the_limits_agree_with_the_platform_and_the_widget() -> None:
+    """Telegram's own limit, and the widget's input box, are the policy's numbers."""
+    import re
+
+    from telegram.constants import MessageLimit
+
+    assert MAX_TEXT_CHARS["telegram"] == MessageLimit.MAX_TEXT_LENGTH
+    widget = (ROOT / "connectors" / "webchat" / "static" / "widget.js").read_text(encoding="utf-8")
+    assert int(re.search(r"var MAX_CHARS = (\d+);", widget).group(1)) == MAX_TEXT_CHARS["webchat"]
