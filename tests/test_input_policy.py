@@ -8,6 +8,7 @@ rates, which need their own small limits. The token bucket itself with a fake cl
 """
 from __future__ import annotations
 
+import http.client
 import json
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -75,14 +76,16 @@ def test_a_300000_character_message_is_refused_at_once_while_another_traveller_i
 @pytest.mark.model
 def test_a_body_over_the_servers_limit_gets_413_and_the_server_keeps_serving(
         bot_server: Dict[str, Any]) -> None:
+    """A client announcing a 2 MiB body is refused before it sends it (Sanic's default: 100 MB)."""
     port = bot_server["port"]
-    sender = f"big-{uuid.uuid4().hex[:8]}"
-    body = json.dumps({"sender": sender, "message": "你好", "padding": "x" * (2 << 20)}).encode()
-    answer = requests.post(f"http://127.0.0.1:{port}/webhooks/rest/webhook", data=body,
-                           headers={"Content-Type": "application/json"}, timeout=60)
-    assert answer.status_code == 413
-    assert rasa_api(port, f"/conversations/rest:{sender}/tracker")["latest_message"].get("text") is None
-    assert post_rest(port, sender, "你好").status_code == 200
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    connection.putrequest("POST", "/webhooks/rest/webhook")
+    connection.putheader("Content-Type", "application/json")
+    connection.putheader("Content-Length", str(2 << 20))
+    connection.endheaders()
+    assert connection.getresponse().status == 413
+    connection.close()
+    assert post_rest(port, f"after-{uuid.uuid4().hex[:8]}", "你好").status_code == 200
 
 
 # --- the REST channel with its own limits -------------------------------------------------------
