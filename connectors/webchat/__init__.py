@@ -307,13 +307,13 @@ class WebchatInput(InputChannel):
         if session_id is None:
             return {"accepted": False, "reason": "no_session"}
         inbound = read_inbound(data)
-        if inbound.refusal is None and self._queued.get(session_id, 0) >= MAX_QUEUED_TURNS:
-            inbound = Inbound(refusal="busy")
-        rate = self.policy.check(session_id, None, self._address(sid)) if inbound.refusal is None else None
+        rate = self.policy.check(session_id, None, self._address(sid))  # every message counts
         if rate is not None and not rate.tell:  # the rest of a flood: its first message was answered
             return {"accepted": False, "reason": rate.reason}
         if rate is not None:
             inbound = Inbound(refusal=rate.reason)
+        if inbound.refusal is None and self._queued.get(session_id, 0) >= MAX_QUEUED_TURNS:
+            inbound = Inbound(refusal="busy")
         if inbound.refusal is not None:
             await self._emit("bot_uttered", await self._polite(inbound.refusal, session_id), sid)
             return {"accepted": False, "reason": inbound.refusal}
