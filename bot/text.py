@@ -268,9 +268,10 @@ def normalize(text: str) -> Normalized:
     original = text
     text = "".join(_to_half_width(c) for c in text)  # character for character
     text, offsets = _kept(text, _is_kept)
-    for pattern, replacement in ((REPEATED_PUNCTUATION, r"\1"), (WHITESPACE, " ")):
-        text, step = substitute(pattern, lambda match, r=replacement: match.expand(r), text)
-        offsets = offsets.then(step)
+    text, step = substitute(REPEATED_PUNCTUATION, lambda match: match.group(1), text)
+    offsets = offsets.then(step)
+    text, step = substitute(WHITESPACE, lambda match: " ", text)
+    offsets = offsets.then(step)
     text, step = _stripped(text)
     offsets = offsets.then(step)
     traditional = is_traditional(text)
