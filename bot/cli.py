@@ -58,6 +58,7 @@ def service_environment() -> Dict[str, str]:
     env.setdefault("TRIPDESK_ACTION_SERVER_URL", "http://localhost:5055/webhook")
     env.setdefault("TRIPDESK_TRACKER_DB", str(PROJECT_ROOT / "var" / "tracker.db"))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1 << 20))  # 1 MiB, not Sanic's 100 MB
     # Rasa's telemetry and error reports would try to reach the internet.
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")

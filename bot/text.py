@@ -4,20 +4,23 @@ Travellers write Simplified and Traditional Chinese, full-width letters and digi
 zero-width characters pasted from apps, and runs of punctuation. The model is trained
 on one canonical form (Simplified, half-width, tidy), so every channel's text is
 brought to that form before tokenisation. Offsets into the original text are kept so
-that annotated entity spans survive the change of length.
+that annotated entity spans survive the change of length: each rewriting step records
+where every character it writes came from (:class:`OffsetMap`), so the cost stays
+linear in the length of the message (an alignment of the two texts afterwards, as
+difflib computes it, is quadratic and let one long message stall every traveller).
 """
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
-from dataclasses import dataclass
+from bisect import bisect_left
+from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Dict, List, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import opencc
 
-ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad]")
+ZERO_WIDTH_CHARACTERS = "\u200b\u200c\u200d\u200e\u200f\u2060\ufeff\u00ad"
 REPEATED_PUNCTUATION = re.compile(r"([!?.,~。，！？、…~\-])\1+")
 WHITESPACE = re.compile(r"\s+")
 TYPED_SLASH = "\uff0f"  # full-width solidus
@@ -55,12 +58,6 @@ def _to_half_width(char: str) -> str:
     if 0xFF01 <= code <= 0xFF5E:
         return chr(code - 0xFEE0)
     return char
-
-
-def _drop_control(text: str) -> str:
-    return "".join(
-        c for c in text if c in "\n\t " or not unicodedata.category(c).startswith("C")
-    )
 
 
 def _tw2sp(text: str) -> str:
@@ -103,7 +100,14 @@ def to_simplified(text: str) -> str:
 
 def _simplify(text: str) -> str:
     """Convert text already known to be Traditional (the check costs two conversions)."""
-    return _REGIONAL_PATTERN.sub(lambda m: REGIONAL_TERMS[m.group(0)], _tw2sp(text))
+    return _simplified(text)[0]
+
+
+def _simplified(text: str) -> Tuple[str, "OffsetMap"]:
+    """Traditional → Simplified: Taiwan phrases, then regional travel words; with offsets."""
+    converted, offsets = _converted(text, _tw2sp)
+    simplified, step = substitute(_REGIONAL_PATTERN, lambda m: REGIONAL_TERMS[m.group(0)], converted)
+    return simplified, offsets.then(step)
 
 
 def to_traditional(text: str) -> str:
@@ -115,16 +119,131 @@ def to_traditional(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class OffsetMap:
+    """Where each character of a rewritten text came from in the text before the rewrite.
+
+    ``sources[j]`` is the position in the source text of the character at ``j`` in the
+    rewritten text; it never decreases, since no rewrite here reorders text. A step that
+    replaces a span by text of another length spreads the new characters evenly over
+    the old span. Built while rewriting and composed step by step, so it costs time
+    linear in the length of the text; mapping a position is a binary search.
+    """
+
+    sources: Sequence[int]
+    source_length: int
+
+    @classmethod
+    def identity(cls, length: int) -> "OffsetMap":
+        return cls(range(length), length)
+
+    def then(self, step: "OffsetMap") -> "OffsetMap":
+        """This rewrite followed by ``step`` (a rewrite of this one's output)."""
+        if isinstance(step.sources, range) and len(step.sources) == len(self.sources):
+            return self
+        sources = self.sources
+        return OffsetMap([sources[index] for index in step.sources], self.source_length)
+
+    def forward(self, offset: int) -> int:
+        """Position in the rewritten text of the source character at ``offset``.
+
+        A removed character maps to where the next kept one landed; the end maps to the end.
+        """
+        return bisect_left(self.sources, offset)
+
+    def back(self, offset: int) -> int:
+        """Position in the source text of the rewritten character at ``offset``."""
+        if offset >= len(self.sources):
+            return self.source_length
+        return self.sources[max(offset, 0)]
+
+
+def _spread(start: int, end: int, length: int) -> range | List[int]:
+    """Sources for ``length`` new characters replacing ``text[start:end]``."""
+    if length == end - start:
+        return range(start, end)
+    return [start + (index * (end - start)) // length for index in range(length)]
+
+
+def substitute(pattern: "re.Pattern[str]", replace: Callable[["re.Match[str]"], str],
+               text: str) -> Tuple[str, OffsetMap]:
+    """``pattern.sub(replace, text)`` together with where each new character came from."""
+    pieces: List[str] = []
+    sources: List[int] = []
+    done = 0
+    for match in pattern.finditer(text):
+        start, end = match.span()
+        replacement = replace(match)
+        pieces.append(text[done:start])
+        sources.extend(range(done, start))
+        pieces.append(replacement)
+        sources.extend(_spread(start, end, len(replacement)))
+        done = end
+    if not pieces:
+        return text, OffsetMap.identity(len(text))
+    pieces.append(text[done:])
+    sources.extend(range(done, len(text)))
+    return "".join(pieces), OffsetMap(sources, len(text))
+
+
+def _kept(text: str, keep: Callable[[str], bool]) -> Tuple[str, OffsetMap]:
+    """The characters of ``text`` that ``keep`` accepts, and where they were."""
+    sources = [index for index, char in enumerate(text) if keep(char)]
+    if len(sources) == len(text):
+        return text, OffsetMap.identity(len(text))
+    return "".join(text[index] for index in sources), OffsetMap(sources, len(text))
+
+
+def _stripped(text: str) -> Tuple[str, OffsetMap]:
+    start = len(text) - len(text.lstrip())
+    end = len(text.rstrip())
+    if start == 0 and end == len(text):
+        return text, OffsetMap.identity(len(text))
+    return text[start:end], OffsetMap(range(start, max(start, end)), len(text))
+
+
+# OpenCC converts the runs between these separators independently (opencc's own
+# split_chars_re includes them), so converting piece by piece gives the same text and
+# tells which piece changed length.
+OPENCC_SEPARATORS = re.compile(r"[\s,.?!，。、；：？！…]+")
+
+
+def _converted(text: str, convert: Callable[[str], str]) -> Tuple[str, OffsetMap]:
+    """``convert(text)`` (an OpenCC conversion) with where each character came from.
+
+    Conversion is almost always character for character; a phrase of another length
+    (串列埠 → 串口) spreads its piece evenly over the original piece.
+    """
+    converted = convert(text)
+    if len(converted) == len(text):
+        return converted, OffsetMap.identity(len(text))
+    pieces: List[str] = []
+    sources: List[int] = []
+    done = 0
+    for piece in [*OPENCC_SEPARATORS.finditer(text), None]:
+        end = piece.start() if piece is not None else len(text)
+        part = convert(text[done:end])
+        pieces.append(part)
+        sources.extend(_spread(done, end, len(part)))
+        if piece is not None:
+            pieces.append(piece.group(0))
+            sources.extend(range(piece.start(), piece.end()))
+            done = piece.end()
+    return "".join(pieces), OffsetMap(sources, len(text))
+
+
+@dataclass(frozen=True)
 class Normalized:
     """The canonical text, plus what is needed to map spans back and forth."""
 
     original: str
     text: str
     traditional: bool
+    offsets: Optional[OffsetMap] = field(default=None, compare=False, repr=False)
 
     def map_offset(self, offset: int) -> int:
         """Position in ``text`` of the character at ``offset`` in ``original``."""
-        return offset_mapper(self.original, self.text)(offset)
+        offsets = self.offsets or OffsetMap.identity(len(self.original))
+        return offsets.forward(offset)
 
     def map_span(self, start: int, end: int) -> Tuple[int, int]:
         new_start = self.map_offset(start)
@@ -137,43 +256,31 @@ class Normalized:
         return new_start, new_end
 
 
+def _is_kept(char: str) -> bool:
+    """Not a zero-width character, and not a control character other than tab and newline."""
+    if char in ZERO_WIDTH_CHARACTERS:
+        return False
+    return char in "\n\t " or not unicodedata.category(char).startswith("C")
+
+
 def normalize(text: str) -> Normalized:
     """Bring any traveller's text to the canonical form the model is trained on."""
     original = text
-    text = "".join(_to_half_width(c) for c in text)
-    text = ZERO_WIDTH.sub("", text)
-    text = _drop_control(text)
-    text = REPEATED_PUNCTUATION.sub(r"\1", text)
-    text = WHITESPACE.sub(" ", text).strip()
+    text = "".join(_to_half_width(c) for c in text)  # character for character
+    text, offsets = _kept(text, _is_kept)
+    text, step = substitute(REPEATED_PUNCTUATION, lambda match: match.group(1), text)
+    offsets = offsets.then(step)
+    text, step = substitute(WHITESPACE, lambda match: " ", text)
+    offsets = offsets.then(step)
+    text, step = _stripped(text)
+    offsets = offsets.then(step)
     traditional = is_traditional(text)
     if traditional:
-        text = _simplify(text)
+        text, step = _simplified(text)
+        offsets = offsets.then(step)
     if text.startswith("/") and not original.startswith("/"):
         # Rasa's graph reads "/intent{...}" as a command. Our connectors pass only the
         # payload of a button the bot offered as-is; typed text arrives escaped (a
         # zero-width space first, connectors/base.py) or typed full-width, and stays text.
         text = TYPED_SLASH + text[1:]
-    return Normalized(original=original, text=text, traditional=traditional)
-
-
-@lru_cache(maxsize=4096)
-def offset_mapper(original: str, normalized: str) -> Callable[[int], int]:
-    """Maps positions in ``original`` to positions in a rewritten ``normalized``."""
-    matcher = difflib.SequenceMatcher(None, original, normalized, autojunk=False)
-    opcodes: List[Tuple[str, int, int, int, int]] = matcher.get_opcodes()
-
-    def mapper(offset: int) -> int:
-        for tag, i1, i2, j1, j2 in opcodes:
-            if offset < i1 or offset > i2:
-                continue
-            if tag == "equal":
-                return j1 + (offset - i1)
-            if tag == "delete":
-                return j1
-            if tag == "replace":
-                if i2 == i1:
-                    return j1
-                return j1 + round((offset - i1) * (j2 - j1) / (i2 - i1))
-        return len(normalized)
-
-    return mapper
+    return Normalized(original=original, text=text, traditional=traditional, offsets=offsets)

@@ -1,6 +1,7 @@
 """Steps every channel shares: secrets kept out of logs, typed text stays text, dedupe of
 retried deliveries, one turn at a time per sender, work that outlives the webhook
-request, the traveller marked as seen, and the replies a channel answers itself.
+request, the traveller marked as seen, the replies a channel answers itself, and the
+input policy (how long a message and how many messages a channel passes to the bot).
 
 Platforms retry a webhook they think failed (WeChat three times within 15 s, Telegram
 until it gets a 200). A retried delivery must be answered from the first processing,
@@ -16,8 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import os
 import time
 from collections import OrderedDict
+from dataclasses import dataclass
 from contextlib import asynccontextmanager
 from typing import (
     Any,
@@ -26,6 +30,7 @@ from typing import (
     Callable,
     Dict,
     List,
+    Mapping,
     Optional,
     Protocol,
     Sequence,
@@ -181,9 +186,9 @@ async def record_seen(record: Callable[[str, str], Any], channel: str, sender_id
 
 
 class Replies(Protocol):
-    """Renders named domain responses for one traveller."""
+    """Renders named domain responses for one traveller; ``values`` fill placeholders."""
 
-    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
+    async def render(self, names: Sequence[str], sender_id: str, **values: Any) -> List[Dict[str, Any]]:
         ...
 
 
@@ -218,3 +223,194 @@ class AgentReplies:
                    or DialogueStateTracker(sender_id, domain.slots))
         reply = await self.agent.nlg.generate(name, tracker, self.channel, **values)
         return [reply] if reply else []
+
+
+# --- input policy: how much a channel passes to the bot ------------------------------------
+#
+# One long message used to hold the Rasa process for minutes and a flood of messages
+# starves every other traveller. Each channel asks :class:`InputPolicy` before a message
+# goes to Rasa; a refused message is never processed, never cut, and the traveller is
+# told why in a domain response.
+
+# The longest text, in characters, each channel passes to the bot. Telegram: the
+# platform's own limit (MessageLimit.MAX_TEXT_LENGTH), so only a forged update is
+# longer. Widget: what its input box allows (widget.js MAX_CHARS). WeChat and REST: the
+# same 2000, the longest a traveller plausibly types to a service desk; a 2000-character
+# message parses in well under a second. ``TRIPDESK_<CHANNEL>_MAX_CHARS`` overrides.
+MAX_TEXT_CHARS: Dict[str, int] = {"telegram": 4096, "wechat": 2000, "webchat": 2000, "rest": 2000}
+MAX_TEXT_CHARS_ENV = "TRIPDESK_{channel}_MAX_CHARS"
+
+# Messages per sender and per client address: "N/S" allows N messages in S seconds, in
+# bursts of up to N. A traveller types, taps buttons and pastes, but hardly 30 messages a
+# minute (30 allows a quick burst of button taps); an address may be a hotel lobby or an
+# office behind one NAT, so it gets ten times that.
+RATE_ENV = {"sender": "TRIPDESK_RATE_PER_SENDER", "address": "TRIPDESK_RATE_PER_ADDRESS"}
+DEFAULT_RATES = {"sender": "30/60", "address": "300/60"}
+MAX_TRACKED_KEYS = 50_000  # senders or addresses remembered per channel (memory stays bounded)
+
+# The domain responses a refusal is told with (first known wins, see AgentReplies).
+REFUSAL_RESPONSES: Dict[str, Tuple[str, ...]] = {
+    "too_long": ("utter_message_too_long",),
+    "too_many": ("utter_too_many_messages", "utter_still_working"),
+}
+
+
+def max_text_chars(channel: str, environ: Optional[Mapping[str, str]] = None) -> int:
+    """The longest text ``channel`` passes to the bot (MAX_TEXT_CHARS, or the override)."""
+    env = os.environ if environ is None else environ
+    name = MAX_TEXT_CHARS_ENV.format(channel=channel.upper())
+    raw = env.get(name, "").strip()
+    if raw:
+        try:
+            return max(1, int(raw))
+        except ValueError:
+            log.warning("%s=%r is not a number of characters; using %d", name, raw,
+                        MAX_TEXT_CHARS[channel])
+    return MAX_TEXT_CHARS[channel]
+
+
+@dataclass(frozen=True)
+class Rate:
+    """At most ``messages`` in ``seconds``, in bursts of up to ``messages``."""
+
+    messages: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """ "20/60" → 20 messages per 60 seconds; ValueError for anything else."""
+        count, _, seconds = text.partition("/")
+        rate = cls(int(count), float(seconds))
+        if rate.messages < 1 or rate.seconds <= 0:
+            raise ValueError(text)
+        return rate
+
+    @classmethod
+    def from_environment(cls, kind: str, environ: Optional[Mapping[str, str]] = None) -> "Rate":
+        env = os.environ if environ is None else environ
+        raw = env.get(RATE_ENV[kind], "").strip() or DEFAULT_RATES[kind]
+        try:
+            return cls.parse(raw)
+        except ValueError:
+            log.warning("%s=%r is not N/S (messages per seconds); using %s", RATE_ENV[kind], raw,
+                        DEFAULT_RATES[kind])
+            return cls.parse(DEFAULT_RATES[kind])
+
+
+class RateLimiter:
+    """A token bucket per key (a sender or an address), the least recently seen forgotten first.
+
+    ``take(key)`` spends one token and returns 0, or returns the seconds until one is
+    available again without spending. At most ``max_keys`` buckets are kept; a key
+    forgotten early only gets a fresh bucket, which the per-address limit still bounds.
+    """
+
+    def __init__(self, rate: Rate, max_keys: int = MAX_TRACKED_KEYS,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.rate = rate
+        self.max_keys = max_keys
+        self.clock = clock
+        self._buckets: "OrderedDict[str, Tuple[float, float]]" = OrderedDict()  # key -> (tokens, at)
+
+    def take(self, key: str) -> float:
+        now = self.clock()
+        per_second = self.rate.messages / self.rate.seconds
+        tokens, at = self._buckets.pop(key, (float(self.rate.messages), now))
+        tokens = min(float(self.rate.messages), tokens + (now - at) * per_second)
+        wait = 0.0 if tokens >= 1 else (1 - tokens) / per_second
+        self._buckets[key] = (tokens - 1 if not wait else tokens, now)
+        while len(self._buckets) > self.max_keys:
+            self._buckets.popitem(last=False)
+        return wait
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a message is not passed to the bot, and how the traveller is told.
+
+    ``tell`` is False for the further messages of a flood after the first was told, so
+    a flood does not turn into a flood of answers.
+    """
+
+    reason: str  # "too_long" or "too_many"
+    status: int  # for HTTP channels that answer with the reply: 413 or 429
+    retry_after: int = 0  # seconds, for a Retry-After header
+    tell: bool = True
+
+    @property
+    def responses(self) -> Tuple[str, ...]:
+        return REFUSAL_RESPONSES[self.reason]
+
+    @property
+    def headers(self) -> Dict[str, str]:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
+
+
+class InputPolicy:
+    """What one channel passes to the bot: texts up to its limit, messages within the rates.
+
+    Channels call :meth:`check` for every message before it reaches Rasa (button
+    presses and commands too: they count towards the rates). Limits come from
+    MAX_TEXT_CHARS and the rate settings; ``address`` is the client's IP address where
+    the client connects directly (REST, widget), None behind a platform (Telegram and
+    WeChat call from their own servers, so only the sender counts there).
+    """
+
+    def __init__(self, channel: str, max_chars: int, per_sender: Rate, per_address: Rate,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.channel = channel
+        self.max_chars = max_chars
+        self.senders = RateLimiter(per_sender, clock=clock)
+        self.addresses = RateLimiter(per_address, clock=clock)
+        self._told: "OrderedDict[str, None]" = OrderedDict()  # keys told about the rate, bounded
+
+    @classmethod
+    def for_channel(cls, channel: str, environ: Optional[Mapping[str, str]] = None) -> "InputPolicy":
+        return cls(channel, max_text_chars(channel, environ), Rate.from_environment("sender", environ),
+                   Rate.from_environment("address", environ))
+
+    @property
+    def reply_values(self) -> Dict[str, Any]:
+        """What the refusal responses' placeholders are filled with."""
+        return {"max_chars": self.max_chars}
+
+    def check(self, sender_id: Optional[str], text: Optional[str] = None,
+              address: Optional[str] = None) -> Optional[Refusal]:
+        """None when the message may go to the bot, else the refusal to answer with."""
+        for kind, limiter, key in (("address", self.addresses, address), ("sender", self.senders, sender_id)):
+            if key is None:
+                continue
+            wait = limiter.take(key)
+            if wait:
+                tell = self._first_told(f"{kind}:{key}")
+                if tell:  # once per flood: the log must not flood either
+                    log.warning("%s: too many messages from one %s; refusing it for %.0f s",
+                                self.channel, kind, wait)
+                return Refusal("too_many", 429, retry_after=math.ceil(wait), tell=tell)
+            self._told.pop(f"{kind}:{key}", None)
+        if text is not None and len(text) > self.max_chars:
+            log.warning("%s: message of %d characters refused (limit %d)", self.channel, len(text),
+                        self.max_chars)
+            return Refusal("too_long", 413)
+        return None
+
+    def _first_told(self, key: str) -> bool:
+        """True the first time a flood from ``key`` is refused (until a message passes again)."""
+        if key in self._told:
+            return False
+        self._told[key] = None
+        while len(self._told) > MAX_TRACKED_KEYS:
+            self._told.popitem(last=False)
+        return True
+
+
+async def refusal_replies(replies: "Replies", refusal: Refusal, policy: InputPolicy,
+                          sender_id: str) -> List[Dict[str, Any]]:
+    """The polite answer to a refused message, rendered from the domain."""
+    return await replies.render(refusal.responses, sender_id, **policy.reply_values)
+
+
+def client_address(request: Any) -> Optional[str]:
+    """The client's IP address of a Sanic request: the proxy's forwarded one when Sanic is
+    configured to trust it (FORWARDED_SECRET, REAL_IP_HEADER, PROXIES_COUNT), else the peer."""
+    return request.remote_addr or request.ip or None

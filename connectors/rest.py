@@ -8,12 +8,22 @@ understood like any other sentence. Docs: https://rasa.com/docs/rasa/connectors/
 """
 from __future__ import annotations
 
-from typing import Optional, Text
+from typing import Any, Awaitable, Callable, Optional, Text
 
+from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from connectors.base import ZERO_WIDTH_SPACE, as_plain_text
+from connectors.base import (
+    ZERO_WIDTH_SPACE,
+    AgentReplies,
+    InputPolicy,
+    as_plain_text,
+    client_address,
+    refusal_replies,
+)
 
 __all__ = ["SafeRestInput", "REST_PREFIX", "ZERO_WIDTH_SPACE", "as_plain_text"]
 
@@ -38,3 +48,34 @@ class SafeRestInput(RestInput):
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = await super()._extract_sender(req)
         return f"{REST_PREFIX}{sender}" if sender is not None else None
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """The stock routes, behind the channel's input policy (connectors/base.py)."""
+        webhook = super().blueprint(on_new_message)
+        policy = InputPolicy.for_channel(self.name())
+
+        @webhook.middleware("request")
+        async def refuse_what_the_policy_refuses(request: Request) -> Optional[HTTPResponse]:
+            """A message over the limits is answered politely here and never reaches Rasa."""
+            if request.method != "POST" or not isinstance(_json_or_none(request), dict):
+                return None  # the stock handler answers health checks and malformed bodies
+            sender = await self._extract_sender(request)
+            text = self._extract_message(request)
+            refusal = policy.check(sender, text if isinstance(text, str) else None,
+                                   client_address(request))
+            if refusal is None:
+                return None
+            replies = (await refusal_replies(AgentReplies(request.app.ctx.agent, self.name()),
+                                             refusal, policy, sender or "")
+                       if refusal.tell else [])  # a flood is told once, not answered each time
+            return response.json([{"recipient_id": sender, **reply} for reply in replies],
+                                 status=refusal.status, headers=refusal.headers)
+
+        return webhook
+
+
+def _json_or_none(request: Request) -> Any:
+    try:
+        return request.json
+    except Exception:  # malformed JSON: left to the stock handler
+        return None

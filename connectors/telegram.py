@@ -33,7 +33,7 @@ import re
 import sys
 import warnings
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text, Tuple
 
@@ -57,8 +57,10 @@ from telegram.request import HTTPXRequest
 from bot.outbound import Buttons, DeliveryError, record_inbound
 from bot.privacy import mask_identifier
 from connectors.base import (
+    REFUSAL_RESPONSES,
     AgentReplies,
     BackgroundWork,
+    InputPolicy,
     OnNewMessage,
     RecentDeliveries,
     Replies,
@@ -102,6 +104,7 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
     "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
     "empty": ("utter_empty_message", "utter_ask_rephrase"),
     "error": ("utter_default",),
+    **REFUSAL_RESPONSES,  # too_long, too_many: the input policy's answers
 }
 
 
@@ -142,12 +145,8 @@ def _quiet_libraries() -> None:
 # --- text ------------------------------------------------------------------------------
 
 def clean_text(text: str) -> str:
-    """Typed text as Rasa should see it: no control characters, at most Telegram's 4096."""
-    cleaned = CONTROL_CHARACTERS.sub("", text)
-    if len(cleaned) > MAX_TEXT_LENGTH:
-        log.warning("Telegram text of %d characters cut to %d", len(cleaned), MAX_TEXT_LENGTH)
-        cleaned = cleaned[:MAX_TEXT_LENGTH]
-    return cleaned
+    """Typed text as Rasa should see it: no control characters (length: the input policy)."""
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def _utf16_units(char: str) -> int:
@@ -385,7 +384,8 @@ class Inbound:
     """What a traveller did, in the terms the connector acts on.
 
     ``kind`` is one of: text, button (an offered payload), start, help, unsupported (a
-    photo, sticker, location...), empty, stale_button (a press the bot cannot vouch for).
+    photo, sticker, location...), empty, stale_button (a press the bot cannot vouch for),
+    refused (over the input policy's limits; ``text`` says which: too_long, too_many).
     """
 
     update_id: int
@@ -478,6 +478,7 @@ class TelegramWebhook:
         self.deliveries = RecentDeliveries()
         self.turns = SenderTurns()
         self.background = BackgroundWork()
+        self.policy = InputPolicy.for_channel(CHANNEL)
 
     async def receive(self, secret: Optional[str], body: bytes, replies: Replies) -> Answer:
         """(HTTP status, JSON body) for one webhook request; processing continues after."""
@@ -499,6 +500,11 @@ class TelegramWebhook:
             return 200, {"status": "ignored"}
         if self.deliveries.seen(str(inbound.update_id)):
             return 200, {"status": "duplicate"}
+        refusal = self.policy.check(inbound.user_id, inbound.text if inbound.kind == "text" else None)
+        if refusal is not None:
+            if not refusal.tell:  # the rest of a flood: its first message was answered
+                return 200, {"status": "refused"}
+            inbound = replace(inbound, kind="refused", text=refusal.reason)
         self.background.start(self._process(inbound, replies))
         return 200, {"status": "accepted"}
 
@@ -545,6 +551,8 @@ class TelegramWebhook:
             await self._reply(output, replies, "menu", inbound.user_id)
         elif inbound.kind in ("unsupported", "empty"):
             await self._reply(output, replies, inbound.kind, inbound.user_id)
+        elif inbound.kind == "refused":
+            await self._reply(output, replies, inbound.text, inbound.user_id, **self.policy.reply_values)
         else:
             log.info("button press in chat %s not offered by the bot; ignored", inbound.user_id)
 
@@ -555,8 +563,9 @@ class TelegramWebhook:
                            metadata={"telegram_update_id": inbound.update_id})
 
     @staticmethod
-    async def _reply(output: TelegramOutput, replies: Replies, kind: str, sender_id: str) -> None:
-        for reply in await replies.render(REPLIES[kind], sender_id):
+    async def _reply(output: TelegramOutput, replies: Replies, kind: str, sender_id: str,
+                     **values: Any) -> None:
+        for reply in await replies.render(REPLIES[kind], sender_id, **values):
             await output.send_response(sender_id, dict(reply))
 
     async def _answer_callback(self, callback_query_id: str) -> None:

@@ -45,7 +45,7 @@ import re
 import time
 import unicodedata
 from collections import OrderedDict, deque
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -75,8 +75,10 @@ from bot.outbound import Buttons, DeliveryError, record_inbound
 from bot.privacy import mask_details, mask_identifier, open_private
 from bot.settings import PROJECT_ROOT
 from connectors.base import (
+    REFUSAL_RESPONSES,
     AgentReplies,
     BackgroundWork,
+    InputPolicy,
     OnNewMessage,
     RecentDeliveries,
     Replies,
@@ -102,7 +104,6 @@ DEFAULT_UNDELIVERED_FILE = PROJECT_ROOT / "var" / "wechat-undelivered.jsonl"
 
 MAX_BODY_BYTES = 64 * 1024
 TEXT_LIMIT_BYTES = 2048  # passive Content and customer-service text (errcode 45002 beyond)
-MAX_USER_TEXT_CHARS = 2000  # longer typed text is cut before NLU
 TIMESTAMP_WINDOW_S = 300
 DEFAULT_PASSIVE_S = 4.0  # WeChat gives up after 5 s
 MAX_PASSIVE_S = 4.5
@@ -147,6 +148,7 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
     "voice": ("utter_voice_not_recognised", "utter_unsupported_message", "utter_out_of_scope"),
     "empty": ("utter_empty_message", "utter_ask_rephrase"),
     "error": ("utter_default",),
+    **REFUSAL_RESPONSES,  # too_long, too_many: the input policy's answers
 }
 OPTION_LINE = "回复 {number}：{title}"  # one numbered button under the reply text
 
@@ -252,12 +254,8 @@ _masked = mask_identifier  # an openid as logs show it (bot/privacy.py)
 # --- text ------------------------------------------------------------------------------
 
 def clean_text(text: str) -> str:
-    """Typed text as Rasa should see it: no control characters, at most 2000 characters."""
-    cleaned = CONTROL_CHARACTERS.sub("", text).strip()
-    if len(cleaned) > MAX_USER_TEXT_CHARS:
-        log.warning("WeChat text of %d characters cut to %d", len(cleaned), MAX_USER_TEXT_CHARS)
-        cleaned = cleaned[:MAX_USER_TEXT_CHARS]
-    return cleaned
+    """Typed text as Rasa should see it: no control characters (length: the input policy)."""
+    return CONTROL_CHARACTERS.sub("", text).strip()
 
 
 def _chars_within(text: str, limit: int) -> int:
@@ -885,6 +883,7 @@ class WeChatWebhook:
         self.deliveries = RecentDeliveries()
         self.turns = SenderTurns()
         self.background = BackgroundWork()
+        self.policy = InputPolicy.for_channel(CHANNEL)
 
     def verify_url(self, args: Mapping[str, Optional[str]]) -> Tuple[int, str]:
         """The GET WeChat sends when the URL is entered in the admin console: echo ``echostr``."""
@@ -933,8 +932,19 @@ class WeChatWebhook:
         if inbound.scene:
             self.conversations.allowance.grant(inbound.openid, inbound.scene)
         pending = _PendingReply()
-        self.background.start(self._run_turn(inbound, pending, replies))
+        allowed = self._within_policy(inbound)
+        if allowed is None:  # the rest of a flood: its first message was answered
+            pending.parts.set_result([])
+            return pending
+        self.background.start(self._run_turn(allowed, pending, replies))
         return pending
+
+    def _within_policy(self, inbound: Inbound) -> Optional[Inbound]:
+        """The message, its polite refusal instead (too long, too many), or None for a flood told."""
+        refusal = self.policy.check(inbound.openid, inbound.text if inbound.kind == "text" else None)
+        if refusal is None:
+            return inbound
+        return replace(inbound, kind="reply", text=refusal.reason) if refusal.tell else None
 
     async def _route(self, pending: _PendingReply, deadline: float) -> str:
         """Passive when the answer is ready by the deadline and fits one reply; else the API."""
@@ -987,7 +997,7 @@ class WeChatWebhook:
 
     async def _bot_messages(self, inbound: Inbound, replies: Replies) -> List[Dict[str, Any]]:
         if inbound.kind == "reply":
-            return await replies.render(REPLIES[inbound.text], inbound.openid)
+            return await replies.render(REPLIES[inbound.text], inbound.openid, **self.policy.reply_values)
         collector = CollectingOutputChannel()
         message = UserMessage(self._user_text(inbound), collector, inbound.openid,
                               input_channel=CHANNEL, message_id=inbound.key,

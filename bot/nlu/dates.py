@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 from dateutil.relativedelta import relativedelta
 
 from bot.settings import settings
-from bot.text import offset_mapper
+from bot.text import OffsetMap, substitute
 
 logger = logging.getLogger(__name__)
 
@@ -122,8 +122,9 @@ def parse_date(expression: str, now: Optional[datetime] = None) -> Optional[str]
     return None
 
 
-def _rewrite(text: str) -> str:
-    return ALIAS.sub(lambda m: ALIASES[m.group(0)], text)
+def _rewrite(text: str) -> tuple[str, OffsetMap]:
+    """The aliases spelt out, and where each character of the result was in ``text``."""
+    return substitute(ALIAS, lambda m: ALIASES[m.group(0)], text)
 
 
 def _is_greeting(text: str, start: int, end: int) -> bool:
@@ -156,8 +157,8 @@ def _resolve(expression: str, detail: Dict[str, Any], now: datetime) -> Optional
 def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention]:
     """Every date/time expression in a message, with its ISO value."""
     now = now or business_now()
-    rewritten = _rewrite(text)
-    to_original = offset_mapper(rewritten, text)
+    rewritten, offsets = _rewrite(text)
+    to_original = offsets.back
     try:
         found = _jionlp().ner.extract_time(
             rewritten, time_base=now.timestamp(), with_parsing=True

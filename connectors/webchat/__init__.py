@@ -41,11 +41,14 @@ from socketio.exceptions import ConnectionRefusedError as SocketRefused
 from bot.outbound import DeliveryError, record_inbound
 from bot.settings import PROJECT_ROOT
 from connectors.base import (
+    REFUSAL_RESPONSES,
     AgentReplies,
     BackgroundWork,
+    InputPolicy,
     OnNewMessage,
     SenderTurns,
     as_plain_text,
+    client_address,
     record_seen,
 )
 from connectors.webchat.messages import (
@@ -85,6 +88,7 @@ REPLY_RESPONSES: Dict[str, Tuple[str, ...]] = {
     "unreadable": ("utter_unsupported_message",),
     "busy": ("utter_still_working",),
     "failed": ("utter_technical_problem",),
+    "too_many": REFUSAL_RESPONSES["too_many"],
 }
 
 
@@ -162,6 +166,7 @@ class WebchatInput(InputChannel):
         self._joined: Dict[str, Set[str]] = {}  # session id -> sockets in its room
         self._queued: Dict[str, int] = {}
         self.background = BackgroundWork()
+        self.policy = InputPolicy.for_channel(self.name())
 
     @classmethod
     def active(cls) -> Optional["WebchatInput"]:
@@ -302,6 +307,11 @@ class WebchatInput(InputChannel):
         if session_id is None:
             return {"accepted": False, "reason": "no_session"}
         inbound = read_inbound(data)
+        rate = self.policy.check(session_id, None, self._address(sid))  # every message counts
+        if rate is not None and not rate.tell:  # the rest of a flood: its first message was answered
+            return {"accepted": False, "reason": rate.reason}
+        if rate is not None:
+            inbound = Inbound(refusal=rate.reason)
         if inbound.refusal is None and self._queued.get(session_id, 0) >= MAX_QUEUED_TURNS:
             inbound = Inbound(refusal="busy")
         if inbound.refusal is not None:
@@ -310,6 +320,13 @@ class WebchatInput(InputChannel):
         self._queued[session_id] = self._queued.get(session_id, 0) + 1
         self.background.start(self._turn(sid, session_id, inbound, on_new_message))
         return {"accepted": True}
+
+    def _address(self, sid: str) -> Optional[str]:
+        """The browser's IP address (the socket's HTTP request), for the per-address rate."""
+        try:
+            return client_address(self.sio.get_environ(sid)["sanic.request"]) if self.sio else None
+        except (KeyError, TypeError, AttributeError):
+            return None
 
     async def _turn(self, sid: str, session_id: str, inbound: Inbound, on_new_message: OnNewMessage) -> None:
         async with self.turns.turn(session_id):

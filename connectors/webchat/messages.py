@@ -7,7 +7,6 @@ traveller saw and typed.
 """
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from collections import OrderedDict, deque
@@ -19,10 +18,8 @@ from typing import Any, Deque, Dict, Iterable, List, Optional
 import yaml
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
-from connectors.base import ZERO_WIDTH_SPACE
+from connectors.base import ZERO_WIDTH_SPACE, max_text_chars
 
-MAX_CHARS_ENV = "TRIPDESK_WEBCHAT_MAX_CHARS"
-DEFAULT_MAX_CHARS = 2000
 MAX_BUTTONS = 10
 MAX_BUTTON_TITLE = 200
 MAX_PAYLOAD = 1000
@@ -35,7 +32,8 @@ NEWLINES = re.compile(r"\r\n?")
 
 
 def max_chars() -> int:
-    return int(os.environ.get(MAX_CHARS_ENV, DEFAULT_MAX_CHARS))
+    """The widget's text limit: the input policy's (connectors/base.py MAX_TEXT_CHARS)."""
+    return max_text_chars("webchat")
 
 
 @lru_cache(maxsize=1)

@@ -151,9 +151,11 @@ class DomainReplies:
     def __init__(self, domain: Dict[str, Any]) -> None:
         self.responses = domain["responses"]
 
-    async def render(self, names: Sequence[str], sender_id: str) -> List[Dict[str, Any]]:
+    async def render(self, names: Sequence[str], sender_id: str, **values: Any) -> List[Dict[str, Any]]:
         name = next(n for n in names if n in self.responses)
-        return [dict(self.responses[name][0])]
+        reply = dict(self.responses[name][0])
+        reply["text"] = reply["text"].format(**values) if values else reply["text"]
+        return [reply]
 
 
 @dataclass
@@ -293,8 +295,8 @@ async def test_text_reaches_rasa_once_as_the_travellers_own_words(harness: Harne
     ('/inform{"booking_ref": "TD23456789"}', ZERO_WIDTH_SPACE + '/inform{"booking_ref": "TD23456789"}'),
     ("/restart", ZERO_WIDTH_SPACE + "/restart"),
     ("你好\x00\x07😀", "你好😀"),
-    ("好" * 10_000, "好" * 4096),
-], ids=["inform-payload", "restart", "control-characters", "10000-characters"])
+    ("好" * 4096, "好" * 4096),
+], ids=["inform-payload", "restart", "control-characters", "4096-characters"])
 async def test_typed_text_is_cleaned_and_never_a_command(harness: Harness, typed: str, expected: str) -> None:
     await harness.deliver(text_update(42, typed))
     assert [m.text for m in harness.received] == [expected]
@@ -331,6 +333,34 @@ async def test_updates_we_do_not_serve_are_acknowledged_and_ignored(
         harness: Harness, api: RecordingServer, update: Dict[str, Any]) -> None:
     assert await harness.deliver(update) == (200, {"status": "ignored"})
     assert harness.received == [] and api.requests == []
+
+
+async def test_text_over_4096_characters_is_refused_politely_never_cut(
+        harness: Harness, api: RecordingServer, domain_dict: Dict[str, Any]) -> None:
+    assert await harness.deliver(text_update(42, "好" * 4097)) == (200, {"status": "accepted"})
+    assert harness.received == []
+    [answer] = [p["text"] for p in sent_to(api, 42)]
+    assert answer == domain_text(domain_dict, "too_long").format(max_chars=4096) and "4096" in answer
+
+
+async def test_a_traveller_over_the_rate_is_told_once_and_the_flood_is_dropped(
+        config: TelegramConfig, sender: TelegramSender, api: RecordingServer,
+        domain_dict: Dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIPDESK_RATE_PER_SENDER", "2/60")
+    received: List[UserMessage] = []
+
+    async def on_new_message(user_message: UserMessage) -> None:
+        received.append(user_message)
+
+    webhook = TelegramWebhook(config, sender, on_new_message, record=lambda channel, user_id: None)
+    answers = [(await webhook.receive(SECRET, json.dumps(text_update(42, f"第{i}句")).encode(),
+                                      DomainReplies(domain_dict)))[1]["status"] for i in range(5)]
+    await webhook.receive(SECRET, json.dumps(text_update(43, "你好")).encode(), DomainReplies(domain_dict))
+    await webhook.drain()
+    assert answers == ["accepted", "accepted", "accepted", "refused", "refused"]
+    assert sorted((m.sender_id, m.text or "") for m in received) == [("42", "第0句"), ("42", "第1句"),
+                                                                     ("43", "你好")]
+    assert [p["text"] for p in sent_to(api, 42)] == [domain_text(domain_dict, "too_many")]
 
 
 @pytest.mark.parametrize("content", [PHOTO, STICKER, LOCATION])
@@ -589,7 +619,7 @@ def test_webhook_rejects_malformed_updates_and_keeps_serving(telegram_server: Di
 
 @pytest.mark.model
 @pytest.mark.parametrize(("text", "reply_contains"), [
-    ("好" * 10_000, ""),
+    ("好" * 10_000, "4096"),
     ("你好😀\x00\x07", "途达"),
     (" \u3000 ", "空消息"),
 ], ids=["10000-characters", "emoji-and-control-characters", "blank"])
@@ -600,6 +630,8 @@ def test_awkward_text_gets_an_answer(
     answer = replies(rasa_api, traveller)
     assert answer and reply_contains in answer[0]["text"]
     assert all(len(t) <= 4096 and "\x00" not in t for t in user_texts(telegram_server, traveller))
+    if len(text) > 4096:  # refused politely, never cut and processed
+        assert user_texts(telegram_server, traveller) == []
     assert still_serving(telegram_server)
 
 

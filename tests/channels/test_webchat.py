@@ -29,7 +29,7 @@ from rasa.shared.core.events import UserUttered
 from sanic import Sanic
 
 from connectors.webchat import DeliveryError, WebchatInput, WebchatSender
-from connectors.webchat.messages import clean_text, read_inbound
+from connectors.webchat.messages import clean_text, read_inbound, reply
 from connectors.webchat.sessions import SECRET_ENV, SessionSigner, WebchatSecret, load_secret
 from tests.conftest import free_port
 
@@ -462,3 +462,43 @@ async def test_only_allowed_sites_may_embed_the_widget_when_origins_are_set() ->
         await guest.close()
     finally:
         await stop(server)
+
+
+# --- the input policy (connectors/base.py): rates per session and per address -------------------
+
+async def rate_limited_app(monkeypatch: pytest.MonkeyPatch, **env: str) -> Any:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    channel = make_channel()
+    server, base = await serve(channel)
+    return server, base, channel
+
+
+async def test_a_session_over_the_rate_is_told_once_and_its_flood_is_not_passed_on(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server, base, channel = await rate_limited_app(monkeypatch, TRIPDESK_RATE_PER_SENDER="2/60")
+    traveller = Traveller(base, channel.signer.issue().token)
+    await traveller.connect()
+    passed = [(await traveller.send({"message": f"第{i}句"}))["ack"] for i in range(2)]
+    told = await traveller.send({"message": "第3句"})
+    flood = await traveller.client.call("user_uttered", {"message": "第4句"}, timeout=REPLY_TIMEOUT)
+    assert passed == [{"accepted": True}, {"accepted": True}]
+    assert told["ack"] == {"accepted": False, "reason": "too_many"}
+    assert [b["text"] for b in told["bubbles"]] == [reply("too_many")]
+    assert flood == {"accepted": False, "reason": "too_many"}
+    await traveller.close()
+    await stop(server)
+
+
+async def test_one_address_over_its_rate_is_refused_whichever_session_it_uses(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    server, base, channel = await rate_limited_app(monkeypatch, TRIPDESK_RATE_PER_ADDRESS="3/60")
+    first, second = (Traveller(base, channel.signer.issue().token) for _ in range(2))
+    await first.connect()
+    await second.connect()
+    acks = [(await first.send({"message": "你好"}))["ack"] for _ in range(2)]
+    acks += [(await second.send({"message": "你好"}))["ack"] for _ in range(2)]
+    assert [a["accepted"] for a in acks] == [True, True, True, False]
+    await first.close()
+    await second.close()
+    await stop(server)

@@ -43,10 +43,9 @@ from wechatpy.utils import WeChatSigner
 from bot.privacy import mask_identifier
 from bot.nlg import ScriptAwareNLG
 from bot.text import normalize
-from connectors.base import ZERO_WIDTH_SPACE, Secret
+from connectors.base import ZERO_WIDTH_SPACE, Secret, max_text_chars
 from connectors.wechat import (
     MAX_BODY_BYTES,
-    MAX_USER_TEXT_CHARS,
     REPLIES,
     DeliveryError,
     OfferedButtons,
@@ -609,11 +608,33 @@ async def test_empty_text_gets_a_polite_reply(wechat: Harness, domain: Domain) -
     assert wechat.bot.received == []
 
 
-async def test_a_10000_character_message_is_cut_before_nlu(wechat: Harness) -> None:
+async def test_a_10000_character_message_is_refused_politely_never_cut(
+        wechat: Harness, domain: Domain) -> None:
     openid = new_openid()
     answer = await wechat.post(sample("text", openid, content="订" * 10_000))
     assert answer.status_code == 200
-    assert wechat.bot.texts(openid) == ["订" * MAX_USER_TEXT_CHARS]
+    limit = max_text_chars("wechat")
+    told = passive_text(answer.text, openid)
+    assert told == domain_answer(domain, "too_long").format(max_chars=limit) and str(limit) in told
+    assert wechat.bot.texts(openid) == []
+    assert (await wechat.post(sample("text", openid, content="订" * limit))).status_code == 200
+    await wechat.drain()  # at the limit: passed on whole
+    assert wechat.bot.texts(openid) == ["订" * limit]
+
+
+async def test_a_traveller_over_the_rate_is_told_once_then_the_flood_gets_no_answer(
+        start: Start, domain: Domain, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRIPDESK_RATE_PER_SENDER", "2/60")
+    wechat = await start()
+    openid, other = new_openid(), new_openid()
+    first = [await wechat.say(openid, f"第{i}句") for i in range(2)]
+    told = await wechat.post(sample("text", openid, content="第3句"))
+    flood = await wechat.post(sample("text", openid, content="第4句"))
+    assert first == ["收到：第0句", "收到：第1句"]
+    assert passive_text(told.text, openid) == domain_answer(domain, "too_many")
+    assert (flood.status_code, flood.text) == (200, "success")
+    assert await wechat.say(other, "你好") == "收到：你好"
+    assert wechat.bot.texts(openid) == ["第0句", "第1句"]
 
 
 async def test_emoji_pass_and_control_characters_are_removed(wechat: Harness) -> None:
