@@ -7,7 +7,6 @@ import re
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Text, Tuple
 
-import cn2an
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -29,9 +28,10 @@ from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking.holds import deadline_text, hold_minutes
 from bot.booking.payments import payment_settings
+from bot.identifiers import MOBILE, MOBILE_IN_TEXT
+from bot.numerals import parse_number
 from bot.booking.store import (
     CANCELLABLE,
-    MOBILE,
     BookingQuote,
     BookingView,
     CustomerRef,
@@ -51,16 +51,8 @@ CONFIRM_BUTTONS = [{"title": "确认预订", "payload": "/affirm"},
                    {"title": "先不订了", "payload": "/deny"}]
 NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个)?(?:晚|夜)")
 BARE_NUMBER = re.compile(r"^\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|位|间|晚|天|人)?\s*[。.!！]?\s*$")
-MOBILE_IN_TEXT = re.compile(r"(?<!\d)(1\d{10})(?!\d)")
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
 MAX_PEOPLE = 20
-
-
-def number(text: str) -> Optional[int]:
-    try:
-        return int(cn2an.cn2an(text, "smart")) if not text.isdigit() else int(text)
-    except ValueError:
-        return None
 
 
 # --- the catalogue item the traveller means ------------------------------------------
@@ -160,7 +152,7 @@ class ValidateBookForm(TripDeskForm):
         names = [v for v, _ in variants_of(item)]
         found = next((v for v in sorted(names, key=len, reverse=True) if v in text), None)
         if found is None and tracker.get_slot("requested_slot") == "book_variant":
-            position = catalogue.ordinal_in(text) or number(text.strip()) if text.strip() else None
+            position = catalogue.ordinal_in(text) or parse_number(text.strip()) if text.strip() else None
             if position and 0 < position <= len(names):
                 found = names[position - 1]
         return self._changed(tracker, "book_variant", found)
@@ -175,7 +167,7 @@ class ValidateBookForm(TripDeskForm):
         match = NIGHTS.search(text)
         if match is None and tracker.get_slot("requested_slot") == "book_nights":
             match = BARE_NUMBER.match(text)
-        nights = number(match.group(1)) if match else None
+        nights = parse_number(match.group(1)) if match else None
         return self._changed(tracker, "book_nights", float(nights) if nights else None)
 
     async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -183,7 +175,7 @@ class ValidateBookForm(TripDeskForm):
         people = first_entity_value(tracker, "number_of_people")
         if people is None and tracker.get_slot("requested_slot") == "book_people":
             match = BARE_NUMBER.match(latest_text(tracker))
-            people = number(match.group(1)) if match else None
+            people = parse_number(match.group(1)) if match else None
         return self._changed(tracker, "book_people", float(people) if people else None)
 
     async def extract_guest_names(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -202,7 +194,7 @@ class ValidateBookForm(TripDeskForm):
             digits = re.sub(r"[\s-]", "", latest_text(tracker))
             match = MOBILE_IN_TEXT.search(digits)
             attempt = re.search(r"\d{5,}", digits)  # a wrong number is explained, not ignored
-            phone = match.group(1) if match else (attempt.group(0) if attempt else None)
+            phone = match.group(0) if match else (attempt.group(0) if attempt else None)
         return self._changed(tracker, "contact_phone", str(phone) if phone else None)
 
     async def extract_book_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -251,7 +243,7 @@ class ValidateBookForm(TripDeskForm):
         if day < today():
             return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_in_past_book",
                                    date_text=day_text(day))
-        if day > today() + timedelta(days=59):
+        if (day - today()).days >= booking_store().policy.booking_window_days:
             return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_too_far")
         item = tracker.get_slot("book_product")
         return {**self._date_slots(str(value), kind_of(item) if item else ""), **self._stale_summary()}

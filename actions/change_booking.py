@@ -33,6 +33,7 @@ from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking import policy as rules
 from bot.booking.payments import payment_settings
+from bot.identifiers import REFERENCE_IN_TEXT
 from bot.booking.store import (
     CANCELLABLE,
     BookingError,
@@ -63,12 +64,11 @@ KINDS_BY_PRODUCT = {"hotel_room": ("dates", "room", "traveller"),
 # last 4 digits may change dates, room or departure, not the names
 OWNER_ONLY_KINDS = ("traveller",)
 KIND_TEXT = {"dates": "日期", "room": "房型", "departure": "车次/航班", "traveller": "出行人姓名"}
-BOOKING_REF = re.compile(r"TD[0-9A-Z]{8}", re.I)
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
 
 
 def kind_in(tracker: Tracker) -> Optional[str]:
-    text = BOOKING_REF.sub(" ", latest_text(tracker))  # "TD7F…" is not train D7
+    text = REFERENCE_IN_TEXT.sub(" ", latest_text(tracker))  # "TD7F…" is not train D7
     for kind, pattern in KIND_WORDS:
         if pattern.search(text):
             return kind

@@ -25,10 +25,12 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
+from bot.identifiers import MOBILE_IN_TEXT
+
 # --- the formats ---------------------------------------------------------------------
 
-#: A mainland mobile number as travellers type it: 13800138001, 138 0013 8001, 138-0013-8001.
-PHONE = re.compile(r"(?<!\d)1[3-9]\d(?:[ -]?\d{4}){2}(?!\d)")
+#: A mainland mobile number as travellers type it (bot.identifiers defines the format).
+PHONE = MOBILE_IN_TEXT
 #: A resident identity card number: region, date of birth, sequence, check character.
 ID_CARD = re.compile(
     r"(?<![0-9A-Za-z])[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])"

@@ -14,7 +14,6 @@ Why these shapes:
 """
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timezone
 from typing import Any, Optional
 
@@ -34,6 +33,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
+
+from bot.identifiers import REFERENCE_ALPHABET, is_reference, new_reference
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,27 +56,6 @@ REFUND_STATUSES = ("not_required", "pending", "succeeded", "failed")
 # ``refunded`` was still received) less refunds open or done (a failed one returned nothing).
 PAYMENT_RECEIVED = ("succeeded", "refunded")
 REFUND_COMMITTED = ("pending", "succeeded")
-
-# No 0/O/1/I: a reference read out on the phone or typed from a screenshot is unambiguous.
-REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-REFERENCE_PREFIX = "TD"
-REFERENCE_LENGTH = 8
-
-
-def new_reference() -> str:
-    """A fresh booking reference, ``TD`` + 8 unambiguous characters (40 bits of entropy)."""
-    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
-    return REFERENCE_PREFIX + body
-
-
-def is_reference(text: str) -> bool:
-    """Whether ``text`` has the shape of a booking reference (case-sensitive, upper)."""
-    return (
-        len(text) == len(REFERENCE_PREFIX) + REFERENCE_LENGTH
-        and text.startswith(REFERENCE_PREFIX)
-        and all(ch in REFERENCE_ALPHABET for ch in text[len(REFERENCE_PREFIX):])
-    )
-
 
 def utcnow() -> datetime:
     """Now, timezone-aware in UTC (the only clock the store writes)."""

@@ -53,6 +53,7 @@ class Policy:
     flight_change: Dict[str, Tuple[Tier, ...]] = field(hash=False)
     hold_minutes: Dict[str, int] = field(hash=False, default_factory=dict)
     max_unpaid_bookings: int = 3
+    booking_window_days: int = 60  # today and the days after it that can be booked
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,7 @@ def parse_policy(data: Dict[str, Any]) -> Policy:
             hold_minutes=_hold_minutes(data["holds"]),
             max_unpaid_bookings=_positive(data["holds"].get("max_unpaid_bookings"),
                                           "holds.max_unpaid_bookings"),
+            booking_window_days=_positive(data.get("booking_window_days"), "booking_window_days"),
         )
     except (KeyError, TypeError, AttributeError, ValueError) as error:
         if isinstance(error, PolicyError):

@@ -28,7 +28,6 @@ from bot.booking.store import BookingStore, CustomerRef
 log = logging.getLogger(__name__)
 
 DEMO_ENV = "TRIPDESK_SEED_DEMO"
-INVENTORY_DAYS = 60
 CAPACITY = {"hotel_room": 8, "tour": 30, "train": 80, "flight": 40, "bus": 45}
 
 
@@ -110,8 +109,10 @@ def _sale_days(row: Dict[str, object], start: date, days: int) -> List[date]:
     return [day for day in span if day.isoweekday() in weekdays]
 
 
-def load_catalogue(store: BookingStore, today: date, days: int = INVENTORY_DAYS) -> int:
-    """Insert missing products and inventory rows; returns inventory rows added."""
+def load_catalogue(store: BookingStore, today: date, days: Optional[int] = None) -> int:
+    """Insert missing products and inventory rows for ``days`` (default: the policy's
+    booking window) from ``today``; returns inventory rows added."""
+    days = days or store.policy.booking_window_days
     rows = catalogue_products()
     with store.transaction() as session:
         known = set(session.execute(select(Product.code)).scalars())
@@ -186,7 +187,7 @@ def demo_wanted(store: BookingStore) -> bool:
 
 
 def seed(store: BookingStore, today: Optional[date] = None, demo: Optional[bool] = None) -> bool:
-    """Load the catalogue and 60 days of inventory, and the demo customers if ``demo``
+    """Load the catalogue and the booking window's inventory (policies.yml), and the demo customers if ``demo``
     (default: :func:`demo_wanted`). Idempotent; returns whether demo data was loaded."""
     today = today or datetime.now(store.policy.timezone).date()
     added = load_catalogue(store, today)

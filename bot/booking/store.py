@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from bot.booking import policy as rules
 from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
+from bot.identifiers import MOBILE
 from bot.privacy import mask_details
 from bot.booking.models import (
     Booking,
@@ -59,7 +60,6 @@ from bot.booking.models import (
 
 log = logging.getLogger(__name__)
 
-MOBILE = re.compile(r"^1[3-9]\d{9}$")
 CANCELLABLE = ("pending_payment", "confirmed")
 VERIFY_MAX_FAILURES = 5
 VERIFY_WINDOW = timedelta(hours=24)

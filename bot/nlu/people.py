@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional
 
-import cn2an
+from bot.numerals import parse_number
 
 NUMBER = r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3})"
 ADULT_WORDS = r"(?:个大人|大人|个成人|成人|个成年人|位成人|位大人)"
@@ -35,14 +35,6 @@ class PeopleMention:
     value: int
 
 
-def to_int(number: str) -> Optional[int]:
-    try:
-        value = int(cn2an.cn2an(number, "smart"))
-    except (ValueError, KeyError, TypeError):
-        return None
-    return value
-
-
 def _overlaps(mentions: List[PeopleMention], start: int, end: int) -> bool:
     return any(m.start < end and start < m.end for m in mentions)
 
@@ -56,12 +48,12 @@ def extract_people(text: str) -> List[PeopleMention]:
             if _overlaps(mentions, match.start(), match.end()):
                 continue
             if kind == "adults_children":
-                adults, children = to_int(match.group("a")), to_int(match.group("c"))
+                adults, children = parse_number(match.group("a")), parse_number(match.group("c"))
                 if adults is None or children is None:
                     continue
                 value = adults + children
             else:
-                value = to_int(match.group("n"))
+                value = parse_number(match.group("n"))
             if value is None or not 1 <= value <= 99:
                 continue
             mentions.append(PeopleMention(match.start(), match.end(), match.group(0), value))
@@ -69,7 +61,7 @@ def extract_people(text: str) -> List[PeopleMention]:
         for match in pattern.finditer(text):
             if _overlaps(mentions, match.start(), match.end()):
                 continue
-            value = fixed if fixed is not None else to_int(match.group("n"))
+            value = fixed if fixed is not None else parse_number(match.group("n"))
             if value:
                 mentions.append(PeopleMention(match.start(), match.end(), match.group(0), value))
     return sorted(mentions, key=lambda m: m.start)

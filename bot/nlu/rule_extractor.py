@@ -7,7 +7,6 @@ components see, so DIET does not learn a second, value-less version of them.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -23,23 +22,20 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.dates import extract_dates
 from bot.nlu.people import extract_people
-from bot.privacy import PHONE
-
-BOOKING_REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-BOOKING_REF = re.compile(rf"(?<![A-Za-z0-9])[Tt][Dd][{BOOKING_REF_ALPHABET}{BOOKING_REF_ALPHABET.lower()}]{{8}}(?![A-Za-z0-9])")
+from bot.identifiers import MOBILE_IN_TEXT, REFERENCE_IN_TEXT, mobile_digits
 OWNED_ENTITIES = ("date", "number_of_people", "booking_ref", "phone")
 
 Found = Tuple[str, int, int, Any]
 
 
 def find_booking_refs(text: str) -> List[Found]:
-    return [("booking_ref", m.start(), m.end(), m.group(0).upper()) for m in BOOKING_REF.finditer(text)]
+    return [("booking_ref", m.start(), m.end(), m.group(0).upper()) for m in REFERENCE_IN_TEXT.finditer(text)]
 
 
 def find_phones(text: str) -> List[Found]:
     return [
-        ("phone", m.start(), m.end(), re.sub(r"\D", "", m.group(0)))
-        for m in PHONE.finditer(text)
+        ("phone", m.start(), m.end(), mobile_digits(m.group(0)))
+        for m in MOBILE_IN_TEXT.finditer(text)
     ]
 
 
