@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from typing import Optional, Text
 
+from sanic import Blueprint
+
 from rasa.core.channels.rest import RestInput
 from sanic.request import Request
 
-from connectors.base import ZERO_WIDTH_SPACE, as_plain_text
+from connectors.base import ZERO_WIDTH_SPACE, OnNewMessage, as_plain_text, guard_turns
 
 __all__ = ["SafeRestInput", "REST_PREFIX", "ZERO_WIDTH_SPACE", "as_plain_text"]
 
@@ -38,3 +40,7 @@ class SafeRestInput(RestInput):
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = await super()._extract_sender(req)
         return f"{REST_PREFIX}{sender}" if sender is not None else None
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Rasa's REST routes; a failed or timed-out turn answers the apology (connectors.base)."""
+        return guard_turns(self.name(), on_new_message, super().blueprint)

@@ -58,6 +58,7 @@ from bot.outbound import Buttons, DeliveryError, record_inbound
 from connectors.base import (
     AgentReplies,
     BackgroundWork,
+    apologise,
     OnNewMessage,
     RecentDeliveries,
     Replies,
@@ -65,6 +66,7 @@ from connectors.base import (
     SenderTurns,
     as_plain_text,
     record_seen,
+    run_turn,
 )
 
 log = logging.getLogger(__name__)
@@ -100,7 +102,6 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
     "help": ("utter_help", "utter_greet"),
     "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
     "empty": ("utter_empty_message", "utter_ask_rephrase"),
-    "error": ("utter_default",),
 }
 
 
@@ -526,14 +527,15 @@ class TelegramWebhook:
         try:
             await self._dispatch(inbound, output, replies)
         except Exception:
-            log.exception("Telegram update %s failed in Rasa", inbound.update_id)
-            await self._reply(output, replies, "error", inbound.user_id)
+            log.exception("Telegram update %s failed", inbound.update_id)
+            await apologise(output, replies, inbound.user_id)
 
     async def _dispatch(self, inbound: Inbound, output: TelegramOutput, replies: Replies) -> None:
         if inbound.kind == "text":
-            await self.on_new_message(self._message(inbound, as_plain_text(inbound.text) or "", output))
+            await run_turn(self.on_new_message,
+                           self._message(inbound, as_plain_text(inbound.text) or "", output), replies)
         elif inbound.kind == "button":
-            await self.on_new_message(self._message(inbound, inbound.text, output))
+            await run_turn(self.on_new_message, self._message(inbound, inbound.text, output), replies)
         elif inbound.kind == "start":
             # Not a Rasa turn: the welcome and the menu are answered from the domain directly.
             await self._reply(output, replies, "welcome", inbound.user_id)

@@ -98,6 +98,7 @@ from connectors.base import (
     SenderTurns,
     as_plain_text,
     record_seen,
+    run_turn,
 )
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,6 @@ TIMESTAMP_WINDOW_S = 300
 DEFAULT_PASSIVE_S = 4.0  # WeChat gives up after 5 s
 MAX_PASSIVE_S = 4.5
 ROUTE_GRACE_S = 5.0  # how long a finished turn waits for the webhook to pick the route
-TURN_TIMEOUT_S = 120.0  # a turn stuck longer frees the traveller's queue
 HTTP_TIMEOUT_S = 10.0
 PASSIVE, SERVICE = "passive", "service"
 
@@ -160,7 +160,6 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
     "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
     "voice": ("utter_voice_not_recognised", "utter_unsupported_message", "utter_out_of_scope"),
     "empty": ("utter_empty_message", "utter_ask_rephrase"),
-    "error": ("utter_default",),
 }
 OPTION_LINE = "回复 {number}：{title}"  # one numbered button under the reply text
 
@@ -1107,11 +1106,7 @@ class WeChatWebhook:
         message = UserMessage(self._user_text(inbound), collector, inbound.openid,
                               input_channel=CHANNEL, message_id=inbound.key,
                               metadata={"wechat_msg_type": inbound.label})
-        try:
-            await asyncio.wait_for(self.on_new_message(message), TURN_TIMEOUT_S)
-        except Exception:
-            log.exception("WeChat message %s failed in Rasa", inbound.key)
-            return collector.messages + await replies.render(REPLIES["error"], inbound.openid)
+        await run_turn(self.on_new_message, message, replies)  # apologises for a failed turn
         return collector.messages
 
     def _user_text(self, inbound: Inbound) -> str:
