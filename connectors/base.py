@@ -327,3 +327,45 @@ def guard_turns(channel: str, on_new_message: OnNewMessage,
         apps[:] = [app]
 
     return blueprint
+
+
+# --- shutdown: acknowledged work finishes; undelivered outbound messages are resumed ---------
+
+SHUTDOWN_SEND_GRACE_S = 20.0  # after the last turn's timeout: its answer still has to go out
+OUTBOUND_RETRY_INTERVAL_S = 30.0
+
+
+def shutdown_grace() -> float:
+    """How long shutdown waits for acknowledged turns: a turn's bound plus sending its answer."""
+    return turn_timeout() + SHUTDOWN_SEND_GRACE_S
+
+
+def finish_on_shutdown(blueprint: Blueprint, channel: str, drain: Callable[[], Awaitable[None]]) -> None:
+    """Finish in-flight work before the server stops, and resume undelivered outbound sends.
+
+    A webhook answers the platform before the turn runs (Telegram, WeChat) and the widget
+    acknowledges at once, so on SIGTERM those messages would be lost: Sanic's
+    ``before_server_stop`` runs while the event loop still serves the turns, and waits
+    here (bounded by :func:`shutdown_grace`). Every channel also makes sure the outbound
+    retry loop runs once in the app (``bot.outbound.retry_pending``).
+    """
+
+    @blueprint.listener("after_server_start")
+    async def start_outbound_retries(app: Any, _: Any) -> None:
+        if getattr(app.ctx, "tripdesk_outbound_retries", None) is None:
+            from bot.outbound import retry_pending_forever
+
+            app.ctx.tripdesk_outbound_retries = asyncio.ensure_future(
+                retry_pending_forever(OUTBOUND_RETRY_INTERVAL_S))
+
+    @blueprint.listener("before_server_stop")
+    async def finish_in_flight(app: Any, _: Any) -> None:
+        try:
+            await asyncio.wait_for(drain(), shutdown_grace())
+        except asyncio.TimeoutError:
+            log.error("%s: work still in flight after %.0f s at shutdown; abandoned", channel,
+                      shutdown_grace())
+        retries = getattr(app.ctx, "tripdesk_outbound_retries", None)
+        if retries is not None:
+            retries.cancel()
+            app.ctx.tripdesk_outbound_retries = None

@@ -65,6 +65,7 @@ from connectors.base import (
     Secret,
     SenderTurns,
     as_plain_text,
+    finish_on_shutdown,
     record_seen,
     run_turn,
 )
@@ -601,6 +602,8 @@ class TelegramInput(InputChannel):
         hook = Blueprint("tripdesk_telegram_webhook", __name__)
         webhook = (TelegramWebhook(self.config, self.sender, on_new_message)
                    if self.config and self.sender else None)
+        if webhook is not None:
+            finish_on_shutdown(hook, CHANNEL, webhook.drain)
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

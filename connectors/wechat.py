@@ -97,6 +97,7 @@ from connectors.base import (
     Secret,
     SenderTurns,
     as_plain_text,
+    finish_on_shutdown,
     record_seen,
     run_turn,
 )
@@ -1184,6 +1185,7 @@ class WeChatInput(InputChannel):
         if self.config is not None:
             self.webhook = WeChatWebhook(self.config, on_new_message, self.conversations, self.api,
                                          self.record)
+            finish_on_shutdown(hook, CHANNEL, self.webhook.drain)
 
         def not_configured() -> HTTPResponse:
             log.warning("WeChat request refused: the channel is off; set %s", ENV_TOKEN)

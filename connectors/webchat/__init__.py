@@ -47,6 +47,7 @@ from connectors.base import (
     OnNewMessage,
     SenderTurns,
     as_plain_text,
+    finish_on_shutdown,
     record_seen,
     run_turn,
 )
@@ -184,6 +185,7 @@ class WebchatInput(InputChannel):
         self._add_pages(webchat)
         self._add_session_routes(webchat)
         self._add_socket_events(self.sio, on_new_message)
+        finish_on_shutdown(webchat, self.name(), self.background.drain)
         WebchatInput._active = self
         return webchat
 
