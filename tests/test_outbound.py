@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.booking.models import Customer, OutboundMessage
+from bot.booking.db import upgrade
 from bot.booking.models import utcnow
 from bot.outbound import (
     MAX_ATTEMPTS,
@@ -21,6 +22,7 @@ from bot.outbound import (
     senders_from_environment,
 )
 from connectors.telegram import ENV_API_BASE, ENV_SECRET, ENV_TOKEN, TelegramConfig, TelegramSender
+from tests.booking.conftest import postgres_url  # noqa: F401 - a fixture used by ``url``
 from tests.channels.recording_server import RecordingServer
 
 TOKEN = "123456789:AAH-outbound-test-token"
@@ -53,8 +55,13 @@ class WeChatLikeError(Exception):
         self.reason, self.retryable = reason, retryable
 
 
-@pytest.fixture
-def url(tmp_path: Any) -> str:
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.services)])
+def url(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """Each test on an SQLite file and on a fresh PostgreSQL schema."""
+    if request.param == "postgres":
+        schema_url = str(request.getfixturevalue("postgres_url"))
+        upgrade(schema_url)
+        return schema_url
     return f"sqlite:///{tmp_path / 'outbound.db'}"
 
 
