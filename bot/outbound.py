@@ -390,8 +390,12 @@ def default_outbound() -> Outbound:
 
 
 async def retry_pending_forever(interval: float) -> None:
-    """Resume pending sends every ``interval`` seconds (the Rasa server runs this; see connectors.base)."""
+    """Resume pending sends every ``interval`` seconds (the Rasa server runs this; see connectors.base).
+
+    The first round comes after one interval: the database is not touched at start-up.
+    """
     while True:
+        await asyncio.sleep(interval)
         try:
             outbound = await asyncio.to_thread(default_outbound)
             await outbound.resume_pending()
@@ -399,7 +403,6 @@ async def retry_pending_forever(interval: float) -> None:
             raise
         except Exception:  # a store that is down now may be up at the next round
             log.exception("could not resume pending outbound messages")
-        await asyncio.sleep(interval)
 
 
 async def send_to_customer(customer_id: int, text: str, buttons: Buttons = ()) -> OutboundResult:

@@ -91,7 +91,7 @@ def server(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     port, action_port = free_port(), free_port()
     processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
     try:
-        wait_until_ready(port, action_port, processes, log_dir)
+        wait_until_ready(port, action_port, processes, log_dir, timeout=600)  # a loaded machine
         actions = processes[0]
         os.killpg(actions.pid, signal.SIGTERM)
         actions.wait(timeout=30)

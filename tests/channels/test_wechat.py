@@ -181,6 +181,7 @@ class Harness:
         self.url, self.bot, self.channel, self.api = url, bot, channel, api
         self.conversations, self.seen = conversations, seen
         self.client = httpx.AsyncClient(timeout=30)
+        self.server: Any = None
 
     async def post(self, body: Any, query: Optional[Dict[str, str]] = None) -> httpx.Response:
         return await self.client.post(f"{self.url}/webhooks/wechat/webhook",
@@ -244,8 +245,11 @@ async def start(domain: Domain, api: RecordingServer, tmp_path: Path,
         server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
                                          access_log=False)
         await server.startup()
+        await server.before_start()
         await server.start_serving()
+        await server.after_start()
         harness = Harness(f"http://127.0.0.1:{port}", bot, channel, api, conversations, seen)
+        harness.server = server
         running.append((harness, server))
         return harness
 
@@ -254,8 +258,10 @@ async def start(domain: Domain, api: RecordingServer, tmp_path: Path,
         if harness.channel.webhook is not None:
             await harness.drain()
         await harness.client.aclose()
+        await server.before_stop()  # drains in-flight turns, as on SIGTERM
         server.close()
         await server.wait_closed()
+        await server.after_stop()
 
 
 @pytest.fixture
@@ -302,7 +308,7 @@ def _unsigned(query: Dict[str, str], drop: str) -> Dict[str, str]:
     lambda: _unsigned(signed_query(), "timestamp"),
     lambda: _unsigned(signed_query(), "nonce"),
     lambda: signed_query(timestamp=int(time.time()) - 301),  # a captured request replayed later
-    lambda: signed_query(timestamp=int(time.time()) + 301),
+    lambda: signed_query(timestamp=int(time.time()) + 330),  # beyond the window even on a slow run
     lambda: {**signed_query(), "timestamp": "yesterday"},
 ], ids=["wrong-token", "wrong-signature", "no-signature", "no-timestamp", "no-nonce", "stale",
         "future", "not-a-number"])
@@ -518,6 +524,16 @@ async def test_slow_answer_is_acknowledged_and_sent_once_through_the_api(start: 
     assert token_calls[0].query == {"grant_type": ["client_credential"], "appid": [APPID],
                                     "secret": [APP_SECRET]}
     assert wechat.bot.texts(openid) == ["明天杭州的酒店"]
+
+
+async def test_an_acknowledged_message_is_answered_before_the_server_stops(start: Start) -> None:
+    wechat = await start(passive="0.1")
+    wechat.bot.delay = 1.5
+    openid = new_openid()
+    assert (await wechat.post(sample("text", openid, content="明天杭州的酒店"))).text == "success"
+    assert sent_to(wechat.api, openid) == []  # WeChat has its answer; the turn goes on
+    await wechat.server.before_stop()  # what Sanic runs on SIGTERM, before closing the loop
+    assert [b["text"]["content"] for b in sent_to(wechat.api, openid)] == ["收到：明天杭州的酒店"]
 
 
 async def test_turns_of_one_traveller_run_in_order(start: Start) -> None:
