@@ -45,6 +45,8 @@ class HangingServer:
         self.port = port
         self._socket = socket.socket()
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.settimeout(0.2)
+        self._stopped = threading.Event()
         self._held: List[socket.socket] = []
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
@@ -55,14 +57,18 @@ class HangingServer:
         return self
 
     def _accept(self) -> None:
-        while True:
+        while not self._stopped.is_set():
             try:
                 connection, _ = self._socket.accept()
+            except socket.timeout:
+                continue
             except OSError:
                 return
             self._held.append(connection)  # read nothing, answer nothing
 
     def __exit__(self, *_: object) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=5)  # accept() returns within its timeout: the port is free again
         self._socket.close()
         for connection in self._held:
             connection.close()
