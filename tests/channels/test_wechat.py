@@ -913,7 +913,8 @@ def real(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
                              "processes": start_services(port=port, action_port=action_port,
                                                          log_dir=log_dir / name)}
         for server in servers.values():
-            wait_until_ready(server["port"], server["action_port"], server["processes"], server["log_dir"])
+            wait_until_ready(server["port"], server["action_port"], server["processes"], server["log_dir"],
+                             timeout=600)  # two servers start at once on a loaded machine
         yield {"api": recording, **{name: s["port"] for name, s in servers.items()}}
     finally:
         for server in servers.values():
