@@ -8,6 +8,13 @@ retryable failures are retried with backoff a bounded number of times. Every sen
 recorded in ``outbound_messages`` (written before the first attempt, completed after
 the last), so nothing meant for a traveller is silently dropped.
 
+A send whose retries ran out on a retryable failure (the platform was down) stays
+``pending`` in the table and is resumed later, also by another process or after a
+restart: :meth:`Outbound.resume_pending`, run every 30 s by the Rasa server
+(:func:`retry_pending_forever`, started by the connectors), with doubling delays and at
+most ``MAX_ATTEMPTS`` attempts in all. Each resumed attempt is claimed in the table
+first, so two server processes never send the same message twice.
+
 Connectors call :func:`record_inbound` for each message a traveller sends, which is how
 "the channel they used last" is known. The database is synchronous: everything that
 touches it runs in a worker thread, never on the event loop.
@@ -19,7 +26,7 @@ import importlib
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 from sqlalchemy import select, update
@@ -35,6 +42,10 @@ log = logging.getLogger(__name__)
 Buttons = Sequence[Mapping[str, str]]
 
 RETRY_DELAYS_S = (1.0, 4.0, 15.0)
+MAX_ATTEMPTS = 10  # in-process and resumed attempts together; then the send is failed
+RESUME_FIRST_AFTER_S = 60.0  # since the row was written; doubles with each resumed attempt
+STALE_PENDING_S = 600.0  # a row never attempted (the process died mid-send) is resumed after this
+RESUME_BATCH = 50
 ATTEMPT_TIMEOUT_S = 90.0  # a guard around one attempt; senders have their own timeouts
 MAX_ERROR_LENGTH = 500
 SENDER_FACTORIES = (
@@ -66,7 +77,7 @@ class ChannelSender(Protocol):
 class OutboundResult:
     """What became of one outbound message; ``message_id`` is its outbound_messages row."""
 
-    status: str  # sent | failed | undeliverable
+    status: str  # sent | pending (retried later) | failed | undeliverable
     channel: Optional[str] = None
     recipient_id: Optional[str] = None
     attempts: int = 0
@@ -76,6 +87,19 @@ class OutboundResult:
     @property
     def sent(self) -> bool:
         return self.status == "sent"
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """An ``outbound_messages`` row still to be delivered."""
+
+    id: int
+    channel: str
+    recipient_id: str
+    text: str
+    buttons: List[Dict[str, str]]
+    attempts: int
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -141,6 +165,28 @@ class OutboundRecords:
             session.flush()
             return row.id
 
+    def pending(self, limit: int = RESUME_BATCH) -> List[PendingMessage]:
+        """The oldest ``pending`` rows (bounded)."""
+        with self._sessions() as session:
+            rows = session.execute(
+                select(OutboundMessage).where(OutboundMessage.status == "pending")
+                .order_by(OutboundMessage.id).limit(limit)
+            ).scalars()
+            return [PendingMessage(row.id, row.channel, row.recipient_id, row.text,
+                                   list(row.buttons or []), row.attempts, row.created_at)
+                    for row in rows]
+
+    def claim(self, message_id: int, attempts: int) -> bool:
+        """Take the next attempt of a pending row; False when another process took it first."""
+        with self._sessions() as session, session.begin():
+            claimed = session.execute(
+                update(OutboundMessage)
+                .where(OutboundMessage.id == message_id, OutboundMessage.status == "pending",
+                       OutboundMessage.attempts == attempts)
+                .values(attempts=attempts + 1)
+            )
+            return bool(claimed.rowcount)
+
     def close_message(self, message_id: int, status: str, attempts: int,
                       error: Optional[str]) -> None:
         with self._sessions() as session, session.begin():
@@ -204,15 +250,52 @@ class Outbound:
         else:
             status, attempts, error = await self._attempt(sender, recipient_id, text, buttons)
         await asyncio.to_thread(self.records.close_message, message_id, status, attempts, error)
-        if status == "sent":
-            log.info("outbound message %s sent on %s", message_id, channel)
-        else:
-            log.warning("outbound message %s %s on %s: %s", message_id, status, channel, error)
+        _log_outcome(message_id, channel, status, error)
         return OutboundResult(status, channel, recipient_id, attempts, error, message_id)
+
+    async def resume_pending(self, now: Optional[datetime] = None) -> List[OutboundResult]:
+        """One more attempt for each pending send that is due; returns what became of them."""
+        at = now or utcnow()
+        due = [m for m in await asyncio.to_thread(self.records.pending)
+               if at >= self._due_at(m)]
+        return [result for result in [await self._resume(m) for m in due] if result is not None]
+
+    def _due_at(self, message: PendingMessage) -> datetime:
+        """Never attempted: after STALE_PENDING_S; else after doubling delays since the row was written."""
+        if message.attempts == 0:
+            return message.created_at + timedelta(seconds=STALE_PENDING_S)
+        resumed = max(0, message.attempts - (1 + len(self.retry_delays)))
+        return message.created_at + timedelta(seconds=RESUME_FIRST_AFTER_S * 2 ** resumed)
+
+    async def _resume(self, message: PendingMessage) -> Optional[OutboundResult]:
+        sender = self.senders.get(message.channel)
+        if sender is None:  # this process cannot send there; another one may
+            return None
+        if not await asyncio.to_thread(self.records.claim, message.id, message.attempts):
+            return None
+        attempts = message.attempts + 1
+        try:
+            await asyncio.wait_for(sender.send(message.recipient_id, message.text, message.buttons),
+                                   ATTEMPT_TIMEOUT_S)
+            status, error = "sent", None
+        except asyncio.TimeoutError:
+            status, error = "pending", f"no answer within {ATTEMPT_TIMEOUT_S:.0f} s"
+        except Exception as failure:  # any sender failure is recorded, never raised
+            error, retryable = _describe(failure)
+            status = "pending" if retryable else "failed"
+        if status == "pending" and attempts >= MAX_ATTEMPTS:
+            status = "failed"
+        await asyncio.to_thread(self.records.close_message, message.id, status, attempts, error)
+        _log_outcome(message.id, message.channel, status, error)
+        return OutboundResult(status, message.channel, message.recipient_id, attempts, error,
+                              message.id)
 
     async def _attempt(self, sender: ChannelSender, recipient_id: str, text: str,
                        buttons: Buttons) -> Tuple[str, int, Optional[str]]:
-        """Try, then retry retryable failures after each delay; (status, attempts, error)."""
+        """Try, then retry retryable failures after each delay; (status, attempts, error).
+
+        ``pending`` when every attempt failed in a way a later retry may fix.
+        """
         error: Optional[str] = None
         for attempt, delay in enumerate((0.0, *self.retry_delays), start=1):
             await asyncio.sleep(delay)
@@ -225,7 +308,17 @@ class Outbound:
                 error, retryable = _describe(failure)
             if not retryable:
                 return "failed", attempt, error
-        return "failed", 1 + len(self.retry_delays), error
+        return "pending", 1 + len(self.retry_delays), error
+
+
+def _log_outcome(message_id: int, channel: str, status: str, error: Optional[str]) -> None:
+    if status == "sent":
+        log.info("outbound message %s sent on %s", message_id, channel)
+    elif status == "pending":
+        log.warning("outbound message %s not delivered on %s yet (%s); it will be retried",
+                    message_id, channel, error)
+    else:
+        log.warning("outbound message %s %s on %s: %s", message_id, status, channel, error)
 
 
 def _describe(failure: Exception) -> Tuple[str, bool]:
@@ -297,6 +390,22 @@ def default_outbound() -> Outbound:
         return _default
 
 
+async def retry_pending_forever(interval: float) -> None:
+    """Resume pending sends every ``interval`` seconds (the Rasa server runs this; see connectors.base).
+
+    The first round comes after one interval: the database is not touched at start-up.
+    """
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            outbound = await asyncio.to_thread(default_outbound)
+            await outbound.resume_pending()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a store that is down now may be up at the next round
+            log.exception("could not resume pending outbound messages")
+
+
 async def send_to_customer(customer_id: int, text: str, buttons: Buttons = ()) -> OutboundResult:
     """Send text and buttons to a customer on the channel they used last."""
     outbound = await asyncio.to_thread(default_outbound)  # may open and migrate the database
@@ -311,5 +420,6 @@ async def send(channel: str, recipient_id: str, text: str, buttons: Buttons = ()
 
 __all__ = [
     "Buttons", "ChannelSender", "DeliveryError", "Identity", "Outbound", "OutboundRecords",
-    "OutboundResult", "record_inbound", "send", "send_to_customer", "senders_from_environment",
+    "OutboundResult", "PendingMessage", "record_inbound", "retry_pending_forever", "send",
+    "send_to_customer", "senders_from_environment",
 ]

@@ -1,7 +1,8 @@
 """Steps every channel shares: secrets kept out of logs, typed text stays text, dedupe of
 retried deliveries, one turn at a time per sender, work that outlives the webhook
-request, the traveller marked as seen, the replies a channel answers itself, and the
-input policy (how long a message and how many messages a channel passes to the bot).
+request, the traveller marked as seen, the replies a channel answers itself, the
+input policy (how long a message and how many messages a channel passes to the bot), and the
+apology for a turn that failed or took too long (:func:`run_turn`).
 
 Platforms retry a webhook they think failed (WeChat three times within 15 s, Telegram
 until it gets a 200). A retried delivery must be answered from the first processing,
@@ -23,6 +24,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import (
     Any,
     AsyncIterator,
@@ -39,8 +41,9 @@ from typing import (
     Tuple,
 )
 
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint
 
 log = logging.getLogger(__name__)
 
@@ -414,3 +417,148 @@ def client_address(request: Any) -> Optional[str]:
     """The client's IP address of a Sanic request: the proxy's forwarded one when Sanic is
     configured to trust it (FORWARDED_SECRET, REAL_IP_HEADER, PROXIES_COUNT), else the peer."""
     return request.remote_addr or request.ip or None
+# --- a turn that fails or hangs still gets an answer ------------------------------------
+
+ENV_TURN_TIMEOUT = "TRIPDESK_TURN_TIMEOUT_SECONDS"
+# Rasa waits up to 300 s for the action server (rasa.core.constants.DEFAULT_REQUEST_TIMEOUT,
+# passed explicitly by RemoteAction.run: neither endpoints.yml nor the environment can
+# lower it in Rasa 3.6). A traveller gets the apology after this many seconds instead.
+DEFAULT_TURN_TIMEOUT_S = 12.0
+SERVICE_UNAVAILABLE: Tuple[str, ...] = ("utter_service_unavailable", "utter_technical_problem")
+
+
+@lru_cache(maxsize=1)
+def turn_timeout() -> float:
+    """Seconds one turn may take before the traveller gets the apology (read once)."""
+    raw = os.environ.get(ENV_TURN_TIMEOUT, "").strip()
+    try:
+        seconds = float(raw) if raw else DEFAULT_TURN_TIMEOUT_S
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds; using %.0f", ENV_TURN_TIMEOUT, raw,
+                    DEFAULT_TURN_TIMEOUT_S)
+        return DEFAULT_TURN_TIMEOUT_S
+    return seconds if seconds > 0 else DEFAULT_TURN_TIMEOUT_S
+
+
+class _WatchedOutput(OutputChannel):
+    """The channel's own output, noting whether the turn sent the traveller anything."""
+
+    def __init__(self, inner: OutputChannel) -> None:
+        self.inner = inner
+        self.sent = 0
+
+    def name(self) -> str:  # type: ignore[override]  # the NLG picks channel-specific copy by it
+        return self.inner.name()
+
+    async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:
+        self.sent += 1
+        await self.inner.send_response(recipient_id, message)
+
+    def __getattr__(self, attribute: str) -> Any:  # e.g. CollectingOutputChannel.messages
+        return getattr(self.inner, attribute)
+
+
+async def apologise(output: OutputChannel, replies: Replies, sender_id: str) -> None:
+    """Send the service-unavailable response (with the hotline) on ``output``; never raises."""
+    from bot.contacts import hotline_values  # the knowledge base: loaded when first needed
+
+    try:
+        rendered = await replies.render(SERVICE_UNAVAILABLE, sender_id, **hotline_values())
+        for reply in rendered:
+            await output.send_response(sender_id, dict(reply))
+    except Exception:
+        log.exception("the apology for a failed turn could not be sent")
+
+
+async def run_turn(on_new_message: OnNewMessage, message: UserMessage, replies: Replies,
+                   timeout: Optional[float] = None) -> bool:
+    """Hand ``message`` to Rasa; a turn that fails, says nothing or runs out of time gets an apology.
+
+    When the action server is down Rasa logs the error and ends the turn without a word;
+    when it hangs Rasa waits 300 s. Either way the traveller gets, within
+    :func:`turn_timeout`, a polite answer with the way to a person. Returns whether the
+    turn answered by itself.
+    """
+    watched = _WatchedOutput(message.output_channel)
+    message.output_channel = watched
+    limit = turn_timeout() if timeout is None else timeout
+    try:
+        await asyncio.wait_for(on_new_message(message), limit)
+    except asyncio.TimeoutError:
+        log.error("turn on %s took longer than %.0f s (set by %s); apologised",
+                  message.input_channel, limit, ENV_TURN_TIMEOUT)
+    except Exception:
+        log.exception("turn on %s failed; apologised", message.input_channel)
+    else:
+        if watched.sent:
+            return True
+        log.error("turn on %s ended without a reply (is the action server up?); apologised",
+                  message.input_channel)
+    await apologise(watched.inner, replies, message.sender_id)
+    return False
+
+
+def guard_turns(channel: str, on_new_message: OnNewMessage,
+                make_blueprint: Callable[[OnNewMessage], Blueprint]) -> Blueprint:
+    """A stock Rasa channel's blueprint whose turns go through :func:`run_turn`.
+
+    For channels (REST) whose routes we do not write ourselves: the agent that renders
+    the apology is taken from the app the blueprint is registered in.
+    """
+    apps: List[Any] = []
+
+    async def guarded(message: UserMessage) -> None:
+        if not apps:  # not served yet (tests calling the handler directly)
+            await on_new_message(message)
+            return
+        await run_turn(on_new_message, message, AgentReplies(apps[0].ctx.agent, channel))
+
+    blueprint = make_blueprint(guarded)
+
+    @blueprint.listener("before_server_start")
+    async def remember_app(app: Any, _: Any) -> None:
+        apps[:] = [app]
+
+    return blueprint
+
+
+# --- shutdown: acknowledged work finishes; undelivered outbound messages are resumed ---------
+
+SHUTDOWN_SEND_GRACE_S = 20.0  # after the last turn's timeout: its answer still has to go out
+OUTBOUND_RETRY_INTERVAL_S = 30.0
+
+
+def shutdown_grace() -> float:
+    """How long shutdown waits for acknowledged turns: a turn's bound plus sending its answer."""
+    return turn_timeout() + SHUTDOWN_SEND_GRACE_S
+
+
+def finish_on_shutdown(blueprint: Blueprint, channel: str, drain: Callable[[], Awaitable[None]]) -> None:
+    """Finish in-flight work before the server stops, and resume undelivered outbound sends.
+
+    A webhook answers the platform before the turn runs (Telegram, WeChat) and the widget
+    acknowledges at once, so on SIGTERM those messages would be lost: Sanic's
+    ``before_server_stop`` runs while the event loop still serves the turns, and waits
+    here (bounded by :func:`shutdown_grace`). Every channel also makes sure the outbound
+    retry loop runs once in the app (``bot.outbound.retry_pending``).
+    """
+
+    @blueprint.listener("after_server_start")
+    async def start_outbound_retries(app: Any, _: Any) -> None:
+        if getattr(app.ctx, "tripdesk_outbound_retries", None) is None:
+            from bot.outbound import retry_pending_forever
+
+            app.ctx.tripdesk_outbound_retries = asyncio.ensure_future(
+                retry_pending_forever(OUTBOUND_RETRY_INTERVAL_S))
+
+    @blueprint.listener("before_server_stop")
+    async def finish_in_flight(app: Any, _: Any) -> None:
+        try:
+            await asyncio.wait_for(drain(), shutdown_grace())
+        except asyncio.TimeoutError:
+            log.error("%s: work still in flight after %.0f s at shutdown; abandoned", channel,
+                      shutdown_grace())
+        retries = getattr(app.ctx, "tripdesk_outbound_retries", None)
+        if retries is not None:
+            retries.cancel()
+            app.ctx.tripdesk_outbound_retries = None

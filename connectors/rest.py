@@ -8,9 +8,9 @@ understood like any other sentence. Docs: https://rasa.com/docs/rasa/connectors/
 """
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Optional, Text
+from typing import Any, Optional, Text
 
-from rasa.core.channels.channel import UserMessage
+
 from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -20,8 +20,10 @@ from connectors.base import (
     ZERO_WIDTH_SPACE,
     AgentReplies,
     InputPolicy,
+    OnNewMessage,
     as_plain_text,
     client_address,
+    guard_turns,
     refusal_replies,
 )
 
@@ -49,9 +51,10 @@ class SafeRestInput(RestInput):
         sender = await super()._extract_sender(req)
         return f"{REST_PREFIX}{sender}" if sender is not None else None
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """The stock routes, behind the channel's input policy (connectors/base.py)."""
-        webhook = super().blueprint(on_new_message)
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        """Rasa's REST routes behind the channel's input policy; a failed or timed-out turn
+        answers the apology (both in connectors/base.py)."""
+        webhook = guard_turns(self.name(), on_new_message, super().blueprint)
         policy = InputPolicy.for_channel(self.name())
 
         @webhook.middleware("request")

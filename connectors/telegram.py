@@ -61,13 +61,16 @@ from connectors.base import (
     AgentReplies,
     BackgroundWork,
     InputPolicy,
+    apologise,
     OnNewMessage,
     RecentDeliveries,
     Replies,
     Secret,
     SenderTurns,
     as_plain_text,
+    finish_on_shutdown,
     record_seen,
+    run_turn,
 )
 
 log = logging.getLogger(__name__)
@@ -103,7 +106,6 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
     "help": ("utter_help", "utter_greet"),
     "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
     "empty": ("utter_empty_message", "utter_ask_rephrase"),
-    "error": ("utter_default",),
     **REFUSAL_RESPONSES,  # too_long, too_many: the input policy's answers
 }
 
@@ -534,14 +536,15 @@ class TelegramWebhook:
         try:
             await self._dispatch(inbound, output, replies)
         except Exception:
-            log.exception("Telegram update %s failed in Rasa", inbound.update_id)
-            await self._reply(output, replies, "error", inbound.user_id)
+            log.exception("Telegram update %s failed", inbound.update_id)
+            await apologise(output, replies, inbound.user_id)
 
     async def _dispatch(self, inbound: Inbound, output: TelegramOutput, replies: Replies) -> None:
         if inbound.kind == "text":
-            await self.on_new_message(self._message(inbound, as_plain_text(inbound.text) or "", output))
+            await run_turn(self.on_new_message,
+                           self._message(inbound, as_plain_text(inbound.text) or "", output), replies)
         elif inbound.kind == "button":
-            await self.on_new_message(self._message(inbound, inbound.text, output))
+            await run_turn(self.on_new_message, self._message(inbound, inbound.text, output), replies)
         elif inbound.kind == "start":
             # Not a Rasa turn: the welcome and the menu are answered from the domain directly.
             await self._reply(output, replies, "welcome", inbound.user_id)
@@ -610,6 +613,8 @@ class TelegramInput(InputChannel):
         hook = Blueprint("tripdesk_telegram_webhook", __name__)
         webhook = (TelegramWebhook(self.config, self.sender, on_new_message)
                    if self.config and self.sender else None)
+        if webhook is not None:
+            finish_on_shutdown(hook, CHANNEL, webhook.drain)
 
         @hook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -38,6 +38,8 @@ https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Servi
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import json
 import logging
 import os
@@ -49,10 +51,23 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Sequence, Text, Tuple
+from typing import (
+    Any,
+    Callable,
+    Deque,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Protocol,
+    Sequence,
+    Text,
+    Tuple,
+)
 from xml.parsers.expat import ExpatError
 
 import requests
+import xmltodict
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -69,7 +84,7 @@ from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 from wechatpy.session import SessionStorage
 from wechatpy.session.memorystorage import MemoryStorage
-from wechatpy.utils import check_signature
+from wechatpy.utils import WeChatSigner
 
 from bot.outbound import Buttons, DeliveryError, record_inbound
 from bot.privacy import mask_details, mask_identifier, open_private
@@ -85,7 +100,9 @@ from connectors.base import (
     Secret,
     SenderTurns,
     as_plain_text,
+    finish_on_shutdown,
     record_seen,
+    run_turn,
 )
 
 log = logging.getLogger(__name__)
@@ -108,7 +125,6 @@ TIMESTAMP_WINDOW_S = 300
 DEFAULT_PASSIVE_S = 4.0  # WeChat gives up after 5 s
 MAX_PASSIVE_S = 4.5
 ROUTE_GRACE_S = 5.0  # how long a finished turn waits for the webhook to pick the route
-TURN_TIMEOUT_S = 120.0  # a turn stuck longer frees the traveller's queue
 HTTP_TIMEOUT_S = 10.0
 PASSIVE, SERVICE = "passive", "service"
 
@@ -147,7 +163,6 @@ REPLIES: Dict[str, Tuple[str, ...]] = {
     "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
     "voice": ("utter_voice_not_recognised", "utter_unsupported_message", "utter_out_of_scope"),
     "empty": ("utter_empty_message", "utter_ask_rephrase"),
-    "error": ("utter_default",),
     **REFUSAL_RESPONSES,  # too_long, too_many: the input policy's answers
 }
 OPTION_LINE = "回复 {number}：{title}"  # one numbered button under the reply text
@@ -208,6 +223,7 @@ class WeChatConfig:
     redis_url: Optional[Secret] = None  # may carry a password
     passive_seconds: float = DEFAULT_PASSIVE_S
     undelivered_file: Optional[Path] = DEFAULT_UNDELIVERED_FILE
+    aes_required: bool = False  # a key is configured (even a wrong one): plaintext is refused
 
     @classmethod
     def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> Optional["WeChatConfig"]:
@@ -224,6 +240,7 @@ class WeChatConfig:
             aes_key=_aes_key(env, token, app_id), api_base=api_base.rstrip("/") + "/",
             redis_url=_optional_secret(env, ENV_REDIS_URL), passive_seconds=_passive_seconds(env),
             undelivered_file=Path(undelivered) if undelivered else DEFAULT_UNDELIVERED_FILE,
+            aes_required=bool(env.get(ENV_AES_KEY, "").strip()),
         )
 
     @property
@@ -675,11 +692,24 @@ class Rejected(Exception):
         self.reason = reason
 
 
+def _signature_of(*parts: Optional[str]) -> str:
+    """WeChat's sha1 over the sorted parts (wechatpy's signer)."""
+    signer = WeChatSigner()
+    signer.add_data(*parts)
+    return str(signer.signature)
+
+
+def _same(expected: str, given: str) -> bool:
+    """Constant-time comparison: the time taken never tells how much of a signature was right."""
+    return hmac.compare_digest(expected.encode("utf-8"), given.encode("utf-8"))
+
+
 def check_query(token: Secret, args: Mapping[str, Optional[str]], now: float) -> None:
     """Refuse (403) a request not signed with our token or signed outside the time window.
 
     WeChat signs sha1(sorted(token, timestamp, nonce)); a captured request replayed later
-    than ``TIMESTAMP_WINDOW_S`` seconds is refused even with its valid signature.
+    than ``TIMESTAMP_WINDOW_S`` seconds is refused even with its valid signature (within
+    the window, :class:`RecentNonces` refuses it).
     """
     signature, timestamp, nonce = (args.get(k) for k in ("signature", "timestamp", "nonce"))
     if not (signature and timestamp and nonce):
@@ -690,10 +720,62 @@ def check_query(token: Secret, args: Mapping[str, Optional[str]], now: float) ->
         raise Rejected(403, "timestamp is not a number") from None
     if abs(age) > TIMESTAMP_WINDOW_S:
         raise Rejected(403, f"timestamp {age:+.0f} s away from now (replay or clock skew)")
-    try:
-        check_signature(token.reveal(), signature, timestamp, nonce)
-    except InvalidSignatureException:
-        raise Rejected(403, "wrong signature") from None
+    if not _same(_signature_of(token.reveal(), timestamp, nonce), signature):
+        raise Rejected(403, "wrong signature")
+
+
+class NonceStore(Protocol):
+    """Remembers the signed (timestamp, nonce) pairs seen within the signature window.
+
+    Behind this interface so that several server processes can share one store later
+    (a Redis ``SET NX EX`` implements it); :class:`RecentNonces` is the in-process one.
+    """
+
+    def first_use(self, timestamp: str, nonce: str, body_digest: str, now: float) -> bool:
+        """False when the pair was already used with another body (a replay)."""
+        ...
+
+
+class RecentNonces:
+    """In-process :class:`NonceStore`: the pairs of the last ``2 × TIMESTAMP_WINDOW_S`` seconds.
+
+    A signed query string does not cover a plaintext body, so a captured query could
+    carry any body while its timestamp is fresh. The same pair with the same body is
+    WeChat retrying one delivery (answered once by the MsgId dedupe); with another
+    body it is a replay. Only verified requests are remembered, so the memory grows
+    with WeChat's own traffic; ``max_entries`` bounds it anyway (oldest forgotten).
+    """
+
+    def __init__(self, max_entries: int = 200_000) -> None:
+        self.max_entries = max_entries
+        self._seen: "OrderedDict[Tuple[str, str], Tuple[float, str]]" = OrderedDict()
+
+    def first_use(self, timestamp: str, nonce: str, body_digest: str, now: float) -> bool:
+        self._expire(now)
+        key = (timestamp, nonce)
+        seen = self._seen.get(key)
+        if seen is not None:
+            return hmac.compare_digest(seen[1], body_digest)
+        self._seen[key] = (now, body_digest)
+        while len(self._seen) > self.max_entries:
+            self._seen.popitem(last=False)
+        return True
+
+    def _expire(self, now: float) -> None:
+        # A timestamp is accepted up to TIMESTAMP_WINDOW_S either side of the clock.
+        cutoff = now - 2 * TIMESTAMP_WINDOW_S
+        while self._seen:
+            seen_at = next(iter(self._seen.values()))[0]
+            if seen_at >= cutoff:
+                break
+            self._seen.popitem(last=False)
+
+
+def check_nonce(nonces: NonceStore, args: Mapping[str, Optional[str]], body: bytes, now: float) -> None:
+    """Refuse (403) a verified query string used before with another body."""
+    digest = hashlib.sha256(body).hexdigest()
+    if not nonces.first_use(args.get("timestamp") or "", args.get("nonce") or "", digest, now):
+        raise Rejected(403, "nonce already used with another body (replayed query string)")
 
 
 def reject_declarations(xml: bytes) -> None:
@@ -708,16 +790,35 @@ def reject_declarations(xml: bytes) -> None:
         raise Rejected(400, "DOCTYPE/ENTITY declarations are not accepted")
 
 
+def _check_msg_signature(crypto: WeChatCrypto, body: bytes, args: Mapping[str, Optional[str]]) -> None:
+    """msg_signature is sha1(sorted(token, timestamp, nonce, Encrypt)), compared in constant time.
+
+    wechatpy compares it with ``!=``; checked here first, its own check then always passes.
+    """
+    msg_signature = args.get("msg_signature")
+    if not msg_signature:
+        raise Rejected(403, "missing msg_signature")
+    try:
+        envelope = xmltodict.parse(body.decode("utf-8"))["xml"]
+        encrypt = envelope["Encrypt"]
+    except (ExpatError, KeyError, TypeError, UnicodeDecodeError, ValueError):
+        raise Rejected(400, "not a WeChat safe-mode envelope (no Encrypt element)") from None
+    if not isinstance(encrypt, str):
+        raise Rejected(400, "malformed Encrypt element")
+    expected = _signature_of(crypto.token, args.get("timestamp"), args.get("nonce"), encrypt)
+    if not _same(expected, msg_signature):
+        raise Rejected(403, "wrong msg_signature")
+
+
 def _decrypt(crypto: Optional[WeChatCrypto], body: bytes, args: Mapping[str, Optional[str]]) -> bytes:
     """The inner XML of an AES (safe mode) message, after checking msg_signature and AppID."""
     if crypto is None:
         raise Rejected(503, f"AES (safe mode) message but {ENV_AES_KEY} and {ENV_APPID} are not "
                             "both set correctly")
-    msg_signature = args.get("msg_signature")
-    if not msg_signature:
-        raise Rejected(403, "missing msg_signature")
+    _check_msg_signature(crypto, body, args)
     try:
-        inner = crypto.decrypt_message(body, msg_signature, args.get("timestamp"), args.get("nonce"))
+        inner = crypto.decrypt_message(body, args.get("msg_signature"), args.get("timestamp"),
+                                       args.get("nonce"))
     except (InvalidSignatureException, InvalidAppIdException):
         raise Rejected(403, "wrong msg_signature or AppID") from None
     except Exception as error:  # malformed base64, padding, envelope: the body is not ours
@@ -727,8 +828,13 @@ def _decrypt(crypto: Optional[WeChatCrypto], body: bytes, args: Mapping[str, Opt
     return inner_bytes
 
 
-def message_xml(crypto: Optional[WeChatCrypto], body: bytes, args: Mapping[str, Optional[str]]) -> str:
-    """The plaintext message XML of a verified request, bounded and without a DTD."""
+def message_xml(crypto: Optional[WeChatCrypto], body: bytes, args: Mapping[str, Optional[str]],
+                aes_required: bool = False) -> str:
+    """The plaintext message XML of a verified request, bounded and without a DTD.
+
+    With an EncodingAESKey configured only safe mode is accepted: a plaintext body is
+    covered by no signature, so accepting it would let a captured query carry any text.
+    """
     if len(body) > MAX_BODY_BYTES:
         raise Rejected(413, f"body larger than {MAX_BODY_BYTES} bytes")
     reject_declarations(body)
@@ -737,6 +843,9 @@ def message_xml(crypto: Optional[WeChatCrypto], body: bytes, args: Mapping[str, 
         body = _decrypt(crypto, body, args)
     elif mode != "raw":
         raise Rejected(400, f"unknown encrypt_type {mode!r}")
+    elif aes_required:
+        raise Rejected(403, f"plaintext message refused: {ENV_AES_KEY} is set, so only safe mode "
+                            "(encrypt_type=aes) is accepted")
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
@@ -873,13 +982,15 @@ class WeChatWebhook:
     def __init__(self, config: WeChatConfig, on_new_message: OnNewMessage,
                  conversations: Optional[WeChatConversations] = None,
                  api: Optional[WeChatApi] = None,
-                 record: Callable[[str, str], Any] = record_inbound) -> None:
+                 record: Callable[[str, str], Any] = record_inbound,
+                 nonces: Optional[NonceStore] = None) -> None:
         self.config = config
         self.crypto = config.crypto()
         self.on_new_message = on_new_message
         self.conversations = conversations or shared_conversations(config.undelivered_file)
         self.api = api if api is not None else (shared_api(config) if config.can_send else None)
         self.record = record
+        self.nonces: NonceStore = nonces if nonces is not None else RecentNonces()
         self.deliveries = RecentDeliveries()
         self.turns = SenderTurns()
         self.background = BackgroundWork()
@@ -899,8 +1010,11 @@ class WeChatWebhook:
         """(status, body, content type) for one POST; processing may continue after it."""
         deadline = asyncio.get_running_loop().time() + self.config.passive_seconds
         try:
-            check_query(self.config.token, args, time.time())
-            inbound = read_inbound(message_xml(self.crypto, body, args))
+            now = time.time()
+            check_query(self.config.token, args, now)
+            xml = message_xml(self.crypto, body, args, self.config.aes_required)
+            check_nonce(self.nonces, args, body, now)
+            inbound = read_inbound(xml)
         except Rejected as refused:
             log.warning("WeChat request refused (%s): %s", refused.status, refused.reason)
             return refused.status, refused.reason if refused.status != 403 else "forbidden", "text/plain"
@@ -1002,11 +1116,7 @@ class WeChatWebhook:
         message = UserMessage(self._user_text(inbound), collector, inbound.openid,
                               input_channel=CHANNEL, message_id=inbound.key,
                               metadata={"wechat_msg_type": inbound.label})
-        try:
-            await asyncio.wait_for(self.on_new_message(message), TURN_TIMEOUT_S)
-        except Exception:
-            log.exception("WeChat message %s failed in Rasa", inbound.key)
-            return collector.messages + await replies.render(REPLIES["error"], inbound.openid)
+        await run_turn(self.on_new_message, message, replies)  # apologises for a failed turn
         return collector.messages
 
     def _user_text(self, inbound: Inbound) -> str:
@@ -1084,6 +1194,7 @@ class WeChatInput(InputChannel):
         if self.config is not None:
             self.webhook = WeChatWebhook(self.config, on_new_message, self.conversations, self.api,
                                          self.record)
+            finish_on_shutdown(hook, CHANNEL, self.webhook.drain)
 
         def not_configured() -> HTTPResponse:
             log.warning("WeChat request refused: the channel is off; set %s", ENV_TOKEN)
@@ -1118,5 +1229,6 @@ __all__ = [
     "CHANNEL", "DeliveryError", "Inbound", "MENU_PAYLOADS", "OfferedButtons", "Rejected",
     "SendAllowance", "Undelivered", "UndeliveredLog", "WeChatApi", "WeChatConfig",
     "WeChatConversations", "WeChatInput", "WeChatSender", "WeChatWebhook", "check_query",
-    "load_config", "read_inbound", "render_answer", "split_text",
+    "load_config", "read_inbound", "render_answer", "split_text", "NonceStore", "RecentNonces",
+    "check_nonce",
 ]

@@ -7,17 +7,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import InMemoryTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 
 from bot.nlg import ScriptAwareNLG
 from bot.text import normalize
-from connectors.base import AgentReplies, BackgroundWork, Secret, as_plain_text, record_seen
+from connectors.base import (
+    DEFAULT_TURN_TIMEOUT_S,
+    AgentReplies,
+    BackgroundWork,
+    Secret,
+    as_plain_text,
+    record_seen,
+    run_turn,
+    turn_timeout,
+)
 
 # --- Secret -----------------------------------------------------------------------------------
 
@@ -160,3 +171,67 @@ async def test_a_store_that_is_down_is_logged_with_the_masked_sender_and_not_rai
         await record_seen(down, "wechat", "oTD1234567890abcdef", shown_as="oTD1…cdef")
     assert "oTD1…cdef" in caplog.text and "oTD1234567890abcdef" not in caplog.text
     assert "wechat" in caplog.text
+
+
+# --- run_turn: a failed, silent or hanging turn gets the apology ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def project_agent() -> Any:
+    from tests.conftest import ROOT
+
+    return agent(Domain.load(str(ROOT / "domain.yml")))
+
+
+def apology_text(project_agent: Any) -> str:
+    from bot.contacts import hotline_values
+
+    template = project_agent.domain.responses["utter_service_unavailable"][0]["text"]
+    return template.format(**hotline_values())
+
+
+async def _silent(message: UserMessage) -> None:  # the action server is down: Rasa says nothing
+    return None
+
+
+async def _raises(message: UserMessage) -> None:
+    raise ConnectionError("lock store unreachable")
+
+
+async def _hangs(message: UserMessage) -> None:  # the action server accepts and never answers
+    await asyncio.sleep(3600)
+
+
+async def _answers(message: UserMessage) -> None:
+    await message.output_channel.send_response(message.sender_id, {"text": "您好，我是小达"})
+
+
+@pytest.mark.parametrize("turn", [_silent, _raises, _hangs], ids=["silent", "raises", "hangs"])
+async def test_a_failed_silent_or_hanging_turn_gets_the_apology_with_the_hotline_in_time(
+        project_agent: Any, turn: Any) -> None:
+    from bot.contacts import hotline
+
+    collector = CollectingOutputChannel()
+    began = time.monotonic()
+    answered = await run_turn(turn, UserMessage("你好", collector, "42", input_channel="rest"),
+                              AgentReplies(project_agent, "rest"), timeout=0.3)
+    assert time.monotonic() - began < 2
+    assert answered is False
+    assert [m["text"] for m in collector.messages] == [apology_text(project_agent)]
+    assert hotline() in collector.messages[0]["text"]
+
+
+async def test_a_turn_that_answers_gets_no_apology(project_agent: Any) -> None:
+    collector = CollectingOutputChannel()
+    assert await run_turn(_answers, UserMessage("你好", collector, "42"), AgentReplies(project_agent, "rest"))
+    assert [m["text"] for m in collector.messages] == ["您好，我是小达"]
+
+
+def test_the_turn_timeout_is_one_setting(monkeypatch: Any) -> None:
+    turn_timeout.cache_clear()
+    monkeypatch.setenv("TRIPDESK_TURN_TIMEOUT_SECONDS", "7.5")
+    assert turn_timeout() == 7.5
+    turn_timeout.cache_clear()
+    monkeypatch.setenv("TRIPDESK_TURN_TIMEOUT_SECONDS", "soon")
+    assert turn_timeout() == DEFAULT_TURN_TIMEOUT_S
+    turn_timeout.cache_clear()

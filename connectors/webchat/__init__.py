@@ -42,6 +42,7 @@ from bot.outbound import DeliveryError, record_inbound
 from bot.settings import PROJECT_ROOT
 from connectors.base import (
     REFUSAL_RESPONSES,
+    SERVICE_UNAVAILABLE,
     AgentReplies,
     BackgroundWork,
     InputPolicy,
@@ -49,17 +50,19 @@ from connectors.base import (
     SenderTurns,
     as_plain_text,
     client_address,
+    finish_on_shutdown,
     record_seen,
+    run_turn,
 )
 from connectors.webchat.messages import (
     Inbound,
     OfferedButtons,
     bubble,
-    max_chars,
     clean_text,
+    domain_text,
+    max_chars,
     offered_in_events,
     read_inbound,
-    reply,
     transcript,
 )
 from connectors.webchat.sessions import SESSION_ID, SessionSigner
@@ -79,15 +82,15 @@ STATIC_FILES = {
 MAX_SOCKET_FRAME_BYTES = 256 * 1024  # a 10 000-character message fits, then gets a polite "too long"
 MAX_SESSION_BODY_BYTES = 4096
 MAX_QUEUED_TURNS = 5  # per session: a flooding tab waits, other travellers do not
-# What the channel answers itself. A domain response of one of these names wins (so the
-# copy can move to domain.yml beside every other reply, Traditional for Traditional
-# writers); otherwise the sentence of the same kind in replies.yml.
+# What the channel answers itself, as domain responses (domain.yml): the running agent
+# renders them (Traditional for Traditional writers); before a model is loaded the
+# text is read from domain.yml itself. The first name the domain has wins.
 REPLY_RESPONSES: Dict[str, Tuple[str, ...]] = {
     "too_long": ("utter_message_too_long",),
     "empty": ("utter_empty_message",),
     "unreadable": ("utter_unsupported_message",),
     "busy": ("utter_still_working",),
-    "failed": ("utter_technical_problem",),
+    "failed": SERVICE_UNAVAILABLE,
     "too_many": REFUSAL_RESPONSES["too_many"],
 }
 
@@ -187,6 +190,7 @@ class WebchatInput(InputChannel):
         self._add_pages(webchat)
         self._add_session_routes(webchat)
         self._add_socket_events(self.sio, on_new_message)
+        finish_on_shutdown(webchat, self.name(), self.background.drain)
         WebchatInput._active = self
         return webchat
 
@@ -337,7 +341,9 @@ class WebchatInput(InputChannel):
             await self._emit("typing", {"on": True}, session_id)
             await record_seen(self.record, self.name(), session_id, _short(session_id))
             try:
-                await on_new_message(await self._user_message(session_id, inbound))
+                message = await self._user_message(session_id, inbound)
+                # A failed, silent or timed-out turn gets the apology (connectors.base).
+                await run_turn(on_new_message, message, AgentReplies(self._agent(), self.name()))
             except Exception:
                 logger.exception("webchat turn failed for session %s", _short(session_id))
                 await self._emit("bot_uttered", await self._polite("failed", session_id), session_id)
@@ -346,16 +352,19 @@ class WebchatInput(InputChannel):
 
     async def _polite(self, kind: str, session_id: str) -> Dict[str, Any]:
         """The channel's own answer of this kind, as a notice bubble."""
+        from bot.contacts import hotline_values
+
+        values = {"max_chars": max_chars(), **hotline_values()}
+        names = REPLY_RESPONSES[kind]
         try:
             replies = AgentReplies(self._agent(), self.name())
-            if replies.first_known(REPLY_RESPONSES[kind]):  # else replies.yml, as intended
-                for rendered in await replies.render(REPLY_RESPONSES[kind], session_id,
-                                                     max_chars=max_chars()):
+            if replies.first_known(names):  # else no model is loaded yet
+                for rendered in await replies.render(names, session_id, **values):
                     if rendered.get("text"):
                         return {"text": rendered["text"], "notice": True}
-        except Exception:  # the fallback copy below still answers the traveller
-            logger.exception("domain response for %r not rendered; using replies.yml", kind)
-        return {"text": reply(kind), "notice": True}
+        except Exception:  # the copy read from domain.yml below still answers the traveller
+            logger.exception("domain response for %r not rendered; using domain.yml's text", kind)
+        return {"text": domain_text(names, **values), "notice": True}
 
     async def _user_message(self, session_id: str, inbound: Inbound) -> UserMessage:
         """The payload when the bot offered that button here; otherwise the text seen."""

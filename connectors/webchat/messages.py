@@ -12,19 +12,19 @@ import unicodedata
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Deque, Dict, Iterable, List, Optional
 
 import yaml
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
+from bot.settings import PROJECT_ROOT
 from connectors.base import ZERO_WIDTH_SPACE, max_text_chars
 
 MAX_BUTTONS = 10
 MAX_BUTTON_TITLE = 200
 MAX_PAYLOAD = 1000
 TRANSCRIPT_LIMIT = 200
-REPLIES_FILE = Path(__file__).with_name("replies.yml")
+DOMAIN_FILE = PROJECT_ROOT / "domain.yml"
 # Bidirectional overrides and isolates can make a message read differently from what it
 # says; the byte order mark is invisible and would hide a leading "/".
 INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"))
@@ -37,13 +37,18 @@ def max_chars() -> int:
 
 
 @lru_cache(maxsize=1)
-def _replies() -> Dict[str, str]:
-    return yaml.safe_load(REPLIES_FILE.read_text(encoding="utf-8"))
+def _domain_responses() -> Dict[str, Any]:
+    return yaml.safe_load(DOMAIN_FILE.read_text(encoding="utf-8")).get("responses") or {}
 
 
-def reply(name: str) -> str:
-    """The traveller-facing sentence `name` from replies.yml."""
-    return _replies()[name].format(max_chars=max_chars())
+def domain_text(names: Iterable[str], **values: Any) -> str:
+    """The first of the domain responses ``names`` as plain text, read from domain.yml.
+
+    For when no model is loaded (the agent has no domain yet): the copy stays in one place.
+    """
+    responses = _domain_responses()
+    name = next(name for name in names if name in responses)
+    return str(responses[name][0]["text"]).format(**values)
 
 
 def clean_text(raw: str) -> str:
@@ -59,7 +64,7 @@ class Inbound:
 
     shown: str = ""
     payload: Optional[str] = None
-    refusal: Optional[str] = None  # a replies.yml name when the message is not passed on
+    refusal: Optional[str] = None  # a REPLY_RESPONSES kind when the message is not passed on
 
 
 def read_inbound(data: object) -> Inbound:

@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 import requests
 import socketio
+import yaml
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import register
 from rasa.core.lock_store import InMemoryLockStore
@@ -28,10 +29,12 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from sanic import Sanic
 
+from bot.contacts import hotline, hotline_values
 from connectors.webchat import DeliveryError, WebchatInput, WebchatSender
-from connectors.webchat.messages import clean_text, read_inbound, reply
+from connectors.base import REFUSAL_RESPONSES
+from connectors.webchat.messages import clean_text, domain_text, read_inbound
 from connectors.webchat.sessions import SECRET_ENV, SessionSigner, WebchatSecret, load_secret
-from tests.conftest import free_port
+from tests.conftest import ROOT, free_port
 
 SOCKET_PATH = "/webhooks/webchat/socket.io"
 REPLY_TIMEOUT = 60.0
@@ -417,8 +420,19 @@ async def test_a_traveller_is_told_when_the_bot_cannot_answer(channel_app: Dict[
     await traveller.connect()
     result = await traveller.send({"message": "你好"})  # this Agent has no model loaded
     assert result["ack"] == {"accepted": True}
-    assert "出了点问题" in result["bubbles"][0]["text"]
+    # The service-unavailable response of domain.yml, hotline filled in: no second copy.
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
+    expected = domain["utter_service_unavailable"][0]["text"].format(**hotline_values())
+    assert result["bubbles"][0]["text"] == expected and hotline() in expected
     await traveller.close()
+
+
+def test_every_reply_the_widget_answers_itself_is_a_domain_response(domain_dict) -> None:
+    from connectors.webchat import REPLY_RESPONSES
+
+    assert not (ROOT / "connectors" / "webchat" / "replies.yml").exists()
+    for kind, names in REPLY_RESPONSES.items():
+        assert any(name in domain_dict["responses"] for name in names), kind
 
 
 @pytest.mark.parametrize("recipient, reason", [
@@ -484,7 +498,7 @@ async def test_a_session_over_the_rate_is_told_once_and_its_flood_is_not_passed_
     flood = await traveller.client.call("user_uttered", {"message": "第4句"}, timeout=REPLY_TIMEOUT)
     assert passed == [{"accepted": True}, {"accepted": True}]
     assert told["ack"] == {"accepted": False, "reason": "too_many"}
-    assert [b["text"] for b in told["bubbles"]] == [reply("too_many")]
+    assert [b["text"] for b in told["bubbles"]] == [domain_text(REFUSAL_RESPONSES["too_many"])]
     assert flood == {"accepted": False, "reason": "too_many"}
     await traveller.close()
     await stop(server)

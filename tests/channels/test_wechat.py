@@ -49,6 +49,7 @@ from connectors.wechat import (
     REPLIES,
     DeliveryError,
     OfferedButtons,
+    RecentNonces,
     Rejected,
     SendAllowance,
     WeChatApi,
@@ -181,6 +182,7 @@ class Harness:
         self.url, self.bot, self.channel, self.api = url, bot, channel, api
         self.conversations, self.seen = conversations, seen
         self.client = httpx.AsyncClient(timeout=30)
+        self.server: Any = None
 
     async def post(self, body: Any, query: Optional[Dict[str, str]] = None) -> httpx.Response:
         return await self.client.post(f"{self.url}/webhooks/wechat/webhook",
@@ -214,8 +216,9 @@ def api() -> Any:
 
 
 def environment(api: RecordingServer, tmp_path: Path, **extra: str) -> Dict[str, str]:
+    """Plaintext mode; safe mode with TRIPDESK_WECHAT_AES_KEY=AES_KEY (then plaintext is refused)."""
     return {"TRIPDESK_WECHAT_TOKEN": TOKEN, "TRIPDESK_WECHAT_APPID": APPID,
-            "TRIPDESK_WECHAT_SECRET": APP_SECRET, "TRIPDESK_WECHAT_AES_KEY": AES_KEY,
+            "TRIPDESK_WECHAT_SECRET": APP_SECRET,
             "TRIPDESK_WECHAT_API_BASE": f"{api.url}/cgi-bin",
             "TRIPDESK_WECHAT_UNDELIVERED_FILE": str(tmp_path / "undelivered.jsonl"), **extra}
 
@@ -243,8 +246,11 @@ async def start(domain: Domain, api: RecordingServer, tmp_path: Path,
         server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
                                          access_log=False)
         await server.startup()
+        await server.before_start()
         await server.start_serving()
+        await server.after_start()
         harness = Harness(f"http://127.0.0.1:{port}", bot, channel, api, conversations, seen)
+        harness.server = server
         running.append((harness, server))
         return harness
 
@@ -253,13 +259,20 @@ async def start(domain: Domain, api: RecordingServer, tmp_path: Path,
         if harness.channel.webhook is not None:
             await harness.drain()
         await harness.client.aclose()
+        await server.before_stop()  # drains in-flight turns, as on SIGTERM
         server.close()
         await server.wait_closed()
+        await server.after_stop()
 
 
 @pytest.fixture
 async def wechat(start: Start) -> Harness:
     return await start()
+
+
+@pytest.fixture
+async def safe_mode(start: Start) -> Harness:
+    return await start(TRIPDESK_WECHAT_AES_KEY=AES_KEY)
 
 
 # --- signatures and replays ----------------------------------------------------------------
@@ -296,7 +309,7 @@ def _unsigned(query: Dict[str, str], drop: str) -> Dict[str, str]:
     lambda: _unsigned(signed_query(), "timestamp"),
     lambda: _unsigned(signed_query(), "nonce"),
     lambda: signed_query(timestamp=int(time.time()) - 301),  # a captured request replayed later
-    lambda: signed_query(timestamp=int(time.time()) + 301),
+    lambda: signed_query(timestamp=int(time.time()) + 330),  # beyond the window even on a slow run
     lambda: {**signed_query(), "timestamp": "yesterday"},
 ], ids=["wrong-token", "wrong-signature", "no-signature", "no-timestamp", "no-nonce", "stale",
         "future", "not-a-number"])
@@ -310,10 +323,10 @@ async def test_unsigned_or_replayed_posts_get_403_and_nothing_is_processed(
     assert await wechat.say(openid, "你好") == "收到：你好"  # the server keeps serving
 
 
-async def test_safe_mode_message_is_decrypted_and_answered_encrypted(wechat: Harness) -> None:
+async def test_safe_mode_message_is_decrypted_and_answered_encrypted(safe_mode: Harness) -> None:
     openid = new_openid()
     envelope, query = encrypted(sample("text", openid, content="明天上海的酒店"))
-    answer = await wechat.post(envelope, query)
+    answer = await safe_mode.post(envelope, query)
     assert answer.status_code == 200
     assert passive_text(decrypted_reply(answer.text), openid) == "收到：明天上海的酒店"
     assert "明天上海" not in answer.text  # the reply travels encrypted
@@ -321,15 +334,66 @@ async def test_safe_mode_message_is_decrypted_and_answered_encrypted(wechat: Har
 
 @pytest.mark.parametrize("tamper", ["msg_signature", "app_id"])
 async def test_safe_mode_message_with_wrong_msg_signature_or_appid_gets_403(
-        wechat: Harness, tamper: str) -> None:
+        safe_mode: Harness, tamper: str) -> None:
     openid = new_openid()
     envelope, query = encrypted(sample("text", openid, content="你好"),
                                 app_id="wx0000000000000000" if tamper == "app_id" else APPID)
     if tamper == "msg_signature":
         query["msg_signature"] = signature(TOKEN, query["timestamp"], query["nonce"], "other")
-    assert (await wechat.post(envelope, query)).status_code == 403
+    assert (await safe_mode.post(envelope, query)).status_code == 403
+    await safe_mode.drain()
+    assert safe_mode.bot.received == []
+
+
+@pytest.mark.parametrize("key", [AES_KEY, "a-key-that-is-not-43-characters"], ids=["key", "wrong-key"])
+async def test_with_an_aes_key_configured_a_signed_plaintext_message_gets_403(
+        start: Start, key: str) -> None:
+    safe = await start(TRIPDESK_WECHAT_AES_KEY=key)
+    openid = new_openid()
+    refused = await safe.post(sample("text", openid, content="帮我取消订单 TD5NX7RB3C"))
+    assert refused.status_code == 403
+    await safe.drain()
+    assert safe.bot.received == [] and safe.seen == []
+
+
+async def test_a_replayed_query_string_with_another_body_gets_403_and_is_not_processed(
+        wechat: Harness) -> None:
+    openid, attacker_target = new_openid(), new_openid()
+    query = signed_query()
+    first = await wechat.post(sample("text", openid, content="你好"), query)
+    assert passive_text(first.text, openid) == "收到：你好"
+    replay = await wechat.post(sample("text", attacker_target, content="取消我的订单"), query)
+    assert replay.status_code == 403
+    retry = await wechat.post(sample("text", openid, content="换一句话"), query)
+    assert retry.status_code == 403
     await wechat.drain()
-    assert wechat.bot.received == []
+    assert [m.text for m in wechat.bot.received] == ["你好"]
+
+
+async def test_a_replayed_safe_mode_query_with_another_envelope_gets_403(safe_mode: Harness) -> None:
+    openid = new_openid()
+    envelope, query = encrypted(sample("text", openid, content="你好"))
+    assert (await safe_mode.post(envelope, query)).status_code == 200
+    # The attacker encrypts another message with the captured timestamp and nonce
+    # (possible only with the key, but the query string alone must never be reusable).
+    other = WeChatCrypto(TOKEN, AES_KEY, APPID).encrypt_message(
+        sample("text", openid, content="取消我的订单"), query["nonce"], query["timestamp"])
+    fields = xmltodict.parse(other)["xml"]
+    replay = await safe_mode.post(other, {**query, "msg_signature": fields["MsgSignature"]})
+    assert replay.status_code == 403
+    await safe_mode.drain()
+    assert [m.text for m in safe_mode.bot.received] == ["你好"]
+
+
+def test_recent_nonces_forget_pairs_after_the_window_and_stay_bounded() -> None:
+    nonces = RecentNonces(max_entries=2)
+    assert nonces.first_use("1700000000", "n1", "body-a", now=1_700_000_000)
+    assert nonces.first_use("1700000000", "n1", "body-a", now=1_700_000_001)  # WeChat's retry
+    assert not nonces.first_use("1700000000", "n1", "body-b", now=1_700_000_002)
+    assert nonces.first_use("1700000000", "n1", "body-b", now=1_700_000_000 + 601)  # expired
+    for nonce in ("n2", "n3", "n4"):
+        nonces.first_use("1700000700", nonce, "x", now=1_700_000_700)
+    assert len(nonces._seen) == 2
 
 
 # --- message types ----------------------------------------------------------------------------
@@ -461,6 +525,16 @@ async def test_slow_answer_is_acknowledged_and_sent_once_through_the_api(start: 
     assert token_calls[0].query == {"grant_type": ["client_credential"], "appid": [APPID],
                                     "secret": [APP_SECRET]}
     assert wechat.bot.texts(openid) == ["明天杭州的酒店"]
+
+
+async def test_an_acknowledged_message_is_answered_before_the_server_stops(start: Start) -> None:
+    wechat = await start(passive="0.1")
+    wechat.bot.delay = 1.5
+    openid = new_openid()
+    assert (await wechat.post(sample("text", openid, content="明天杭州的酒店"))).text == "success"
+    assert sent_to(wechat.api, openid) == []  # WeChat has its answer; the turn goes on
+    await wechat.server.before_stop()  # what Sanic runs on SIGTERM, before closing the loop
+    assert [b["text"]["content"] for b in sent_to(wechat.api, openid)] == ["收到：明天杭州的酒店"]
 
 
 async def test_turns_of_one_traveller_run_in_order(start: Start) -> None:
@@ -830,9 +904,13 @@ def _seeded_database(url: str) -> None:
         store.close()
 
 
+SAFE_MODE_PORTS: set = set()  # real servers configured with the EncodingAESKey
+
+
 @pytest.fixture(scope="module")
 def real(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """Two Rasa servers with the WeChat channel: passive replies (4.5 s) and API-only (0 s)."""
+    """Two Rasa servers with the WeChat channel: passive replies (4.5 s, safe mode) and
+    API-only (0 s, plaintext mode)."""
     from bot.cli import start_services, stop_services
     from tests.conftest import free_port, wait_until_ready
 
@@ -842,7 +920,7 @@ def real(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     recording.respond(SEND_PATH, (200, {"errcode": 0, "errmsg": "ok"}))
     env = {**environment(recording, log_dir), "DATABASE_URL": f"sqlite:///{log_dir / 'tripdesk.db'}"}
     saved = {key: os.environ.get(key) for key in
-             [*env, "TRIPDESK_WECHAT_PASSIVE_SECONDS", "TRIPDESK_TRACKER_DB"]}
+             [*env, "TRIPDESK_WECHAT_PASSIVE_SECONDS", "TRIPDESK_TRACKER_DB", "TRIPDESK_WECHAT_AES_KEY"]}
     os.environ.update(env)
     _seeded_database(env["DATABASE_URL"])
     servers: Dict[str, Dict[str, Any]] = {}
@@ -850,13 +928,17 @@ def real(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
         for name, passive in (("passive", "4.5"), ("slow", "0")):
             (log_dir / name).mkdir()
             os.environ["TRIPDESK_WECHAT_PASSIVE_SECONDS"] = passive
+            os.environ["TRIPDESK_WECHAT_AES_KEY"] = AES_KEY if name == "passive" else ""
             os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / name / "tracker.db")
             port, action_port = free_port(), free_port()
+            if name == "passive":
+                SAFE_MODE_PORTS.add(port)
             servers[name] = {"port": port, "action_port": action_port, "log_dir": log_dir / name,
                              "processes": start_services(port=port, action_port=action_port,
                                                          log_dir=log_dir / name)}
         for server in servers.values():
-            wait_until_ready(server["port"], server["action_port"], server["processes"], server["log_dir"])
+            wait_until_ready(server["port"], server["action_port"], server["processes"], server["log_dir"],
+                             timeout=600)  # two servers start at once on a loaded machine
         yield {"api": recording, **{name: s["port"] for name, s in servers.items()}}
     finally:
         for server in servers.values():
@@ -870,15 +952,24 @@ def real(trained_model: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 
 def post_real(port: int, body: str, query: Optional[Dict[str, str]] = None) -> requests.Response:
+    """A signed push; encrypted as WeChat does when the server runs in safe mode."""
+    if query is None and port in SAFE_MODE_PORTS:
+        body, query = encrypted(body)
     return requests.post(f"http://127.0.0.1:{port}/webhooks/wechat/webhook",
                          params=signed_query() if query is None else query,
                          data=body.encode("utf-8"), timeout=30)
 
 
+def reply_text(answer: requests.Response, openid: str) -> str:
+    """The passive reply's text, decrypted when it came in safe mode."""
+    body = decrypted_reply(answer.text) if "<Encrypt>" in answer.text else answer.text
+    return passive_text(body, openid)
+
+
 def say_real(port: int, openid: str, text: str) -> str:
     answer = post_real(port, sample("text", openid, content=text))
     assert answer.status_code == 200, answer.text
-    return passive_text(answer.text, openid)
+    return reply_text(answer, openid)
 
 
 def tracker(port: int, openid: str) -> Dict[str, Any]:
@@ -907,7 +998,7 @@ def test_real_bot_answers_greeting_and_hotel_search_passively(real: Dict[str, An
 def test_real_bot_greets_a_follower_and_a_number_picks_the_menu_option(
         real: Dict[str, Any], domain: Domain) -> None:
     openid = new_openid()
-    welcome = passive_text(post_real(real["passive"], sample("subscribe", openid)).text, openid)
+    welcome = reply_text(post_real(real["passive"], sample("subscribe", openid)), openid)
     assert "途达" in welcome and welcome.endswith(domain_answer(domain, "menu"))
     assert say_real(real["passive"], openid, "1")
     menu = next(n for n in REPLIES["menu"] if n in domain.responses)
@@ -918,7 +1009,7 @@ def test_real_bot_greets_a_follower_and_a_number_picks_the_menu_option(
 def test_real_bot_menu_click_starts_a_hotel_search(real: Dict[str, Any]) -> None:
     openid = new_openid()
     answer = post_real(real["passive"], sample("click", openid, key="SEARCH_HOTEL"))
-    assert passive_text(answer.text, openid)
+    assert reply_text(answer, openid)
     assert tracker(real["passive"], openid)["latest_message"]["intent"]["name"] == "search_hotel"
 
 
@@ -940,6 +1031,8 @@ def test_real_bot_answers_a_safe_mode_message_encrypted(real: Dict[str, Any]) ->
     answer = post_real(real["passive"], envelope, query)
     assert answer.status_code == 200
     assert "途达" in passive_text(decrypted_reply(answer.text), openid)
+    plaintext = post_real(real["passive"], sample("text", openid, content="你好"), signed_query())
+    assert plaintext.status_code == 403  # the key is configured: safe mode only
 
 
 @pytest.mark.model
