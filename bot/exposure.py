@@ -34,9 +34,9 @@ ACTIONS_HOST_ENV = "TRIPDESK_ACTIONS_HOST"
 ENABLE_API_ENV = "TRIPDESK_ENABLE_API"
 CORS_ENV = "TRIPDESK_CORS_ORIGINS"
 WIDGET_ORIGINS_ENV = "TRIPDESK_WEBCHAT_ALLOWED_ORIGINS"  # connectors/webchat reads it too
-REST_TOKEN_ENV = "TRIPDESK_REST_TOKEN"
-API_TOKEN_ENV = "TRIPDESK_API_TOKEN"
-ACTIONS_SECRET_ENV = "TRIPDESK_ACTIONS_SECRET"
+REST_TOKEN_ENV = "TRIPDESK_REST_TOKEN"  # noqa: S105 (names, not secrets)
+API_TOKEN_ENV = "TRIPDESK_API_TOKEN"  # noqa: S105
+ACTIONS_SECRET_ENV = "TRIPDESK_ACTIONS_SECRET"  # noqa: S105
 
 
 class ExposureError(ValueError):
@@ -88,7 +88,7 @@ def cors_origins(environ: Optional[Mapping[str, str]] = None) -> List[str]:
     """Origins allowed cross-origin requests (the widget on another site); none by default."""
     env = _environ(environ)
     listed = _origins(env.get(CORS_ENV, ""))
-    if "*" in listed:
+    if "*" in listed or ".*" in listed:
         raise ExposureError(f"{CORS_ENV} must list origins, not '*'")
     # The widget's "*" means "any site may embed it" (its signed session is the
     # credential); that never becomes a wildcard for REST and the API.

@@ -8,12 +8,18 @@ understood like any other sentence. Docs: https://rasa.com/docs/rasa/connectors/
 """
 from __future__ import annotations
 
-from typing import Optional, Text
+import hmac
+import os
+from typing import Any, Dict, Optional, Text
 
+from rasa.core.channels.channel import InputChannel
 from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
 from sanic.request import Request
+from sanic.response import HTTPResponse
 
-from connectors.base import ZERO_WIDTH_SPACE, as_plain_text
+from bot import exposure
+from connectors.base import ZERO_WIDTH_SPACE, OnNewMessage, Secret, as_plain_text
 
 __all__ = ["SafeRestInput", "REST_PREFIX", "ZERO_WIDTH_SPACE", "as_plain_text"]
 
@@ -21,16 +27,64 @@ __all__ = ["SafeRestInput", "REST_PREFIX", "ZERO_WIDTH_SPACE", "as_plain_text"]
 REST_PREFIX = "rest:"
 
 
+def bad_request(request: Request) -> Optional[str]:
+    """What is wrong with a message request, or None: a conversation needs its own sender
+    (without one Rasa files it under a shared "default" conversation) and some text."""
+    body = request.json
+    if not isinstance(body, dict):
+        return "the body must be a JSON object"
+    sender = body.get("sender")
+    if not isinstance(sender, str) or not sender.strip():
+        return "'sender' (a non-empty string naming the conversation) is required"
+    message = body.get("message")
+    if not isinstance(message, str) or not message.strip():
+        return "'message' (non-empty text) is required"
+    return None
+
+
 class SafeRestInput(RestInput):
     """The stock REST channel (same URL, /webhooks/rest/webhook) minus typed commands,
-    with the client's sender id kept in its own namespace.
+    with the client's sender id kept in its own namespace, behind a token outside
+    development.
 
     A REST client picks any sender id it likes. Rasa keys conversations by sender id
     alone, so without a prefix a client could continue a Telegram user's conversation
     (their id is a guessable number) and inherit what that conversation verified. With
     it, REST conversations and identities ("rest:<id>") can never meet another
-    channel's. REST is for the terminal chat, tests and trusted back-ends.
+    channel's. REST is for the terminal chat, tests and trusted back-ends: with
+    ``TRIPDESK_REST_TOKEN`` set every request needs ``Authorization: Bearer <token>``;
+    without it REST is open in development only (bot/exposure.py), otherwise 403.
     """
+
+    def __init__(self, token: Optional[Secret] = None, open_without_token: bool = True) -> None:
+        self.token = token
+        self.open_without_token = open_without_token
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        token = os.environ.get(exposure.REST_TOKEN_ENV, "").strip()
+        return cls(Secret(token) if token else None,
+                   open_without_token=not exposure.in_production())
+
+    def refused(self, request: Request) -> bool:
+        """True unless the request carries the configured token (or none is needed)."""
+        if self.token is None:
+            return not self.open_without_token
+        scheme, _, provided = request.headers.get("Authorization", "").partition(" ")
+        return scheme.lower() != "bearer" or not hmac.compare_digest(
+            provided.strip().encode("utf-8"), self.token.reveal().encode("utf-8"))
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        rest = super().blueprint(on_new_message)
+
+        @rest.middleware("request")
+        async def admit(request: Request) -> Optional[HTTPResponse]:
+            if self.refused(request):
+                return response.json({"error": "REST needs a valid bearer token"}, status=403)
+            problem = bad_request(request) if request.method == "POST" else None
+            return response.json({"error": problem}, status=400) if problem else None
+
+        return rest
 
     def _extract_message(self, req: Request) -> Optional[Text]:
         return as_plain_text(super()._extract_message(req))
@@ -38,3 +92,7 @@ class SafeRestInput(RestInput):
     async def _extract_sender(self, req: Request) -> Optional[Text]:
         sender = await super()._extract_sender(req)
         return f"{REST_PREFIX}{sender}" if sender is not None else None
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        """Always "rest": the body's ``input_channel`` would let a client pose as another channel."""
+        return self.name()
