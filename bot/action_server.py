@@ -23,6 +23,7 @@ from rasa_sdk.constants import DEFAULT_SERVER_PORT
 from rasa_sdk.endpoint import create_app
 from rasa_sdk.plugin import plugin_manager
 from sanic import Sanic, response
+from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
@@ -64,6 +65,12 @@ def guarded_app(secret: str, actions_package: str = "actions",
     @app.middleware("request")
     async def only_rasa(request: Request) -> Optional[HTTPResponse]:
         return refusal(request, secret)
+
+    @app.exception(SanicException)
+    async def as_sanic_says(_: Request, error: SanicException) -> HTTPResponse:
+        """Sanic's own refusals (413 too large, 400 bad JSON) keep their status; rasa-sdk's
+        catch-all handler would turn them into 500 and echo the body."""
+        return response.json({"error": str(error)}, status=error.status_code)
 
     plugin_manager().hook.attach_sanic_app_extensions(app=app)
     return app

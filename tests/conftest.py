@@ -38,7 +38,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 240) -> None:
+def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 480) -> None:
     import requests
 
     deadline = time.monotonic() + timeout
