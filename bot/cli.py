@@ -48,7 +48,7 @@ def secret_from_env_or_file(name: str, filename: str) -> str:
         try:
             descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError:
-            pass
+            path.chmod(0o600)  # one written by an older version may be readable by others
         else:
             with os.fdopen(descriptor, "w", encoding="utf-8") as file:
                 file.write(secrets.token_urlsafe(24))
@@ -267,6 +267,8 @@ def chat(url: str) -> int:
     import requests
 
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    token = os.environ.get(exposure.REST_TOKEN_ENV, "").strip()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     print(f"TripDesk 终端聊天（{url}）。输入 /quit 退出。")
     buttons: List[Dict[str, str]] = []
     while True:
@@ -284,7 +286,8 @@ def chat(url: str) -> int:
             chosen = buttons[int(text) - 1]
             text = chosen["payload"] if not chosen["payload"].startswith("/") else chosen["title"]
         try:
-            response = requests.post(url, json={"sender": sender, "message": text}, timeout=30)
+            response = requests.post(url, json={"sender": sender, "message": text}, headers=headers,
+                                     timeout=30)
             response.raise_for_status()
         except requests.RequestException as error:
             print(f"(cannot reach the bot at {url}: {error}; is `make run` running?)")
