@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
 from bot import exposure
-from bot.exposure import ACTIONS_SECRET_ENV, API_TOKEN_ENV
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger("tripdesk")
@@ -61,14 +60,14 @@ def api_token() -> str:
     """The token Rasa's HTTP API demands (``?token=``); without one, anybody who can reach
     the port could read or drive any conversation and get round every channel's
     identity checks. From TRIPDESK_API_TOKEN, else generated once into var/api.token."""
-    return secret_from_env_or_file(API_TOKEN_ENV, "api.token")
+    return secret_from_env_or_file(exposure.API_TOKEN_ENV, "api.token")
 
 
 def actions_secret() -> str:
     """The secret Rasa sends on every action call (endpoints.yml) and the action server
     demands: without it anybody who reaches the port could run actions as any traveller.
     From TRIPDESK_ACTIONS_SECRET, else generated once into var/actions.secret."""
-    return secret_from_env_or_file(ACTIONS_SECRET_ENV, "actions.secret")
+    return secret_from_env_or_file(exposure.ACTIONS_SECRET_ENV, "actions.secret")
 
 
 def service_environment() -> Dict[str, str]:
