@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional
 
+from bot import exposure
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger("tripdesk")
@@ -35,32 +36,54 @@ def _rasa() -> str:
     return str(VENV_BIN / "rasa")
 
 
+def secret_from_env_or_file(name: str, filename: str) -> str:
+    """A secret from the environment variable ``name``, else generated once into
+    ``var/<filename>`` (mode 0600) for the embedded default. Either way it is put in this
+    process's environment, so the servers start_services launches inherit it (never argv)."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        path = PROJECT_ROOT / "var" / filename
+        path.parent.mkdir(exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            path.chmod(0o600)  # one written by an older version may be readable by others
+        else:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as file:
+                file.write(secrets.token_urlsafe(24))
+        value = path.read_text(encoding="utf-8").strip()
+        os.environ[name] = value
+    return value
+
+
 def api_token() -> str:
     """The token Rasa's HTTP API demands (``?token=``); without one, anybody who can reach
     the port could read or drive any conversation and get round every channel's
     identity checks. From TRIPDESK_API_TOKEN, else generated once into var/api.token."""
-    token = os.environ.get("TRIPDESK_API_TOKEN")
-    if not token:
-        path = PROJECT_ROOT / "var" / "api.token"
-        path.parent.mkdir(exist_ok=True)
-        if not path.exists():
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(24), encoding="utf-8")
-        token = path.read_text(encoding="utf-8").strip()
-        os.environ["TRIPDESK_API_TOKEN"] = token
-    return token
+    return secret_from_env_or_file(exposure.API_TOKEN_ENV, "api.token")
+
+
+def actions_secret() -> str:
+    """The secret Rasa sends on every action call (endpoints.yml) and the action server
+    demands: without it anybody who reaches the port could run actions as any traveller.
+    From TRIPDESK_ACTIONS_SECRET, else generated once into var/actions.secret."""
+    return secret_from_env_or_file(exposure.ACTIONS_SECRET_ENV, "actions.secret")
 
 
 def service_environment() -> Dict[str, str]:
     """Environment for the Rasa and action servers, with the embedded defaults."""
-    env = dict(os.environ)
     (PROJECT_ROOT / "var").mkdir(exist_ok=True)
+    api_token()
+    actions_secret()
+    env = dict(os.environ)
     env.setdefault("TRIPDESK_ACTION_SERVER_URL", "http://localhost:5055/webhook")
     env.setdefault("TRIPDESK_TRACKER_DB", str(PROJECT_ROOT / "var" / "tracker.db"))
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     env.setdefault("SANIC_REQUEST_MAX_SIZE", str(1 << 20))  # 1 MiB, not Sanic's 100 MB
     # Rasa's telemetry and error reports would try to reach the internet.
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    # The action server refuses compressed bodies (bot/action_server.py): Rasa sends plain JSON.
+    env["COMPRESS_ACTION_SERVER_REQUEST"] = "false"
     env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     return env
@@ -155,15 +178,19 @@ def _pump(name: str, stream) -> None:  # type: ignore[no-untyped-def]
 def start_services(
     port: int = 5005, action_port: int = 5055, log_dir: Optional[Path] = None
 ) -> List[subprocess.Popen]:
-    """Start the action server and the Rasa server; logs to this terminal or to log_dir."""
+    """Start the action server and the Rasa server; logs to this terminal or to log_dir.
+
+    Both run from our own entry modules, so secrets reach them through the environment
+    (never argv, which `ps` shows) and the bindings follow bot/exposure.py."""
     env = service_environment()
-    env["TRIPDESK_ACTION_SERVER_URL"] = f"http://localhost:{action_port}/webhook"
+    actions_address = exposure.reachable_address(exposure.actions_host(env))
+    env["TRIPDESK_ACTION_SERVER_URL"] = f"http://{actions_address}:{action_port}/webhook"
+    python = sys.executable
     commands = {
-        "actions": [_rasa(), "run", "actions", "--actions", "actions", "--port", str(action_port)],
-        "rasa": [_rasa(), "run", "--enable-api", "--auth-token", api_token(),
-                 "--model", str(MODEL_PATH), "--endpoints",
-                 "endpoints.yml", "--credentials", "credentials.yml", "--port", str(port),
-                 "--cors", "*"],
+        "actions": [python, "-m", "bot.action_server", "--port", str(action_port)],
+        "rasa": [python, "-m", "bot.rasa_server", "--model", str(MODEL_PATH),
+                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+                 "--port", str(port)],
     }
     processes = []
     for name, command in commands.items():
@@ -249,6 +276,8 @@ def chat(url: str) -> int:
     import requests
 
     sender = f"terminal-{uuid.uuid4().hex[:8]}"
+    token = os.environ.get(exposure.REST_TOKEN_ENV, "").strip()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
     print(f"TripDesk 终端聊天（{url}）。输入 /quit 退出。")
     buttons: List[Dict[str, str]] = []
     while True:
@@ -266,7 +295,8 @@ def chat(url: str) -> int:
             chosen = buttons[int(text) - 1]
             text = chosen["payload"] if not chosen["payload"].startswith("/") else chosen["title"]
         try:
-            response = requests.post(url, json={"sender": sender, "message": text}, timeout=30)
+            response = requests.post(url, json={"sender": sender, "message": text}, headers=headers,
+                                     timeout=30)
             response.raise_for_status()
         except requests.RequestException as error:
             print(f"(cannot reach the bot at {url}: {error}; is `make run` running?)")

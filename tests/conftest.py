@@ -17,6 +17,7 @@ warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = ROOT / "models" / "tripdesk.tar.gz"
+LOCAL_TEST_SITES = r"http://localhost:\d+$"  # a sanic-cors pattern: any port on localhost
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +38,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 240) -> None:
+def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 480) -> None:
     import requests
 
     deadline = time.monotonic() + timeout
@@ -46,8 +47,8 @@ def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, time
             logs = "\n".join(f.read_text()[-2000:] for f in log_dir.glob("*.log"))
             pytest.fail(f"a server exited during start-up:\n{logs}")
         try:
-            rasa_ready = requests.get(f"http://127.0.0.1:{port}/status", timeout=2, params={
-                "token": os.environ.get("TRIPDESK_API_TOKEN", "")}).ok
+            # Rasa listens only once the model is loaded; "/" needs neither the API nor a token.
+            rasa_ready = requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok
             actions_ready = requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok
             if rasa_ready and actions_ready:
                 return
@@ -65,8 +66,10 @@ def bot_server(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     from bot.cli import start_services, stop_services
 
     log_dir = tmp_path_factory.mktemp("logs")
-    saved = {k: os.environ.get(k) for k in ("TRIPDESK_TRACKER_DB", "DATABASE_URL")}
+    saved = {k: os.environ.get(k) for k in ("TRIPDESK_TRACKER_DB", "DATABASE_URL", "TRIPDESK_CORS_ORIGINS")}
     os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / "tracker.db")
+    # The widget's embedding test serves its travel site from localhost on a free port.
+    os.environ["TRIPDESK_CORS_ORIGINS"] = LOCAL_TEST_SITES
     os.environ["DATABASE_URL"] = f"sqlite:///{log_dir / 'tripdesk.db'}"
     store = BookingStore(os.environ["DATABASE_URL"])
     seed(store, demo=True)
