@@ -1,6 +1,7 @@
 """Where is my refund: each refund with amount, status and expected arrival."""
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
@@ -15,6 +16,7 @@ from actions.wording import day_text, yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
 from bot.booking.store import BookingView, CancelResult, PaymentView
+from bot.settings import settings
 
 STATUS_RESPONSES = {
     "pending": "utter_refund_status_pending",
@@ -34,13 +36,18 @@ class ValidateRefundStatusForm(OwnBookingsFormValidation):
         return "validate_refund_status_form"
 
 
+def business_day(moment: datetime) -> date:
+    """The day a stored (UTC) moment falls on where the business and its travellers are."""
+    return moment.astimezone(settings.business_timezone).date()
+
+
 def refund_line(domain: DomainDict, booking: BookingView, refund: CancelResult,
                 payments: List[PaymentView]) -> str:
     """One refund: what for, how much, where it stands and, while open, when it arrives
     (by how the booking was paid)."""
     method = next((p.method for p in payments if p.status in ("succeeded", "refunded")), "")
     status = STATUS_RESPONSES.get(refund.refund_status)
-    started = (template(domain, "utter_refund_started", day=day_text(domain, refund.created_at.date()))
+    started = (template(domain, "utter_refund_started", day=day_text(domain, business_day(refund.created_at)))
                if refund.created_at else "")
     arrival = (template(domain, "utter_refund_arrival", arrival=payment_settings().arrival_for(method))
                if refund.refund_status in OPEN_STATUSES else "")
