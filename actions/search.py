@@ -130,7 +130,7 @@ class ActionSearch(Action):
             dispatcher.utter_message(response="utter_date_in_past", date_text=format_date(domain, state.date))
             state.set(date=None, pending="date")
             return state.events()
-        if not self._known_place(dispatcher, state):
+        if not self._known_place(dispatcher, domain, state):
             return state.events()
 
         missing = [field for field in REQUIRED[search_type] if not self._has(state, field)]
@@ -209,7 +209,7 @@ class ActionSearch(Action):
             return bool(state.city)
         return bool(getattr(state, field))
 
-    def _known_place(self, dispatcher: CollectingDispatcher, state: SearchState) -> bool:
+    def _known_place(self, dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState) -> bool:
         """Refuse a city or route the catalogue does not cover, listing what it does."""
         covered = {
             "hotel": ("utter_unknown_hotel_city", catalogue.hotel_cities),
@@ -218,7 +218,7 @@ class ActionSearch(Action):
         if state.type in covered and state.city:
             response, cities = covered[state.type]
             if state.city not in cities():
-                dispatcher.utter_message(response=response, city=state.city, cities="、".join(cities()))
+                dispatcher.utter_message(response=response, city=state.city, cities=joined(domain, cities()))
                 state.set(city=None, pending="city")
                 return False
         if state.type == "ticket" and state.city and state.origin:
@@ -227,7 +227,7 @@ class ActionSearch(Action):
                 dispatcher.utter_message(response="utter_ask_origin")
                 return False
             if (state.origin, state.city) not in catalogue.ticket_routes():
-                routes = "、".join(f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b)
+                routes = joined(domain, (f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b))
                 dispatcher.utter_message(
                     response="utter_unknown_route", origin=state.origin,
                     destination=state.city, routes=routes,
@@ -383,7 +383,7 @@ class ActionSearch(Action):
             dispatcher.utter_message(
                 response="utter_hotel_detail", name=hotel.name, stars=hotel.stars,
                 rating=hotel.rating, district=hotel.district, address=hotel.address,
-                tags="、".join(hotel.tags) or "—", breakfast=breakfast, rooms=rooms,
+                tags=joined(domain, hotel.tags) or "—", breakfast=breakfast, rooms=rooms,
             )
         elif state.type == "ticket":
             service = offer.service
