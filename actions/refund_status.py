@@ -68,7 +68,7 @@ class ActionRefundStatus(Action):
             return reset("flow_stopped")
         try:
             bookings = await bookings_in_question(tracker)
-            lines = []
+            lines: List[str] = []
             for booking in bookings:
                 refunds = await STORE.refunds_for(booking)
                 refunds = [r for r in refunds if r.refund_fen > 0]
