@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_text, reset, today
+from actions.common import first_entity_value, latest_text, reset, template, today
 from actions.confirmation import confirmation_key, said_yes
 from actions.forms import TripDeskForm
 from actions.store_access import (
@@ -23,7 +23,7 @@ from actions.store_access import (
     say_still_processing,
     say_store_unavailable,
 )
-from actions.wording import day_text, yuan
+from actions.wording import day_text, departure_text, joined, stay_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking.holds import deadline_text, hold_minutes
@@ -47,8 +47,6 @@ log = logging.getLogger(__name__)
 BOOK_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
               "guest_names", "contact_phone", "book_confirm")
 FLOW_SLOTS = (*BOOK_SLOTS, "book_quote", "flow_stopped")
-CONFIRM_BUTTONS = [{"title": "确认预订", "payload": "/affirm"},
-                   {"title": "先不订了", "payload": "/deny"}]
 NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个)?(?:晚|夜)")
 BARE_NUMBER = re.compile(r"^\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|位|间|晚|天|人)?\s*[。.!！]?\s*$")
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
@@ -242,7 +240,7 @@ class ValidateBookForm(TripDeskForm):
         day = date.fromisoformat(str(value)[:10])
         if day < today():
             return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_in_past_book",
-                                   date_text=day_text(day))
+                                   date_text=day_text(domain, day))
         if (day - today()).days >= booking_store().policy.booking_window_days:
             return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_too_far")
         item = tracker.get_slot("book_product")
@@ -330,7 +328,8 @@ class ActionAskBookProduct(Action):
                   domain: DomainDict) -> List[EventType]:
         shown = tracker.get_slot("search_shown") or []
         if shown:
-            buttons = [{"title": f"第{i}个 {item_name(item)}", "payload": f"订第{i}个"}
+            buttons = [{"title": template(domain, "utter_button_book_shown", index=i, name=item_name(item)),
+                        "payload": pick_shown_payload(i)}
                        for i, item in enumerate(shown[:6], start=1)]
             dispatcher.utter_message(response="utter_ask_book_product_shown", buttons=buttons)
         else:
@@ -346,8 +345,9 @@ class ActionAskBookVariant(Action):
                   domain: DomainDict) -> List[EventType]:
         item = tracker.get_slot("book_product")
         variants = variants_of(item) if item else []
-        unit = "/晚" if item and kind_of(item) == "hotel_room" else "/人"
-        lines = "\n".join(f"{i}. {v}：{yuan(price)}{unit}" for i, (v, price) in enumerate(variants, start=1))
+        line = "utter_line_variant_night" if item and kind_of(item) == "hotel_room" else "utter_line_variant_person"
+        lines = "\n".join(template(domain, line, index=i, variant=v, price=yuan(price))
+                          for i, (v, price) in enumerate(variants, start=1))
         dispatcher.utter_message(response="utter_ask_book_variant", name=item_name(item or ""),
                                  lines=lines, buttons=[{"title": v, "payload": v} for v, _ in variants])
         return []
@@ -372,11 +372,12 @@ class ActionAskBookConfirm(Action):
                     SlotSet("requested_slot", "book_date")]
         item = tracker.get_slot("book_product")
         dispatcher.utter_message(
-            response="utter_book_summary", buttons=CONFIRM_BUTTONS, name=item_name(item),
-            variant=self._variant_text(tracker), when=self._when(quote, item),
-            quantity=self._quantity_text(quote, item), guests="、".join(tracker.get_slot("guest_names") or []),
+            response="utter_book_summary", name=item_name(item),
+            variant=self._variant_text(domain, tracker), when=self._when(domain, quote, item),
+            quantity=self._quantity_text(domain, quote, item),
+            guests=joined(domain, tracker.get_slot("guest_names") or []),
             phone=tracker.get_slot("contact_phone"), total=yuan(quote.total_fen),
-            payment=payment_text(item))
+            payment=template(domain, PAYMENT_LABELS[payment_method(item)]))
         shown = {"product": quote.product_code, "start": quote.start.isoformat(),
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
@@ -384,28 +385,44 @@ class ActionAskBookConfirm(Action):
         return [SlotSet("book_quote", shown)]
 
     @staticmethod
-    def _variant_text(tracker: Tracker) -> str:
+    def _variant_text(domain: DomainDict, tracker: Tracker) -> str:
         variant = tracker.get_slot("book_variant")
-        return f"（{variant}）" if variant and variant != "-" else ""
+        return template(domain, "utter_book_variant_named", variant=variant) if variant and variant != "-" else ""
 
     @staticmethod
-    def _when(quote: BookingQuote, item: str) -> str:
+    def _when(domain: DomainDict, quote: BookingQuote, item: str) -> str:
         if kind_of(item) == "hotel_room":
-            return f"{day_text(quote.start)}入住，{day_text(quote.end)}离店，共{quote.units}晚"
+            return stay_text(domain, quote.start, quote.end)
         if kind_of(item) == "tour":
-            return f"{day_text(quote.start)}出发"
+            return departure_text(domain, quote.start)
         service = next(s for s in knowledge.services() if s.code == item)
-        return f"{day_text(quote.start)} {service.depart}出发"
+        return departure_text(domain, quote.start, service.depart)
 
     @staticmethod
-    def _quantity_text(quote: BookingQuote, item: str) -> str:
-        return f"{quote.quantity}间" if kind_of(item) == "hotel_room" else f"{quote.quantity}人"
+    def _quantity_text(domain: DomainDict, quote: BookingQuote, item: str) -> str:
+        response = "utter_quantity_rooms" if kind_of(item) == "hotel_room" else "utter_quantity_people"
+        return template(domain, response, count=quote.quantity)
 
 
-def payment_text(item: str) -> str:
+def pick_shown_payload(position: int) -> str:
+    """What a button picking a listed product says for the traveller: the words
+    ``extract_book_product`` reads (an ordinal), not the button's title."""
+    return f"订第{position}个"
+
+
+# How a booking is paid, as the code the store records (payments.method), and the
+# response that names it in the summary.
+PAY_AT_PROPERTY = "pay_at_property"
+PAY_ONLINE = "link"
+PAYMENT_LABELS = {PAY_AT_PROPERTY: "utter_payment_label_pay_at_property",
+                  PAY_ONLINE: "utter_payment_label_online"}
+
+
+def payment_method(item: str) -> str:
+    """Hotels are paid at the property when payments.yml says so; everything else online."""
     if kind_of(item) == "hotel_room" and payment_settings().hotel_payment == "pay_at_property":
-        return "到店付款"
-    return "在线支付"
+        return PAY_AT_PROPERTY
+    return PAY_ONLINE
 
 
 class ActionBook(Action):
@@ -425,9 +442,9 @@ class ActionBook(Action):
         if (names, phone) != (shown.get("guests"), shown.get("phone")):
             dispatcher.utter_message(response="utter_quote_changed")
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
-        method = "pay_at_property" if payment_text(item) == "到店付款" else "link"
+        method = payment_method(item)
         try:
-            booking = await self._book_once(tracker, shown, names, phone, holds=method != "pay_at_property")
+            booking = await self._book_once(tracker, shown, names, phone, holds=method != PAY_AT_PROPERTY)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
             return reset(*FLOW_SLOTS)
@@ -443,13 +460,13 @@ class ActionBook(Action):
             return [SlotSet("book_confirm", None), SlotSet("book_quote", None), FollowupAction("book_form")]
         except TooManyUnpaid as refused:
             dispatcher.utter_message(response="utter_book_too_many_unpaid", count=len(refused.references),
-                                     references="、".join(refused.references), limit=refused.limit)
+                                     references=joined(domain, refused.references), limit=refused.limit)
             return reset(*FLOW_SLOTS)
         except InvalidRequest:
             dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
             return reset(*FLOW_SLOTS)
         await self._open_payment(booking, method, tracker)
-        if method == "pay_at_property":
+        if method == PAY_AT_PROPERTY:
             dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
                                      total=yuan(booking.total_fen))
         else:

@@ -31,8 +31,6 @@ from bot.booking import policy as rules
 from bot.booking.payments import payment_settings
 from bot.booking.store import CANCELLABLE, BookingView, NotCancellable, QuoteChanged
 
-CONFIRM_BUTTONS = [{"title": "确认取消", "payload": "/affirm"},
-                   {"title": "先不取消", "payload": "/deny"}]
 FLOW_SLOTS = ("cancel_confirm", "cancel_quote", "flow_stopped")
 
 
@@ -105,8 +103,8 @@ class ActionAskCancelConfirm(Action):
             return []
         dispatcher.utter_message(
             response="utter_cancel_quote" if booking.paid_fen else "utter_cancel_quote_unpaid",
-            buttons=CONFIRM_BUTTONS, reference=booking.reference,
-            product=booking.product.name, when=when_text(booking), paid=yuan(booking.paid_fen),
+            reference=booking.reference,
+            product=booking.product.name, when=when_text(domain, booking), paid=yuan(booking.paid_fen),
             fee=yuan(quote.fee_fen), refund=yuan(quote.refund_fen))
         return [SlotSet("cancel_quote", quote_to_slot(quote))]
 
@@ -141,7 +139,7 @@ class ActionCancelBooking(Action):
             dispatcher.utter_message(response="utter_quote_changed")
             return [*reset(*FLOW_SLOTS), FollowupAction("cancel_booking_form")]
         except NotCancellable:
-            dispatcher.utter_message(response="utter_already_cancelled", reference=booking.reference)
+            dispatcher.utter_message(response="utter_already_cancelled", reference=reference)
             return reset(*FLOW_SLOTS)
         method = await self._paid_with(booking)
         if result.refund_fen:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_text, reset, today
+from actions.common import first_entity_value, latest_text, reset, template, today
 from actions.confirmation import (
     confirm_if_still_quoted,
     confirmation_key,
@@ -28,7 +28,7 @@ from actions.store_access import (
     say_still_processing,
     say_store_unavailable,
 )
-from actions.wording import when_text, yuan
+from actions.wording import joined, short_day_text, when_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking import policy as rules
@@ -48,8 +48,6 @@ from bot.booking.store import (
 )
 
 FLOW_SLOTS = ("change_kind", "change_value", "change_confirm", "change_quote")
-CONFIRM_BUTTONS = [{"title": "确认修改", "payload": "/affirm"},
-                   {"title": "先不改了", "payload": "/deny"}]
 KIND_WORDS = (
     ("traveller", re.compile(r"名字|姓名|入住人|乘客|乘机人|出行人|游客|人名|写错|换人|换个人")),
     ("room", re.compile(r"房型|大床|双床|套房|标间|标准间|家庭房|换房|换个房|升级")),
@@ -63,8 +61,16 @@ KINDS_BY_PRODUCT = {"hotel_room": ("dates", "room", "traveller"),
 # who travels is the owner's decision: a conversation that only verified the phone's
 # last 4 digits may change dates, room or departure, not the names
 OWNER_ONLY_KINDS = ("traveller",)
-KIND_TEXT = {"dates": "日期", "room": "房型", "departure": "车次/航班", "traveller": "出行人姓名"}
+KIND_RESPONSES = {"dates": "utter_change_kind_dates", "room": "utter_change_kind_room",
+                  "departure": "utter_change_kind_departure", "traveller": "utter_change_kind_traveller"}
+# What a kind's button says for the traveller: words KIND_WORDS above reads back.
+KIND_PAYLOADS = {"dates": "改日期", "room": "改房型", "departure": "改车次/航班", "traveller": "改出行人姓名"}
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
+
+
+def kinds_text(domain: DomainDict, kinds: Sequence[str]) -> str:
+    """The kinds of change on offer, as a list inside a sentence."""
+    return joined(domain, (template(domain, KIND_RESPONSES[k]) for k in kinds))
 
 
 def kind_in(tracker: Tracker) -> Optional[str]:
@@ -155,7 +161,7 @@ class ValidateChangeBookingForm(BookingFormValidation):
         allowed = KINDS_BY_PRODUCT[booking.product.kind]
         if value not in allowed:
             dispatcher.utter_message(response="utter_change_kind_not_possible",
-                                     kinds="、".join(KIND_TEXT[k] for k in allowed))
+                                     kinds=kinds_text(domain, allowed))
             return {"change_kind": None}
         if value in OWNER_ONLY_KINDS and not await self._by_owner(tracker, booking):
             dispatcher.utter_message(response="utter_rename_needs_owner", reference=booking.reference,
@@ -276,9 +282,10 @@ class ActionAskChangeKind(Action):
         kinds = KINDS_BY_PRODUCT[booking.product.kind] if booking else ("dates", "traveller")
         if booking and not await ValidateChangeBookingForm._by_owner(tracker, booking):
             kinds = tuple(k for k in kinds if k not in OWNER_ONLY_KINDS)
-        buttons = [{"title": f"改{KIND_TEXT[k]}", "payload": f"改{KIND_TEXT[k]}"} for k in kinds]
-        dispatcher.utter_message(response="utter_ask_change_kind",
-                                 kinds="、".join(KIND_TEXT[k] for k in kinds), buttons=buttons)
+        buttons = [{"title": template(domain, "utter_button_change_kind", kind=template(domain, KIND_RESPONSES[k])),
+                    "payload": KIND_PAYLOADS[k]} for k in kinds]
+        dispatcher.utter_message(response="utter_ask_change_kind", kinds=kinds_text(domain, kinds),
+                                 buttons=buttons)
         return []
 
 
@@ -297,26 +304,27 @@ class ActionAskChangeValue(Action):
             return []
         if kind == "room":
             options = [r for r in room_options(booking) if r != booking.product.variant]
-            dispatcher.utter_message(response="utter_ask_new_room", options="、".join(options),
+            dispatcher.utter_message(response="utter_ask_new_room", options=joined(domain, options),
                                      buttons=[{"title": r, "payload": f"换成{r}"} for r in options])
         elif kind == "departure":
             options = departure_options(booking)
             if not options:
                 dispatcher.utter_message(response="utter_no_other_departure")
                 return [SlotSet("change_kind", None)]
-            lines = "、".join(self._service_line(code) for code in options[:6])
+            lines = joined(domain, (self._service_line(domain, code) for code in options[:6]))
             dispatcher.utter_message(response="utter_ask_new_departure", options=lines,
                                      buttons=[{"title": c, "payload": f"换成{c}"} for c in options[:6]])
         elif kind == "traveller":
             dispatcher.utter_message(response="utter_ask_new_names", count=len(booking.travellers))
         else:
-            dispatcher.utter_message(response="utter_ask_new_date", current=when_text(booking))
+            dispatcher.utter_message(response="utter_ask_new_date", current=when_text(domain, booking))
         return []
 
     @staticmethod
-    def _service_line(code: str) -> str:
+    def _service_line(domain: DomainDict, code: str) -> str:
         service = next(s for s in knowledge.services() if s.code == code)
-        return f"{code}（{service.depart}发车）" if service.mode != "flight" else f"{code}（{service.depart}起飞）"
+        response = "utter_service_takes_off" if service.mode == "flight" else "utter_service_departs"
+        return template(domain, response, code=code, time=service.depart)
 
 
 class ActionAskChangeConfirm(Action):
@@ -340,28 +348,29 @@ class ActionAskChangeConfirm(Action):
         except (BookingError, ValueError):
             dispatcher.utter_message(response="utter_change_invalid")
             return [SlotSet("change_value", None)]
-        dispatcher.utter_message(response="utter_change_quote", buttons=CONFIRM_BUTTONS,
-                                 reference=booking.reference, what=self._describe(kind, value),
-                                 fee=yuan(quote.fee_fen), difference=self._difference(quote),
+        dispatcher.utter_message(response="utter_change_quote",
+                                 reference=booking.reference, what=self._describe(domain, kind, value),
+                                 fee=yuan(quote.fee_fen), difference=self._difference(domain, quote),
                                  payable=yuan(quote.payable_fen))
         return [SlotSet("change_quote", quote_to_slot(quote))]
 
     @staticmethod
-    def _describe(kind: str, value: Any) -> str:
+    def _describe(domain: DomainDict, kind: str, value: Any) -> str:
         if kind == "dates":
             parts = [date.fromisoformat(p[:10]) for p in str(value).split("/")]
-            return "日期改为" + "–".join(f"{d.month}月{d.day}日" for d in parts)
+            return template(domain, "utter_change_what_dates",
+                            dates="–".join(short_day_text(domain, d) for d in parts))
         if kind == "traveller":
-            return "出行人改为" + "、".join(value)
-        return f"{KIND_TEXT[kind]}改为{value}"
+            return template(domain, "utter_change_what_traveller", names=joined(domain, value))
+        return template(domain, "utter_change_what", kind=template(domain, KIND_RESPONSES[kind]), value=value)
 
     @staticmethod
-    def _difference(quote: rules.Quote) -> str:
+    def _difference(domain: DomainDict, quote: rules.Quote) -> str:
         if quote.difference_fen > 0:
-            return f"需补差价{yuan(quote.difference_fen)}"
+            return template(domain, "utter_difference_due", amount=yuan(quote.difference_fen))
         if quote.difference_fen < 0:
-            return f"差价退还{yuan(-quote.difference_fen)}"
-        return "无差价"
+            return template(domain, "utter_difference_back", amount=yuan(-quote.difference_fen))
+        return template(domain, "utter_difference_none")
 
 
 class ActionChangeBooking(Action):
@@ -399,8 +408,8 @@ class ActionChangeBooking(Action):
             dispatcher.utter_message(response="utter_change_invalid")
             return reset(*FLOW_SLOTS)
         dispatcher.utter_message(response="utter_change_done", reference=result.reference,
-                                 product=result.booking.product.name, when=when_text(result.booking),
-                                 travellers="、".join(result.booking.travellers))
+                                 product=result.booking.product.name, when=when_text(domain, result.booking),
+                                 travellers=joined(domain, result.booking.travellers))
         if result.payable_fen:
             dispatcher.utter_message(response="utter_payment_pending", amount=yuan(result.payable_fen),
                                      link=payment_settings().link_for(result.reference))

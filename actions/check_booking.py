@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 from actions.common import reset, today
 from actions.forms import OPEN_STATUSES, OwnBookingsFormValidation, order_ref_buttons
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
-from actions.wording import STATUS_TEXT, booking_line, masked_phone, when_text, yuan
+from actions.wording import booking_line, joined, masked_phone, status_text, when_text, yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
 from bot.booking.store import BookingView
@@ -24,10 +24,9 @@ class ValidateCheckBookingForm(OwnBookingsFormValidation):
         return "validate_check_booking_form"
 
 
-def detail_values(booking: BookingView) -> dict:
-    names = "、".join(booking.travellers)
-    return dict(reference=booking.reference, product=booking.product.name, when=when_text(booking),
-                status=STATUS_TEXT.get(booking.status, booking.status), travellers=names,
+def detail_values(domain: DomainDict, booking: BookingView) -> dict:
+    return dict(reference=booking.reference, product=booking.product.name, when=when_text(domain, booking),
+                status=status_text(domain, booking.status), travellers=joined(domain, booking.travellers),
                 phone=masked_phone(booking.contact_phone), total=yuan(booking.total_fen),
                 paid=yuan(booking.paid_fen))
 
@@ -43,31 +42,31 @@ class ActionCheckBooking(Action):
             return reset("flow_stopped")
         try:
             if reference is None:
-                await self._list_own(dispatcher, tracker)
+                await self._list_own(dispatcher, tracker, domain)
                 return []
             booking = await STORE.accessible(tracker, reference)
             if booking is None:
                 dispatcher.utter_message(response="utter_need_verification")
                 return []
-            await self._show(dispatcher, booking)
+            await self._show(dispatcher, booking, domain)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
         return []
 
     @staticmethod
-    async def _list_own(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    async def _list_own(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> None:
         await STORE.award_completed(await STORE.caller(tracker), today())
         bookings = await STORE.bookings_of(tracker, 5)
         if not bookings:
             dispatcher.utter_message(response="utter_no_bookings", hotline=contacts.hotline())
             return
-        lines = "\n".join(booking_line(b) for b in bookings)
+        lines = "\n".join(booking_line(domain, b) for b in bookings)
         buttons = await order_ref_buttons(tracker, OPEN_STATUSES)
         dispatcher.utter_message(response="utter_booking_list", lines=lines, buttons=buttons)
 
     @staticmethod
-    async def _show(dispatcher: CollectingDispatcher, booking: BookingView) -> None:
-        dispatcher.utter_message(response="utter_booking_detail", **detail_values(booking))
+    async def _show(dispatcher: CollectingDispatcher, booking: BookingView, domain: DomainDict) -> None:
+        dispatcher.utter_message(response="utter_booking_detail", **detail_values(domain, booking))
         if booking.status == "pending_payment":
             dispatcher.utter_message(response="utter_payment_pending",
                                      link=payment_settings().link_for(booking.reference),

@@ -1,6 +1,7 @@
 """Helpers every action uses: reading the parsed message and the domain's copy."""
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Any, Dict, List, Optional
 
@@ -9,6 +10,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from bot.nlu.dates import business_now
+
+logger = logging.getLogger(__name__)
 
 
 def latest_text(tracker: Tracker) -> str:
@@ -32,8 +35,17 @@ def first_entity_value(tracker: Tracker, name: str) -> Optional[Any]:
 
 
 def template(domain: DomainDict, response: str, **values: Any) -> str:
-    """Fill one of the domain's responses in the action (for lines inside a reply)."""
-    variations = (domain.get("responses") or {}).get(response) or [{"text": ""}]
+    """Fill one of the domain's responses in the action: a line, label or button title
+    that goes inside another reply as one of its values.
+
+    The one way actions word things: the copy stays in ``domain.yml``, and the reply it
+    is filled into passes through the NLG (bot/nlg.py), which renders the whole text,
+    these pieces included, in the traveller's script.
+    """
+    variations = (domain.get("responses") or {}).get(response)
+    if not variations:
+        logger.error("response %s is missing from the domain the action received", response)
+        return ""
     return str(variations[0].get("text", "")).format(**values)
 
 

@@ -318,7 +318,7 @@ class ActionStopForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        form = (tracker.active_loop or {}).get("name")
+        form = str((tracker.active_loop or {}).get("name") or "")
         dispatcher.utter_message(response=STOPPED_RESPONSE.get(form, "utter_flow_stopped"))
         slots = FORM_SLOTS.get(form, ())
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("flow_stopped", None),

@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import today
+from actions.common import template, today
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 
 
@@ -27,7 +27,7 @@ class ActionMembership(Action):
             return []
         if awarded:
             dispatcher.utter_message(response="utter_points_awarded", points=awarded)
-        benefits = "\n".join(f"· {b}" for b in view.benefits)
+        benefits = "\n".join(template(domain, "utter_line_benefit", benefit=b) for b in view.benefits)
         dispatcher.utter_message(response="utter_membership", level=view.level, points=view.points,
                                  benefits=benefits)
         if view.next_level:

@@ -3,7 +3,7 @@ refund for the duplicate payment, found in the store (not taken on the traveller
 from __future__ import annotations
 
 import re
-from typing import List, Text
+from typing import List, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -22,7 +22,7 @@ from actions.store_access import (
 from actions.wording import yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
-from bot.booking.store import BookingView
+from bot.booking.store import BookingView, CancelResult
 
 CHARGED_TWICE = re.compile(r"(扣|付|收|交|刷|支付|扣款|扣费)[了过]?(两|2|二|多)(次|遍|笔|回)|重复(扣|支付|付|收|交)|"
                            r"多扣|多付|多收|扣重|付重|charged twice|double charge|duplicate", re.I)
@@ -80,7 +80,7 @@ class ActionPaymentIssue(Action):
     @staticmethod
     async def _refund_duplicates(dispatcher: CollectingDispatcher, tracker: Tracker,
                                  bookings: List[BookingView]) -> None:
-        found = []
+        found: List[Tuple[BookingView, CancelResult, str]] = []
         for booking in bookings:
             refunds = await STORE.refund_duplicate_payments(booking, conversation_id=tracker.sender_id)
             method = await ActionPaymentIssue._refunded_to(booking) if refunds else ""

@@ -17,6 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
+from actions.wording import WEEKDAY_RESPONSES, day_text, joined, short_day_text
 from bot import catalogue, knowledge
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
@@ -39,22 +40,17 @@ ASK = {
     ("ticket", "date"): "utter_ask_travel_date",
     ("tour", "date"): "utter_ask_travel_date",
 }
-WEEKDAYS = "一二三四五六日"
 
 
-def format_day(day: date) -> str:
-    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.isoweekday() - 1]}）"
-
-
-def format_date(value: Optional[str]) -> str:
+def format_date(domain: DomainDict, value: Optional[str]) -> str:
     """ISO value → how a Chinese reply names it: 12月3日（周四）, 12月3日–12月5日."""
     if not value:
         return ""
     parts = value.split("/")
     days = [date.fromisoformat(p[:10]) for p in parts]
     if len(days) == 2 and days[0] != days[1]:
-        return f"{days[0].month}月{days[0].day}日–{days[1].month}月{days[1].day}日"
-    text = format_day(days[0])
+        return "–".join(short_day_text(domain, day) for day in days)
+    text = day_text(domain, days[0])
     if "T" in parts[0]:
         text += parts[0][11:16]
     return text
@@ -131,10 +127,10 @@ class ActionSearch(Action):
         self._update_criteria(tracker, state, cities, text)
 
         if state.date and first_day(state.date) < business_now().date():
-            dispatcher.utter_message(response="utter_date_in_past", date_text=format_date(state.date))
+            dispatcher.utter_message(response="utter_date_in_past", date_text=format_date(domain, state.date))
             state.set(date=None, pending="date")
             return state.events()
-        if not self._known_place(dispatcher, state):
+        if not self._known_place(dispatcher, domain, state):
             return state.events()
 
         missing = [field for field in REQUIRED[search_type] if not self._has(state, field)]
@@ -213,7 +209,7 @@ class ActionSearch(Action):
             return bool(state.city)
         return bool(getattr(state, field))
 
-    def _known_place(self, dispatcher: CollectingDispatcher, state: SearchState) -> bool:
+    def _known_place(self, dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState) -> bool:
         """Refuse a city or route the catalogue does not cover, listing what it does."""
         covered = {
             "hotel": ("utter_unknown_hotel_city", catalogue.hotel_cities),
@@ -222,7 +218,7 @@ class ActionSearch(Action):
         if state.type in covered and state.city:
             response, cities = covered[state.type]
             if state.city not in cities():
-                dispatcher.utter_message(response=response, city=state.city, cities="、".join(cities()))
+                dispatcher.utter_message(response=response, city=state.city, cities=joined(domain, cities()))
                 state.set(city=None, pending="city")
                 return False
         if state.type == "ticket" and state.city and state.origin:
@@ -231,7 +227,7 @@ class ActionSearch(Action):
                 dispatcher.utter_message(response="utter_ask_origin")
                 return False
             if (state.origin, state.city) not in catalogue.ticket_routes():
-                routes = "、".join(f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b)
+                routes = joined(domain, (f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b))
                 dispatcher.utter_message(
                     response="utter_unknown_route", origin=state.origin,
                     destination=state.city, routes=routes,
@@ -262,7 +258,7 @@ class ActionSearch(Action):
     ) -> None:
         if not offers:
             if fresh:
-                dispatcher.utter_message(response="utter_no_results", what=self._describe(state))
+                dispatcher.utter_message(response="utter_no_results", what=self._describe(domain, state))
             else:
                 dispatcher.utter_message(response="utter_no_more")
             return
@@ -275,7 +271,7 @@ class ActionSearch(Action):
         )
         state.set(shown=previously_shown + [o.id for o in shown])
         people = int(state.people or 1)
-        date_text = format_date(state.date)
+        date_text = format_date(domain, state.date)
         if state.type == "hotel":
             dispatcher.utter_message(
                 response="utter_hotel_results", city=state.city, date_text=date_text,
@@ -293,10 +289,10 @@ class ActionSearch(Action):
             )
 
     @staticmethod
-    def _describe(state: SearchState) -> str:
+    def _describe(domain: DomainDict, state: SearchState) -> str:
         if state.type == "ticket":
-            return f"{format_date(state.date)}{state.origin}→{state.city}"
-        return f"{state.city}{format_date(state.date)}"
+            return f"{format_date(domain, state.date)}{state.origin}→{state.city}"
+        return f"{state.city}{format_date(domain, state.date)}"
 
     @staticmethod
     def _line(domain: DomainDict, state: SearchState, offer: Any, index: int) -> str:
@@ -387,11 +383,12 @@ class ActionSearch(Action):
             dispatcher.utter_message(
                 response="utter_hotel_detail", name=hotel.name, stars=hotel.stars,
                 rating=hotel.rating, district=hotel.district, address=hotel.address,
-                tags="、".join(hotel.tags) or "—", breakfast=breakfast, rooms=rooms,
+                tags=joined(domain, hotel.tags) or "—", breakfast=breakfast, rooms=rooms,
             )
         elif state.type == "ticket":
             service = offer.service
-            fares = "，".join(f"{name} ¥{money(price)}" for name, price in service.fares)
+            fares = template(domain, "utter_clause_separator").join(
+                template(domain, "utter_fare", fare=name, price=money(price)) for name, price in service.fares)
             dispatcher.utter_message(
                 response="utter_ticket_detail", code=service.code, operator=service.operator,
                 from_station=service.from_station, depart=service.depart,
@@ -403,7 +400,7 @@ class ActionSearch(Action):
                 template(domain, "utter_tour_child_price", price=money(tour.child_price))
                 if tour.child_price else ""
             )
-            weekdays = "、".join(f"周{WEEKDAYS[d - 1]}" for d in tour.departure_weekdays)
+            weekdays = joined(domain, (template(domain, WEEKDAY_RESPONSES[d - 1]) for d in tour.departure_weekdays))
             dispatcher.utter_message(
                 response="utter_tour_detail", name=tour.name, days=tour.days,
                 departs_from=tour.departs_from, highlights=tour.highlights,

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from datetime import date
 from functools import partial
-from typing import Callable, List, Optional, Sequence, TypeVar
+from typing import Any, Callable, List, Optional, Sequence, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -79,9 +79,9 @@ def _name(call: Callable[[], object]) -> str:
     return getattr(function, "__name__", repr(function))
 
 
-def _report_late_outcome(name: str) -> Callable[["asyncio.Future[object]"], None]:
+def _report_late_outcome(name: str) -> Callable[["asyncio.Future[Any]"], None]:
     """Log how a write that outlived its caller's wait ended (and retrieve its error)."""
-    def report(work: "asyncio.Future[object]") -> None:
+    def report(work: "asyncio.Future[Any]") -> None:
         if work.cancelled():
             return
         error = work.exception()

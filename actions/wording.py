@@ -1,22 +1,28 @@
 """How booking facts read in a reply: money, days, stays, statuses, a masked phone.
 
-Formatting only; the sentences around these values are responses in ``domain.yml``.
+The words are responses in ``domain.yml`` filled through ``actions.common.template``;
+this module only picks the response and the values, so the Traditional rendering of a
+reply (bot/nlg.py) covers these pieces too.
 """
 from __future__ import annotations
 
 from datetime import date
+from typing import Iterable, Optional
 
+from rasa_sdk.types import DomainDict
+
+from actions.common import template
 from bot.booking.store import BookingView
 
-WEEKDAYS = "一二三四五六日"
-STATUS_TEXT = {
-    "pending_payment": "待支付",
-    "confirmed": "已确认",
-    "cancelled": "已取消",
-    "completed": "已完成",
-    "expired": "已过期（未按时付款，已自动取消）",
+WEEKDAY_RESPONSES = ("utter_weekday_1", "utter_weekday_2", "utter_weekday_3", "utter_weekday_4",
+                     "utter_weekday_5", "utter_weekday_6", "utter_weekday_7")
+STATUS_RESPONSES = {
+    "pending_payment": "utter_booking_status_pending_payment",
+    "confirmed": "utter_booking_status_confirmed",
+    "cancelled": "utter_booking_status_cancelled",
+    "completed": "utter_booking_status_completed",
+    "expired": "utter_booking_status_expired",
 }
-KIND_TEXT = {"hotel_room": "酒店", "tour": "跟团游", "transport": "车票/机票"}
 PHONE_SHOWN_DIGITS = 3
 
 
@@ -37,22 +43,54 @@ def yuan(fen: int) -> str:
     return f"{sign}{whole}元" if not cents else f"{sign}{whole}.{cents:02d}元"
 
 
-def day_text(day: date) -> str:
-    return f"{day.month}月{day.day}日（周{WEEKDAYS[day.isoweekday() - 1]}）"
+def joined(domain: DomainDict, items: Iterable[str]) -> str:
+    """Items of a list inside a sentence, with the copy's list separator."""
+    return template(domain, "utter_list_separator").join(items)
 
 
-def when_text(booking: BookingView) -> str:
+def day_text(domain: DomainDict, day: date) -> str:
+    """A day with its weekday: 12月3日（周四）."""
+    weekday = template(domain, WEEKDAY_RESPONSES[day.isoweekday() - 1])
+    return template(domain, "utter_day", month=day.month, day=day.day, weekday=weekday)
+
+
+def short_day_text(domain: DomainDict, day: date) -> str:
+    """A day without its weekday, for spans: 12月3日."""
+    return template(domain, "utter_day_short", month=day.month, day=day.day)
+
+
+def stay_text(domain: DomainDict, start: date, end: date) -> str:
+    """A hotel stay: check-in, check-out and the number of nights."""
+    return template(domain, "utter_when_stay", start=day_text(domain, start), end=day_text(domain, end),
+                    nights=(end - start).days)
+
+
+def departure_text(domain: DomainDict, start: date, time: Optional[str] = None) -> str:
+    """A departure day, with its time where the product has one."""
+    if time:
+        return template(domain, "utter_when_departure_at", start=day_text(domain, start), time=time)
+    return template(domain, "utter_when_departure", start=day_text(domain, start))
+
+
+def when_text(domain: DomainDict, booking: BookingView) -> str:
     """Dates as a traveller reads them: a stay, a tour's days, a departure time."""
     product = booking.product
     if product.kind == "hotel_room":
-        nights = (booking.end_date - booking.start_date).days
-        return f"{day_text(booking.start_date)}入住，{day_text(booking.end_date)}离店，共{nights}晚"
+        return stay_text(domain, booking.start_date, booking.end_date)
     if product.kind == "tour":
-        return f"{day_text(booking.start_date)}出发，{product.duration_days}天"
-    return f"{day_text(booking.start_date)} {product.departs_at or ''}出发".replace(" 出发", "出发")
+        return template(domain, "utter_when_tour", start=day_text(domain, booking.start_date),
+                        days=product.duration_days)
+    return departure_text(domain, booking.start_date, product.departs_at)
 
 
-def booking_line(booking: BookingView) -> str:
+def status_text(domain: DomainDict, status: str) -> str:
+    """A booking status code as the traveller reads it (an unknown code as itself)."""
+    response = STATUS_RESPONSES.get(status)
+    return template(domain, response) if response else status
+
+
+def booking_line(domain: DomainDict, booking: BookingView) -> str:
     """One line per booking in a list: reference, what, when, status."""
-    return (f"{booking.reference}｜{booking.product.name}｜{when_text(booking)}｜"
-            f"{STATUS_TEXT.get(booking.status, booking.status)}")
+    return template(domain, "utter_line_booking", reference=booking.reference,
+                    product=booking.product.name, when=when_text(domain, booking),
+                    status=status_text(domain, booking.status))

@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional
+from typing import IO, Dict, Iterable, List, Optional
 
 from bot import exposure
 from bot.settings import PROJECT_ROOT
@@ -169,7 +169,7 @@ def train(force: bool = False) -> int:
 
 # --- running ---------------------------------------------------------------------
 
-def _pump(name: str, stream) -> None:  # type: ignore[no-untyped-def]
+def _pump(name: str, stream: IO[str]) -> None:
     for line in iter(stream.readline, ""):
         sys.stdout.write(f"[{name}] {line}")
         sys.stdout.flush()

@@ -40,12 +40,14 @@ def responses_named_by_actions() -> Set[str]:
 
 
 def responses_asked_by_forms() -> Set[str]:
-    """A form asks for each required slot with ``utter_ask_<slot>``; stories never name it."""
+    """A form asks for each required slot with ``utter_ask_<slot>``, and explains a slot
+    answered wrongly again and again with ``utter_help_<slot>`` (actions/forms.py);
+    stories never name either."""
     import yaml
 
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return {f"utter_ask_{slot}" for form in (domain.get("forms") or {}).values()
-            for slot in form.get("required_slots") or ()}
+    return {f"utter_{kind}_{slot}" for form in (domain.get("forms") or {}).values()
+            for slot in form.get("required_slots") or () for kind in ("ask", "help")}
 
 
 def validation_warnings() -> List[str]:

@@ -1,7 +1,9 @@
 """Building rasa-sdk trackers and rendering what the traveller would read."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from datetime import date
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -76,3 +78,37 @@ def rendered(dispatcher: CollectingDispatcher, domain: Dict[str, Any]) -> List[s
 class _Missing(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
+
+
+# --- running the real actions against a real, seeded store ---------------------------
+
+def traveller(text: str, intent: str, sender: str, **slots: Any) -> Tracker:
+    """A tracker for ``sender`` (a channel identity such as ``rest:demo-zhang``)."""
+    built = make_tracker(text, intent, slots=slots)
+    built.sender_id = sender
+    return built
+
+
+async def run_action(action: Any, built: Tracker, domain: Dict[str, Any]) -> Tuple[List[str], Dict[str, Any], List[str]]:
+    """Run one action as the action server would: the responses it names, the slots
+    after its events, and the texts the traveller reads."""
+    dispatcher = CollectingDispatcher()
+    events = await action.run(dispatcher, built, domain)
+    names = [m.get("response") for m in dispatcher.messages]
+    return names, slots_after(events, built.slots), rendered(dispatcher, domain)
+
+
+def button_titles(action_messages: List[Dict[str, Any]]) -> List[str]:
+    return [b["title"] for m in action_messages for b in m.get("buttons") or []]
+
+
+def seeded_store(path: Path, monkeypatch: Any, today: Optional[date] = None) -> Any:
+    """A SQLite store with the demo catalogue and customers, used by the actions."""
+    from actions import store_access
+    from bot.booking.seed import seed
+    from bot.booking.store import BookingStore
+
+    store = BookingStore(f"sqlite:///{path / 'tripdesk.db'}")
+    seed(store, today, demo=True)
+    monkeypatch.setattr(store_access, "_store", store)
+    return store

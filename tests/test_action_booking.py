@@ -218,6 +218,38 @@ async def test_an_expired_hold_is_shown_as_expired_without_a_payment_link(store,
     assert names == ["utter_booking_detail"] and "状态：已过期" in texts[0]
 
 
+@pytest.mark.parametrize("hotel_payment,method,label,done", [
+    ("pay_at_property", "pay_at_property", "到店支付", "utter_book_done_pay_at_property"),
+    ("online", "link", "网上支付", "utter_book_done"),
+])
+async def test_how_a_hotel_is_paid_follows_payments_yml_whatever_the_copy_says(
+        store, domain_dict, monkeypatch, hotel_payment, method, label, done):
+    """The method is the code in payments.yml; the label is copy an editor may reword."""
+    from actions import book
+    from bot.booking.payments import payment_settings
+
+    configured = dataclasses.replace(payment_settings(), hotel_payment=hotel_payment)
+    monkeypatch.setattr(book, "payment_settings", lambda: configured)
+    reworded = {**domain_dict, "responses": {
+        **domain_dict["responses"],
+        "utter_payment_label_pay_at_property": [{"text": "到店支付"}],
+        "utter_payment_label_online": [{"text": "网上支付"}]}}
+    day = business_now().date() + timedelta(days=7)
+    slots = {"book_product": "H-SH-001", "book_variant": "高级大床房", "book_date": day.isoformat(),
+             "book_nights": 2.0, "book_people": 2.0, "guest_names": ["王芳", "李娜"],
+             "contact_phone": "13700137003"}
+    names, after, texts = await run(ActionAskBookConfirm(), tracker("", "inform", sender="new-traveller", **slots),
+                                    reworded)
+    assert names == ["utter_book_summary"] and f"（{label}）" in texts[0]
+    assert "共2晚" in texts[0] and "数量：1间" in texts[0] and "2776元" in texts[0]
+    built = tracker("确认", "affirm", sender="new-traveller", **slots, book_confirm=True,
+                    book_quote=after["book_quote"])
+    names, _, _ = await run(ActionBook(), built, reworded)
+    assert names == [done]
+    [booking] = store.bookings_for(store.customer_for("rest", "new-traveller"))
+    assert [p.method for p in store.payments_for(booking)] == [method]
+
+
 async def test_sold_out_at_the_summary_asks_for_another_date(store, domain_dict):
     day = departure_day(store)
     with store.transaction() as session:
