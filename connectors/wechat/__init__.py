@@ -21,13 +21,13 @@ Buttons become numbered options ("回复 1：酒店"); a later "1" from the same
 that button's payload. Typed "/intent{...}" text stays text. Menu clicks (CLICK events)
 map to intents through :data:`MENU_PAYLOADS`.
 
-Configuration comes from the environment, read once: ``TRIPDESK_WECHAT_TOKEN``
-(required; without it the routes answer 503), ``TRIPDESK_WECHAT_APPID`` and
-``TRIPDESK_WECHAT_SECRET`` (customer-service API; AES mode also needs the AppID),
-``TRIPDESK_WECHAT_AES_KEY`` (EncodingAESKey, safe mode), ``TRIPDESK_WECHAT_API_BASE``
-(default the real API), ``TRIPDESK_REDIS_URL`` (share the access token through Redis),
-``TRIPDESK_WECHAT_PASSIVE_SECONDS`` and ``TRIPDESK_WECHAT_UNDELIVERED_FILE``.
-Operator guide: docs/channels/wechat.md.
+This module is the channel itself (:class:`WeChatInput`, Rasa's input channel, and
+:class:`WeChatWebhook`: verify → parse → dedupe → hand to Rasa → send); the steps live in
+``config.py`` (the settings, read once from the environment), ``signature.py``
+(signatures, safe mode, replay refusal), ``messages.py`` (XML in and out, the answer's
+text), ``conversations.py`` (offered buttons, the send quota, undelivered answers) and
+``sender.py`` (the customer-service API and the outbound sender, registered with
+``bot.outbound`` on import). Operator guide: docs/channels/wechat.md.
 
 Docs: https://developers.weixin.qq.com/doc/offiaccount/Basic_Information/Access_Overview.html ,
 https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Receiving_standard_messages.html ,
