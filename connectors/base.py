@@ -102,6 +102,27 @@ def secret_from_environment(env: Mapping[str, str], name: str) -> Optional[Secre
     return Secret(value) if value else None
 
 
+def seconds_from_environment(env: Mapping[str, str], name: str, default: float) -> float:
+    """The number of seconds in the variable ``name``; ``default`` when unset or not a number."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds; using %g", name, raw, default)
+        return default
+
+
+def ignore_credentials(credentials: Optional[Mapping[str, Any]], channel: str, use: str) -> None:
+    """Settings come from the environment only: say so when credentials.yml holds values.
+
+    credentials.yml is committed with the project, so a secret there would be leaked.
+    """
+    if credentials:
+        log.warning("%s settings in credentials.yml are ignored: use %s", channel, use)
+
+
 @lru_cache(maxsize=1)
 def quiet_noisy_libraries() -> None:
     """Raise the libraries of :data:`NOISY_LIBRARIES` to WARNING (the first call does it)."""
@@ -513,13 +534,7 @@ SERVICE_UNAVAILABLE: Tuple[str, ...] = ("utter_service_unavailable", "utter_tech
 @lru_cache(maxsize=1)
 def turn_timeout() -> float:
     """Seconds one turn may take before the traveller gets the apology (read once)."""
-    raw = os.environ.get(ENV_TURN_TIMEOUT, "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_TURN_TIMEOUT_S
-    except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %.0f", ENV_TURN_TIMEOUT, raw,
-                    DEFAULT_TURN_TIMEOUT_S)
-        return DEFAULT_TURN_TIMEOUT_S
+    seconds = seconds_from_environment(os.environ, ENV_TURN_TIMEOUT, DEFAULT_TURN_TIMEOUT_S)
     return seconds if seconds > 0 else DEFAULT_TURN_TIMEOUT_S
 
 

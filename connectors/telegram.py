@@ -69,6 +69,7 @@ from connectors.base import (
     SenderTurns,
     as_plain_text,
     finish_on_shutdown,
+    ignore_credentials,
     record_seen,
     run_turn,
     secret_from_environment,
@@ -581,9 +582,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
-        if credentials:
-            log.warning("Telegram settings in credentials.yml are ignored: use %s and %s",
-                        ENV_TOKEN, ENV_SECRET)
+        ignore_credentials(credentials, "Telegram", f"{ENV_TOKEN} and {ENV_SECRET}")
         try:
             return cls(TelegramConfig.from_environment())
         except ConfigError as problem:

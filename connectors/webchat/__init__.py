@@ -51,6 +51,7 @@ from connectors.base import (
     as_plain_text,
     client_address,
     finish_on_shutdown,
+    ignore_credentials,
     record_seen,
     run_turn,
 )
@@ -147,9 +148,8 @@ class WebchatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         """Settings come from the environment: credentials.yml holds no secret."""
-        if credentials:
-            logger.warning("webchat settings in credentials.yml are ignored: use the TRIPDESK_WEBCHAT_* "
-                           "environment variables (docs/channels/webchat.md)")
+        ignore_credentials(credentials, "webchat",
+                           "the TRIPDESK_WEBCHAT_* environment variables (docs/channels/webchat.md)")
         return cls(SessionSigner.from_environment(PROJECT_ROOT / "var"), _origins_from_environment())
 
     def __init__(

@@ -61,6 +61,7 @@ from connectors.base import (
     SenderTurns,
     as_plain_text,
     finish_on_shutdown,
+    ignore_credentials,
     record_seen,
     run_turn,
 )
@@ -324,8 +325,7 @@ class WeChatInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "WeChatInput":
-        if credentials:
-            log.warning("WeChat settings in credentials.yml are ignored: use %s and friends", ENV_TOKEN)
+        ignore_credentials(credentials, "WeChat", f"{ENV_TOKEN} and friends (docs/channels/wechat.md)")
         config = load_config()
         if config is None:
             log.warning("WeChat channel off: set %s (the Token entered in the WeChat admin console); "

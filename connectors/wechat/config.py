@@ -21,7 +21,7 @@ from typing import Mapping, Optional
 from wechatpy.crypto import WeChatCrypto
 
 from bot.settings import PROJECT_ROOT
-from connectors.base import Secret, secret_from_environment
+from connectors.base import Secret, seconds_from_environment, secret_from_environment
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +42,8 @@ MAX_PASSIVE_S = 4.5
 
 
 def _passive_seconds(env: Mapping[str, str]) -> float:
-    raw = env.get(ENV_PASSIVE_SECONDS, "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_PASSIVE_S
-    except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %.1f", ENV_PASSIVE_SECONDS, raw,
-                    DEFAULT_PASSIVE_S)
-        return DEFAULT_PASSIVE_S
+    """How long the webhook waits for the bot's answer (bounded below WeChat's 5 s)."""
+    seconds = seconds_from_environment(env, ENV_PASSIVE_SECONDS, DEFAULT_PASSIVE_S)
     return min(max(seconds, 0.0), MAX_PASSIVE_S)
 
 
