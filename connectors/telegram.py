@@ -211,7 +211,6 @@ class OfferedButtons:
         return base64.urlsafe_b64encode(digest[:9]).decode()
 
 
-
 _OFFERED: Dict[bytes, OfferedButtons] = {}
 
 
