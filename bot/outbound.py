@@ -1,8 +1,10 @@
 """One way to reach a customer later: agent replies, satisfaction surveys, trip reminders.
 
 A message for a customer goes out on the channel they wrote from last (WeChat, Telegram
-or the website widget), through that channel's sender. Each channel plugs in a
-:class:`ChannelSender`; a sender raises an exception with ``reason`` and ``retryable``
+or the website widget), through that channel's sender. Each channel module registers a
+factory for its :class:`ChannelSender` with :func:`register_sender` when it is imported;
+a process that has not imported the channels (the hold sweeper, the CLI) has them
+imported by :func:`senders_from_environment` (``connectors.import_channels``). A sender raises an exception with ``reason`` and ``retryable``
 attributes (:class:`DeliveryError` or a channel's own) when it cannot deliver, and
 retryable failures are retried with backoff a bounded number of times. Every send is
 recorded in ``outbound_messages`` (written before the first attempt, completed after
@@ -22,12 +24,11 @@ touches it runs in a worker thread, never on the event loop.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Protocol, Sequence, Tuple
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import sessionmaker
@@ -48,11 +49,6 @@ STALE_PENDING_S = 600.0  # a row never attempted (the process died mid-send) is 
 RESUME_BATCH = 50
 ATTEMPT_TIMEOUT_S = 90.0  # a guard around one attempt; senders have their own timeouts
 MAX_ERROR_LENGTH = 500
-SENDER_FACTORIES = (
-    ("connectors.telegram", "TelegramSender"),
-    ("connectors.wechat", "WeChatSender"),
-    ("connectors.webchat", "WebchatSender"),
-)
 
 
 class DeliveryError(Exception):
@@ -71,6 +67,38 @@ class ChannelSender(Protocol):
 
     async def send(self, recipient_id: str, text: str, buttons: Buttons = ()) -> None:
         ...
+
+
+# A channel's sender as configured in this process's environment, or None when it is not.
+SenderFactory = Callable[[], Optional[ChannelSender]]
+_factories: Dict[str, SenderFactory] = {}
+_channels_imported = False
+
+
+def register_sender(channel: str, factory: SenderFactory) -> None:
+    """Make ``channel``'s sender known; channel modules call it when they are imported.
+
+    The factory runs when an :class:`Outbound` is built, so it reads the environment
+    then; a later registration for the same channel replaces the earlier one.
+    """
+    _factories[channel] = factory
+
+
+def registered_channels() -> List[str]:
+    """The channels with a registered sender, after the channel modules were imported."""
+    _import_channels()
+    return sorted(_factories)
+
+
+def _import_channels() -> None:
+    """Import the channel modules once, so a process that never loaded them finds their senders."""
+    global _channels_imported
+    if _channels_imported:
+        return
+    from connectors import import_channels  # the connectors import this module: not at the top
+
+    import_channels()
+    _channels_imported = True
 
 
 @dataclass(frozen=True)
@@ -244,9 +272,10 @@ class Outbound:
         message_id = await asyncio.to_thread(
             self.records.open, customer_id, channel, recipient_id, text, buttons)
         sender = self.senders.get(channel)
+        error: Optional[str]
         if sender is None:
             status, attempts = "undeliverable", 0
-            error = f"no sender configured for channel {channel!r} (check its environment variables)"
+            error = await asyncio.to_thread(_no_sender, channel)
         else:
             status, attempts, error = await self._attempt(sender, recipient_id, text, buttons)
         await asyncio.to_thread(self.records.close_message, message_id, status, attempts, error)
@@ -338,22 +367,25 @@ def _check_message(text: str, buttons: Buttons) -> None:
             raise ValueError(f"a button needs a title and a payload: {dict(button)!r}")
 
 
+def _no_sender(channel: str) -> str:
+    """Why nothing can be sent on ``channel``: no channel registers a sender, or it is not configured."""
+    if channel not in registered_channels():
+        return (f"no sender registered for channel {channel!r} (registered: "
+                f"{', '.join(registered_channels()) or 'none'})")
+    return f"no sender configured for channel {channel!r} (check its environment variables)"
+
+
 def senders_from_environment() -> Dict[str, ChannelSender]:
-    """The senders of every configured channel; a channel not built or not configured is skipped."""
+    """The senders of every registered channel that is configured; the others are skipped."""
     senders: Dict[str, ChannelSender] = {}
-    for module_name, class_name in SENDER_FACTORIES:
+    for channel in registered_channels():
         try:
-            factory: Any = getattr(importlib.import_module(module_name), class_name).from_environment
-        except (ImportError, AttributeError) as missing:
-            log.debug("no outbound sender %s.%s: %s", module_name, class_name, missing)
-            continue
-        try:
-            sender = factory()
+            sender = _factories[channel]()
         except Exception:  # a misconfigured channel must not stop the others
-            log.exception("could not configure outbound sender %s.%s", module_name, class_name)
+            log.exception("could not configure the outbound sender of channel %s", channel)
             continue
         if sender is not None:
-            senders[sender.channel] = sender
+            senders[channel] = sender
     return senders
 
 
@@ -420,6 +452,7 @@ async def send(channel: str, recipient_id: str, text: str, buttons: Buttons = ()
 
 __all__ = [
     "Buttons", "ChannelSender", "DeliveryError", "Identity", "Outbound", "OutboundRecords",
-    "OutboundResult", "PendingMessage", "record_inbound", "retry_pending_forever", "send",
-    "send_to_customer", "senders_from_environment",
+    "OutboundResult", "PendingMessage", "SenderFactory", "record_inbound", "register_sender",
+    "registered_channels", "retry_pending_forever", "send", "send_to_customer",
+    "senders_from_environment",
 ]

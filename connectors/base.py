@@ -13,6 +13,13 @@ What a connector hands to Rasa: an offered button or menu payload as its raw tex
 (``UserMessage(text=payload)``), so "/affirm" is read as the intent by Rasa's own
 "/intent{...}" reader; anything the traveller typed through :func:`as_plain_text`, so
 typed "/intent{...}" stays a sentence (bot/text.py ``normalize`` tells the two apart).
+
+Also here, once for every channel module: secrets read from the environment
+(:func:`secret_from_environment`), control characters stripped from typed text
+(:func:`without_control_characters`), the replies a channel answers itself
+(:data:`CHANNEL_REPLIES`), bounded per-traveller memory such as the buttons each
+traveller was offered (:class:`RecentlyUsed`), and the noisy libraries quieted
+(:func:`quiet_noisy_libraries`, called by ``connectors/__init__.py``).
 """
 from __future__ import annotations
 
@@ -20,6 +27,7 @@ import asyncio
 import logging
 import math
 import os
+import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -31,6 +39,8 @@ from typing import (
     Awaitable,
     Callable,
     Dict,
+    Generic,
+    Hashable,
     List,
     Mapping,
     Optional,
@@ -39,6 +49,7 @@ from typing import (
     Set,
     Text,
     Tuple,
+    TypeVar,
 )
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
@@ -49,6 +60,17 @@ log = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]  # what Rasa gives a channel's blueprint
 ZERO_WIDTH_SPACE = "\u200b"
+# C0/C1 control characters except tab and newline: they carry no meaning in a chat and
+# PostgreSQL cannot store NUL in the tracker store.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+# Libraries whose logs would leak a secret, and why; set to WARNING once per process.
+NOISY_LIBRARIES: Dict[str, str] = {
+    "urllib3.connectionpool": "logs request URLs at DEBUG; WeChat's token URL carries the AppSecret",
+    "httpx": "logs every request URL at INFO; Bot API URLs contain the Telegram token",
+    "httpcore": "logs connections and requests at DEBUG (the Telegram token again)",
+    "telegram": "logs Bot API requests at DEBUG",
+}
 
 
 class Secret:
@@ -72,6 +94,80 @@ class Secret:
 
     def __hash__(self) -> int:  # frozen configs holding a Secret are cache keys (lru_cache)
         return hash(self._value)
+
+
+def secret_from_environment(env: Mapping[str, str], name: str) -> Optional[Secret]:
+    """The variable ``name`` as a :class:`Secret`, or None when it is unset or blank."""
+    value = env.get(name, "").strip()
+    return Secret(value) if value else None
+
+
+def seconds_from_environment(env: Mapping[str, str], name: str, default: float) -> float:
+    """The number of seconds in the variable ``name``; ``default`` when unset or not a number."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        log.warning("%s=%r is not a number of seconds; using %g", name, raw, default)
+        return default
+
+
+def ignore_credentials(credentials: Optional[Mapping[str, Any]], channel: str, use: str) -> None:
+    """Settings come from the environment only: say so when credentials.yml holds values.
+
+    credentials.yml is committed with the project, so a secret there would be leaked.
+    """
+    if credentials:
+        log.warning("%s settings in credentials.yml are ignored: use %s", channel, use)
+
+
+@lru_cache(maxsize=1)
+def quiet_noisy_libraries() -> None:
+    """Raise the libraries of :data:`NOISY_LIBRARIES` to WARNING (the first call does it)."""
+    for name in NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def without_control_characters(text: str) -> str:
+    """Typed text without control characters (tab and newline kept)."""
+    return CONTROL_CHARACTERS.sub("", text)
+
+
+Key = TypeVar("Key", bound=Hashable)
+Value = TypeVar("Value")
+
+
+class RecentlyUsed(Generic[Key, Value]):
+    """A mapping of at most ``max_entries`` keys; the least recently stored is forgotten first.
+
+    What a channel remembers per traveller (buttons offered, quotas, rate buckets) must
+    stay bounded however many travellers write, so every such memory is one of these.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._items: "OrderedDict[Key, Value]" = OrderedDict()
+
+    def get(self, key: Key) -> Optional[Value]:
+        return self._items.get(key)
+
+    def put(self, key: Key, value: Value) -> None:
+        """Store ``value`` as the most recent entry, forgetting the oldest beyond the bound."""
+        self._items.pop(key, None)
+        self._items[key] = value
+        while len(self._items) > self.max_entries:
+            self._items.popitem(last=False)
+
+    def pop(self, key: Key) -> Optional[Value]:
+        return self._items.pop(key, None)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._items
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def as_plain_text(text: Optional[Text]) -> Optional[Text]:
@@ -257,6 +353,16 @@ REFUSAL_RESPONSES: Dict[str, Tuple[str, ...]] = {
     "too_many": ("utter_too_many_messages", "utter_still_working"),
 }
 
+# What a platform channel (Telegram, WeChat) answers itself, whatever the platform:
+# chains of domain response names rendered by AgentReplies (the first the domain has
+# wins). A channel adds its own kinds (Telegram's welcome, WeChat's voice).
+CHANNEL_REPLIES: Dict[str, Tuple[str, ...]] = {
+    "menu": ("utter_main_menu", "utter_ask_search_type"),
+    "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
+    "empty": ("utter_empty_message", "utter_ask_rephrase"),
+    **REFUSAL_RESPONSES,  # too_long, too_many: the input policy's answers
+}
+
 
 def max_text_chars(channel: str, environ: Optional[Mapping[str, str]] = None) -> int:
     """The longest text ``channel`` passes to the bot (MAX_TEXT_CHARS, or the override)."""
@@ -313,17 +419,15 @@ class RateLimiter:
         self.rate = rate
         self.max_keys = max_keys
         self.clock = clock
-        self._buckets: "OrderedDict[str, Tuple[float, float]]" = OrderedDict()  # key -> (tokens, at)
+        self._buckets: RecentlyUsed[str, Tuple[float, float]] = RecentlyUsed(max_keys)  # (tokens, at)
 
     def take(self, key: str) -> float:
         now = self.clock()
         per_second = self.rate.messages / self.rate.seconds
-        tokens, at = self._buckets.pop(key, (float(self.rate.messages), now))
+        tokens, at = self._buckets.get(key) or (float(self.rate.messages), now)
         tokens = min(float(self.rate.messages), tokens + (now - at) * per_second)
         wait = 0.0 if tokens >= 1 else (1 - tokens) / per_second
-        self._buckets[key] = (tokens - 1 if not wait else tokens, now)
-        while len(self._buckets) > self.max_keys:
-            self._buckets.popitem(last=False)
+        self._buckets.put(key, (tokens - 1 if not wait else tokens, now))
         return wait
 
 
@@ -365,7 +469,7 @@ class InputPolicy:
         self.max_chars = max_chars
         self.senders = RateLimiter(per_sender, clock=clock)
         self.addresses = RateLimiter(per_address, clock=clock)
-        self._told: "OrderedDict[str, None]" = OrderedDict()  # keys told about the rate, bounded
+        self._told: RecentlyUsed[str, bool] = RecentlyUsed(MAX_TRACKED_KEYS)  # keys told about the rate
 
     @classmethod
     def for_channel(cls, channel: str, environ: Optional[Mapping[str, str]] = None) -> "InputPolicy":
@@ -390,7 +494,7 @@ class InputPolicy:
                     log.warning("%s: too many messages from one %s; refusing it for %.0f s",
                                 self.channel, kind, wait)
                 return Refusal("too_many", 429, retry_after=math.ceil(wait), tell=tell)
-            self._told.pop(f"{kind}:{key}", None)
+            self._told.pop(f"{kind}:{key}")
         if text is not None and len(text) > self.max_chars:
             log.warning("%s: message of %d characters refused (limit %d)", self.channel, len(text),
                         self.max_chars)
@@ -401,9 +505,7 @@ class InputPolicy:
         """True the first time a flood from ``key`` is refused (until a message passes again)."""
         if key in self._told:
             return False
-        self._told[key] = None
-        while len(self._told) > MAX_TRACKED_KEYS:
-            self._told.popitem(last=False)
+        self._told.put(key, True)
         return True
 
 
@@ -417,6 +519,8 @@ def client_address(request: Any) -> Optional[str]:
     """The client's IP address of a Sanic request: the proxy's forwarded one when Sanic is
     configured to trust it (FORWARDED_SECRET, REAL_IP_HEADER, PROXIES_COUNT), else the peer."""
     return request.remote_addr or request.ip or None
+
+
 # --- a turn that fails or hangs still gets an answer ------------------------------------
 
 ENV_TURN_TIMEOUT = "TRIPDESK_TURN_TIMEOUT_SECONDS"
@@ -430,13 +534,7 @@ SERVICE_UNAVAILABLE: Tuple[str, ...] = ("utter_service_unavailable", "utter_tech
 @lru_cache(maxsize=1)
 def turn_timeout() -> float:
     """Seconds one turn may take before the traveller gets the apology (read once)."""
-    raw = os.environ.get(ENV_TURN_TIMEOUT, "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_TURN_TIMEOUT_S
-    except ValueError:
-        log.warning("%s=%r is not a number of seconds; using %.0f", ENV_TURN_TIMEOUT, raw,
-                    DEFAULT_TURN_TIMEOUT_S)
-        return DEFAULT_TURN_TIMEOUT_S
+    seconds = seconds_from_environment(os.environ, ENV_TURN_TIMEOUT, DEFAULT_TURN_TIMEOUT_S)
     return seconds if seconds > 0 else DEFAULT_TURN_TIMEOUT_S
 
 
@@ -447,7 +545,7 @@ class _WatchedOutput(OutputChannel):
         self.inner = inner
         self.sent = 0
 
-    def name(self) -> str:  # type: ignore[override]  # the NLG picks channel-specific copy by it
+    def name(self) -> str:  # the NLG picks channel-specific copy by it
         return self.inner.name()
 
     async def send_response(self, recipient_id: str, message: Dict[str, Any]) -> None:

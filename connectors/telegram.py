@@ -32,7 +32,6 @@ import os
 import re
 import sys
 import warnings
-from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence, Text, Tuple
@@ -54,23 +53,27 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from bot.outbound import Buttons, DeliveryError, record_inbound
+from bot.outbound import Buttons, DeliveryError, record_inbound, register_sender
 from bot.privacy import mask_identifier
 from connectors.base import (
-    REFUSAL_RESPONSES,
+    CHANNEL_REPLIES,
     AgentReplies,
     BackgroundWork,
     InputPolicy,
     apologise,
     OnNewMessage,
     RecentDeliveries,
+    RecentlyUsed,
     Replies,
     Secret,
     SenderTurns,
     as_plain_text,
     finish_on_shutdown,
+    ignore_credentials,
     record_seen,
     run_turn,
+    secret_from_environment,
+    without_control_characters,
 )
 
 log = logging.getLogger(__name__)
@@ -88,25 +91,18 @@ SECRET_RULE = re.compile(r"[A-Za-z0-9_-]{1,256}")  # Telegram's rule for secret_
 MAX_BODY_BYTES = 1 << 20
 MAX_TEXT_LENGTH = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096
 MAX_CALLBACK_DATA = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # 64 bytes
-# C0/C1 control characters except tab and newline: they carry no meaning in a chat and
-# PostgreSQL cannot store NUL in the tracker store.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
-REQUEST_TIMEOUTS_S = {"connect_timeout": 5.0, "read_timeout": 10.0, "write_timeout": 10.0,
-                      "pool_timeout": 5.0}
+CONNECT_TIMEOUT_S, READ_TIMEOUT_S, WRITE_TIMEOUT_S, POOL_TIMEOUT_S = 5.0, 10.0, 10.0, 5.0
 NETWORK_BACKOFF_S = (0.5, 2.0)  # waits before the retries of a network failure
 RATE_LIMIT_RETRIES = 2
 MAX_RETRY_AFTER_S = 30.0
 
-# What the channel answers itself: chains of domain response names, rendered by
-# connectors.base.AgentReplies (the first name the domain has wins).
+# What the channel answers itself: the shared replies (menu, unsupported, empty, the
+# input policy's refusals) and /start's welcome and /help's help.
 REPLIES: Dict[str, Tuple[str, ...]] = {
+    **CHANNEL_REPLIES,
     "welcome": ("utter_welcome", "utter_greet"),
-    "menu": ("utter_main_menu", "utter_ask_search_type"),
     "help": ("utter_help", "utter_greet"),
-    "unsupported": ("utter_unsupported_message", "utter_out_of_scope"),
-    "empty": ("utter_empty_message", "utter_ask_rephrase"),
-    **REFUSAL_RESPONSES,  # too_long, too_many: the input policy's answers
 }
 
 
@@ -127,28 +123,21 @@ class TelegramConfig:
     @classmethod
     def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> "TelegramConfig":
         env = os.environ if environ is None else environ
-        missing = [name for name in (ENV_TOKEN, ENV_SECRET) if not env.get(name, "").strip()]
-        if missing:
+        token, secret = secret_from_environment(env, ENV_TOKEN), secret_from_environment(env, ENV_SECRET)
+        if token is None or secret is None:
+            missing = [name for name, value in ((ENV_TOKEN, token), (ENV_SECRET, secret)) if value is None]
             raise ConfigError(f"Telegram channel not configured: set {' and '.join(missing)}")
-        secret = env[ENV_SECRET].strip()
-        if not SECRET_RULE.fullmatch(secret):
+        if not SECRET_RULE.fullmatch(secret.reveal()):
             raise ConfigError(f"{ENV_SECRET} must be 1-256 characters from A-Z, a-z, 0-9, _ and - "
                               "(Telegram's rule for the webhook secret token)")
-        return cls(Secret(env[ENV_TOKEN].strip()), Secret(secret),
-                   env.get(ENV_API_BASE, "").strip() or DEFAULT_API_BASE)
-
-
-def _quiet_libraries() -> None:
-    """httpx logs every request URL at INFO, and Bot API URLs contain the token."""
-    for name in ("httpx", "httpcore", "telegram"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+        return cls(token, secret, env.get(ENV_API_BASE, "").strip() or DEFAULT_API_BASE)
 
 
 # --- text ------------------------------------------------------------------------------
 
 def clean_text(text: str) -> str:
     """Typed text as Rasa should see it: no control characters (length: the input policy)."""
-    return CONTROL_CHARACTERS.sub("", text)
+    return without_control_characters(text)
 
 
 def _utf16_units(char: str) -> int:
@@ -191,7 +180,7 @@ class OfferedButtons:
 
     def __init__(self, key: bytes, max_remembered: int = 20_000) -> None:
         self._key = key
-        self._remembered: "OrderedDict[Tuple[str, str], str]" = OrderedDict()
+        self._remembered: RecentlyUsed[Tuple[str, str], str] = RecentlyUsed(max_remembered)
         self.max_remembered = max_remembered
 
     @classmethod
@@ -205,7 +194,7 @@ class OfferedButtons:
         body = self.INLINE + payload
         if len(body.encode()) + self.TAG_LENGTH > MAX_CALLBACK_DATA:
             body = self.REMEMBERED + hashlib.sha256(payload.encode()).hexdigest()[:16]
-            self._remember((chat_id, body[1:]), payload)
+            self._remembered.put((chat_id, body[1:]), payload)
         return self._tag(chat_id, body) + body
 
     def decode(self, chat_id: str, data: str) -> Optional[str]:
@@ -220,12 +209,6 @@ class OfferedButtons:
     def _tag(self, chat_id: str, body: str) -> str:
         digest = hmac.new(self._key, f"{chat_id}\n{body}".encode(), hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest[:9]).decode()
-
-    def _remember(self, key: Tuple[str, str], payload: str) -> None:
-        self._remembered[key] = payload
-        self._remembered.move_to_end(key)
-        while len(self._remembered) > self.max_remembered:
-            self._remembered.popitem(last=False)
 
 
 _OFFERED: Dict[bytes, OfferedButtons] = {}
@@ -259,10 +242,11 @@ class TelegramSender:
 
     @classmethod
     def from_config(cls, config: TelegramConfig, **options: Any) -> "TelegramSender":
-        _quiet_libraries()
-        bot = Bot(config.token.reveal(), base_url=config.api_base,
-                  request=HTTPXRequest(connection_pool_size=16, **REQUEST_TIMEOUTS_S))
-        return cls(bot, config.secret, **options)
+        request = HTTPXRequest(connection_pool_size=16, connect_timeout=CONNECT_TIMEOUT_S,
+                               read_timeout=READ_TIMEOUT_S, write_timeout=WRITE_TIMEOUT_S,
+                               pool_timeout=POOL_TIMEOUT_S)
+        return cls(Bot(config.token.reveal(), base_url=config.api_base, request=request),
+                   config.secret, **options)
 
     @classmethod
     def from_environment(cls) -> Optional["TelegramSender"]:
@@ -597,9 +581,7 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramInput":
-        if credentials:
-            log.warning("Telegram settings in credentials.yml are ignored: use %s and %s",
-                        ENV_TOKEN, ENV_SECRET)
+        ignore_credentials(credentials, "Telegram", f"{ENV_TOKEN} and {ENV_SECRET}")
         try:
             return cls(TelegramConfig.from_environment())
         except ConfigError as problem:
@@ -632,6 +614,9 @@ class TelegramInput(InputChannel):
             return response.json(body, status=status)
 
         return hook
+
+
+register_sender(CHANNEL, TelegramSender.from_environment)
 
 
 # --- command line: set the webhook ------------------------------------------------------------

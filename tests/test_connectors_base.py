@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 import time
 from types import SimpleNamespace
 from typing import Any, Dict, List, Optional, Tuple
@@ -21,13 +24,17 @@ from bot.nlg import ScriptAwareNLG
 from bot.text import normalize
 from connectors.base import (
     DEFAULT_TURN_TIMEOUT_S,
+    NOISY_LIBRARIES,
     AgentReplies,
     BackgroundWork,
+    RecentlyUsed,
     Secret,
     as_plain_text,
     record_seen,
     run_turn,
+    secret_from_environment,
     turn_timeout,
+    without_control_characters,
 )
 
 # --- Secret -----------------------------------------------------------------------------------
@@ -38,6 +45,36 @@ def test_secret_never_shows_its_value_in_repr_str_or_a_containing_repr() -> None
     assert "hunter2" not in repr(secret) and "hunter2" not in str(secret)
     assert "hunter2" not in f"{secret}" and "hunter2" not in repr({"token": secret})
     assert secret.reveal() == "hunter2-bot-token"
+
+
+def test_a_secret_from_the_environment_is_trimmed_masked_and_absent_when_blank() -> None:
+    env = {"TOKEN": "  hunter2-bot-token\n", "BLANK": "   "}
+    token = secret_from_environment(env, "TOKEN")
+    assert token is not None and token.reveal() == "hunter2-bot-token" and "hunter2" not in repr(token)
+    assert secret_from_environment(env, "BLANK") is None and secret_from_environment(env, "UNSET") is None
+
+
+def test_loading_any_channel_quiets_the_libraries_that_log_secret_urls() -> None:
+    """A fresh process that loads only the WeChat channel (as Rasa does from credentials.yml)."""
+    script = ("import logging; logging.basicConfig(level=logging.DEBUG)\nimport connectors.wechat\n"
+              f"print([logging.getLogger(n).getEffectiveLevel() for n in {sorted(NOISY_LIBRARIES)!r}])")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          check=True, env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)})
+    assert done.stdout.strip().splitlines()[-1] == str([logging.WARNING] * len(NOISY_LIBRARIES))
+
+
+def test_typed_control_characters_are_dropped_but_tabs_and_newlines_kept() -> None:
+    assert without_control_characters("a\x00b\tc\nd\x1be\x85f") == "ab\tc\ndef"
+
+
+def test_per_traveller_memory_forgets_the_least_recently_stored_first() -> None:
+    memory: RecentlyUsed[str, int] = RecentlyUsed(max_entries=2)
+    memory.put("a", 1)
+    memory.put("b", 2)
+    memory.put("a", 3)  # stored again: now the most recent
+    memory.put("c", 4)
+    assert ("a" in memory, "b" in memory, "c" in memory, len(memory)) == (True, False, True, 2)
+    assert (memory.get("a"), memory.pop("a"), memory.get("a")) == (3, 3, None)
 
 
 def test_secrets_compare_and_hash_by_value_so_frozen_settings_can_be_cache_keys() -> None:

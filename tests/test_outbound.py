@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
@@ -12,6 +15,7 @@ from sqlalchemy import select
 from bot.booking.models import Customer, OutboundMessage
 from bot.booking.db import upgrade
 from bot.booking.models import utcnow
+import bot.outbound
 from bot.outbound import (
     MAX_ATTEMPTS,
     Buttons,
@@ -19,6 +23,7 @@ from bot.outbound import (
     Outbound,
     OutboundRecords,
     record_inbound,
+    register_sender,
     senders_from_environment,
 )
 from connectors.telegram import ENV_API_BASE, ENV_SECRET, ENV_TOKEN, TelegramConfig, TelegramSender
@@ -171,6 +176,39 @@ def test_record_inbound_creates_the_customer_once_and_updates_last_seen(
     assert seen_first.last_seen_at and seen_again.last_seen_at
     assert seen_again.last_seen_at >= seen_first.last_seen_at
     assert records.identities(first + 1) is None
+
+
+async def test_a_sender_registered_for_a_channel_is_used(
+        url: str, records: OutboundRecords, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bot.outbound, "_factories", dict(bot.outbound._factories))  # undone after
+    pigeon = RecordingSender("pigeon")
+    register_sender("pigeon", lambda: pigeon)
+    result = await Outbound(url=url, retry_delays=()).send("pigeon", "loft-7", "您的行程明天出发", SURVEY)
+    assert (result.status, result.channel, result.attempts) == ("sent", "pigeon", 1)
+    assert pigeon.calls == [("loft-7", "您的行程明天出发", SURVEY)]
+    assert [(r.channel, r.status) for r in rows(records)] == [("pigeon", "sent")]
+
+
+async def test_a_channel_no_connector_registers_is_undeliverable_and_named(
+        url: str, records: OutboundRecords) -> None:
+    result = await Outbound(url=url, retry_delays=()).send("fax", "+86 21 5555 0100", "您好")
+    assert (result.status, result.channel, result.attempts) == ("undeliverable", "fax", 0)
+    assert "no sender registered for channel 'fax'" in (result.error or "")
+    assert "telegram" in (result.error or "")  # the channels that can send are listed
+    [row] = rows(records)
+    assert (row.channel, row.status, row.last_error) == ("fax", "undeliverable", result.error)
+
+
+def test_a_process_that_never_imported_the_connectors_finds_their_senders() -> None:
+    """The hold sweeper and the CLI import bot.outbound only: the channels register on demand."""
+    script = ("import sys; from bot.outbound import senders_from_environment\n"
+              "before = sorted(m for m in sys.modules if m.startswith('connectors'))\n"
+              "print(before, sorted(senders_from_environment()))")
+    env = {**os.environ, ENV_TOKEN: TOKEN, ENV_SECRET: SECRET, "TRIPDESK_WECHAT_TOKEN": "",
+           "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[] ['telegram']"
 
 
 def test_senders_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Text, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
@@ -38,7 +38,7 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 from socketio.exceptions import ConnectionRefusedError as SocketRefused
 
-from bot.outbound import DeliveryError, record_inbound
+from bot.outbound import Buttons, DeliveryError, record_inbound, register_sender
 from bot.settings import PROJECT_ROOT
 from connectors.base import (
     REFUSAL_RESPONSES,
@@ -51,6 +51,7 @@ from connectors.base import (
     as_plain_text,
     client_address,
     finish_on_shutdown,
+    ignore_credentials,
     record_seen,
     run_turn,
 )
@@ -147,9 +148,8 @@ class WebchatInput(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         """Settings come from the environment: credentials.yml holds no secret."""
-        if credentials:
-            logger.warning("webchat settings in credentials.yml are ignored: use the TRIPDESK_WEBCHAT_* "
-                           "environment variables (docs/channels/webchat.md)")
+        ignore_credentials(credentials, "webchat",
+                           "the TRIPDESK_WEBCHAT_* environment variables (docs/channels/webchat.md)")
         return cls(SessionSigner.from_environment(PROJECT_ROOT / "var"), _origins_from_environment())
 
     def __init__(
@@ -411,7 +411,7 @@ class WebchatInput(InputChannel):
         self.offered.remember(session_id, shown.get("buttons", []))
         await self._emit("bot_uttered", shown, session_id)
 
-    async def send_later(self, session_id: str, text: str, buttons: Optional[Sequence[Dict[str, str]]]) -> None:
+    async def send_later(self, session_id: str, text: str, buttons: Optional[Buttons]) -> None:
         """A message outside a turn: kept in the transcript, shown live if a tab is open."""
         if not SESSION_ID.match(session_id):
             raise DeliveryError("not_a_webchat_session", retryable=False)
@@ -457,11 +457,12 @@ class WebchatSender:
         active = WebchatInput.active()
         return cls(active) if active is not None and active.app is not None else None
 
-    async def send(
-        self, recipient_id: str, text: str, buttons: Optional[Sequence[Dict[str, str]]] = None
-    ) -> None:
+    async def send(self, recipient_id: str, text: str, buttons: Optional[Buttons] = None) -> None:
         """Raises DeliveryError(reason, retryable) when the message could not be kept."""
         await self._input.send_later(recipient_id, text, buttons)
+
+
+register_sender("webchat", WebchatSender.from_environment)
 
 
 def _json_field(request: Request, name: str) -> Any:

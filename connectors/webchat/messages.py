@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections import OrderedDict, deque
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Deque, Dict, Iterable, List, Optional
@@ -18,7 +18,7 @@ import yaml
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 
 from bot.settings import PROJECT_ROOT
-from connectors.base import ZERO_WIDTH_SPACE, max_text_chars
+from connectors.base import ZERO_WIDTH_SPACE, RecentlyUsed, max_text_chars
 
 MAX_BUTTONS = 10
 MAX_BUTTON_TITLE = 200
@@ -125,20 +125,18 @@ class OfferedButtons:
     def __init__(self, per_session: int = 30, max_sessions: int = 10_000) -> None:
         self.per_session = per_session
         self.max_sessions = max_sessions
-        self._offered: "OrderedDict[str, Deque[str]]" = OrderedDict()
+        self._offered: RecentlyUsed[str, Deque[str]] = RecentlyUsed(max_sessions)
 
     def remember(self, session_id: str, buttons: Iterable[Dict[str, str]]) -> None:
         payloads = [button["payload"] for button in buttons]
         if not payloads:
             return
-        offered = self._offered.pop(session_id, None) or deque(maxlen=self.per_session)
+        offered = self._offered.get(session_id) or deque(maxlen=self.per_session)
         offered.extend(payloads)
-        self._offered[session_id] = offered
-        while len(self._offered) > self.max_sessions:
-            self._offered.popitem(last=False)
+        self._offered.put(session_id, offered)
 
     def was_offered(self, session_id: str, payload: str) -> bool:
-        return payload in self._offered.get(session_id, ())
+        return payload in (self._offered.get(session_id) or ())
 
 
 def offered_in_events(events: Iterable[Event], payload: str, last_bot_messages: int = 10) -> bool:

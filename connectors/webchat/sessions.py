@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
+from connectors.base import Secret
+
 logger = logging.getLogger(__name__)
 
 SECRET_ENV = "TRIPDESK_WEBCHAT_SECRET"  # noqa: S105 (the variable's name, not a secret)
@@ -33,17 +35,13 @@ CLOCK_SKEW_SECONDS = 300
 MAX_TOKEN_LENGTH = 200
 
 
-class WebchatSecret:
-    """The signing key; its repr is masked so it never lands in a log or a traceback."""
+class WebchatSecret(Secret):
+    """The signing key; masked like every :class:`connectors.base.Secret`."""
 
-    def __init__(self, value: str) -> None:
-        self._value = value.encode("utf-8")
-
-    def __repr__(self) -> str:
-        return "WebchatSecret('********')"
+    __slots__ = ()
 
     def sign(self, message: str) -> str:
-        return hmac.new(self._value, message.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hmac.new(self.reveal().encode("utf-8"), message.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def load_secret(var_dir: Path) -> WebchatSecret:
