@@ -16,7 +16,7 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import IO, Dict, Iterable, List, Optional
+from typing import IO, Any, Dict, Iterable, List, Optional
 
 from bot import exposure
 from bot.settings import PROJECT_ROOT
@@ -194,15 +194,20 @@ def start_services(
     }
     processes = []
     for name, command in commands.items():
-        output = open(log_dir / f"{name}.log", "w") if log_dir else subprocess.PIPE  # noqa: SIM115
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, text=True, stdout=output,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )
-        if not log_dir:
+        if log_dir:  # the child keeps its own copy of the file; ours is closed at once
+            with open(log_dir / f"{name}.log", "w") as log_file:
+                process = _spawn(command, env, log_file)
+        else:
+            process = _spawn(command, env, subprocess.PIPE)
             threading.Thread(target=_pump, args=(name, process.stdout), daemon=True).start()
         processes.append(process)
     return processes
+
+
+def _spawn(command: List[str], env: Dict[str, str], output: Any) -> subprocess.Popen:
+    """A server in its own session (so Ctrl-C and stop_services reach its children)."""
+    return subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, text=True, stdout=output,
+                            stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def stop_services(processes: List[subprocess.Popen]) -> None:
