@@ -8,10 +8,11 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import reset, today
+from actions.common import reset, template, today
 from actions.forms import OPEN_STATUSES, OwnBookingsFormValidation, order_ref_buttons
+from bot.privacy import mask_phone
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
-from actions.wording import booking_line, joined, masked_phone, status_text, when_text, yuan
+from actions.wording import booking_line, joined, status_text, when_text, yuan
 from bot import contacts
 from bot.booking.payments import payment_settings
 from bot.booking.store import BookingView
@@ -27,8 +28,10 @@ class ValidateCheckBookingForm(OwnBookingsFormValidation):
 def detail_values(domain: DomainDict, booking: BookingView) -> dict:
     return dict(reference=booking.reference, product=booking.product.name, when=when_text(domain, booking),
                 status=status_text(domain, booking.status), travellers=joined(domain, booking.travellers),
-                phone=masked_phone(booking.contact_phone), total=yuan(booking.total_fen),
-                paid=yuan(booking.paid_fen))
+                phone=mask_phone(booking.contact_phone), total=yuan(booking.total_fen),
+                paid=yuan(booking.received_fen),
+                refunded=template(domain, "utter_detail_refunded", amount=yuan(booking.refunded_fen))
+                if booking.refunded_fen else "")
 
 
 class ActionCheckBooking(Action):

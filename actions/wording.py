@@ -23,19 +23,6 @@ STATUS_RESPONSES = {
     "completed": "utter_booking_status_completed",
     "expired": "utter_booking_status_expired",
 }
-PHONE_SHOWN_DIGITS = 3
-
-
-def masked_phone(phone: str) -> str:
-    """A stored contact phone as a reply may show it: the first digits only.
-
-    The last four digits are the answer strangers verify a booking with, so a reply
-    never shows them (``13800138001`` → ``138********``).
-    """
-    digits = str(phone or "")
-    return digits[:PHONE_SHOWN_DIGITS] + "*" * max(len(digits) - PHONE_SHOWN_DIGITS, 0)
-
-
 def yuan(fen: int) -> str:
     """Integer fen → how a reply shows money: 1280元, 12.50元."""
     whole, cents = divmod(abs(int(fen)), 100)

@@ -66,3 +66,17 @@ async def test_someone_elses_booking_needs_verification(store, domain_dict):
 async def test_a_customer_without_bookings_is_offered_the_hotline(store, domain_dict):
     names, texts = await check(domain_dict, "rest:someone-new")
     assert names == ["utter_no_bookings"] and "400-820-6688" in texts[0]
+
+
+async def test_a_cancelled_booking_shows_what_was_paid_and_what_is_coming_back(store, domain_dict):
+    """After a cancellation with a fee the traveller sees the whole amount paid and the
+    refund, never the net figure the store sizes refunds from."""
+    wang = store.customer_for("rest", "rest:demo-wang")
+    flight = store.find("TD6RT9GC5X", wang)
+    paid = sum(p.amount_fen for p in store.payments_for(flight) if p.status == "succeeded")
+    result = store.cancel(flight, store.quote_cancellation(flight), "cancel-1")
+    assert 0 < result.refund_fen < paid
+    names, texts = await check(domain_dict, "rest:demo-wang", order_ref="TD6RT9GC5X")
+    assert names[0] == "utter_booking_detail" and "状态：已取消" in texts[0]
+    assert f"已付 {paid // 100}元" in texts[0]
+    assert f"退款 {result.refund_fen // 100}元" in texts[0]

@@ -193,6 +193,12 @@ class BookingView:
     created_at: datetime
     hold_expires_at: Optional[datetime] = None  # unpaid: the place is released after this
     change_fees_fen: int = 0  # fees charged by changes, kept on a later cancellation
+    received_fen: int = 0  # every payment received: what the traveller paid, refunds aside
+
+    @property
+    def refunded_fen(self) -> int:
+        """Refunds opened or done: what is coming back or came back."""
+        return self.received_fen - self.paid_fen
 
 
 @dataclass(frozen=True)
@@ -352,6 +358,7 @@ def _booking_view(booking: Booking) -> BookingView:
         policy_version=booking.policy_version, created_at=booking.created_at,
         hold_expires_at=booking.hold_expires_at,
         change_fees_fen=_due_fen(booking) - booking.total_fen,
+        received_fen=_received_fen(booking),
     )
 
 
