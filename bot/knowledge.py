@@ -277,8 +277,22 @@ def services() -> Tuple[Service, ...]:
     return tuple(result)
 
 
+def _with_facts(topic: str, answer: str, facts: Dict[str, int]) -> str:
+    try:
+        return answer.format_map(facts)
+    except (KeyError, ValueError, IndexError) as error:
+        raise KnowledgeBaseError(
+            f"faq.yml topic '{topic}' quotes {error} in braces; answers may quote only "
+            f"{', '.join('{' + name + '}' for name in facts)}") from error
+
+
 @lru_cache(maxsize=None)
 def faq() -> Dict[str, FaqEntry]:
+    """The FAQ, with the policy's figures filled in where an answer quotes them
+    (``{hold_flight}``): a rule stated in an answer is never a second copy of it."""
+    from bot.booking.policy import hold_facts, load_policy
+
+    facts = hold_facts(load_policy())
     entries = {}
     for topic, item in (_section("faq.yml", "faq") or {}).items():
         if not item or not item.get("answer"):
@@ -286,7 +300,7 @@ def faq() -> Dict[str, FaqEntry]:
         entries[str(topic)] = FaqEntry(
             topic=str(topic),
             title=str(item.get("title", topic)),
-            answer=str(item["answer"]).strip(),
+            answer=_with_facts(str(topic), str(item["answer"]).strip(), facts),
             keywords=tuple(str(k) for k in item.get("keywords") or ()),
         )
     return entries

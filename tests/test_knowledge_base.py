@@ -93,3 +93,20 @@ def test_held_out_split_covers_every_intent_and_does_not_repeat_training():
 
 def test_all_nlu_data_aligns_with_the_tokenizer():
     assert check([str(p) for p in TRAINING + HELD_OUT]) == []
+
+
+def test_the_payment_deadline_answer_quotes_the_hold_times_policies_yml_sets():
+    from bot.booking.policy import hold_time, load_policy
+
+    policy = load_policy()
+    answer = knowledge.faq()["payment_deadline"].answer
+    for word, kind, mode in [("酒店", "hotel_room", None), ("跟团游", "tour", None),
+                             ("火车票", "transport", "train"), ("机票", "transport", "flight")]:
+        minutes = int(hold_time(policy, kind, mode).total_seconds() // 60)
+        assert f"{word} {minutes} 分钟" in answer
+    assert f"最多同时保留 {policy.max_unpaid_bookings} 笔" in answer and "{" not in answer
+
+
+def test_an_faq_answer_quoting_an_unknown_figure_is_named_to_the_operator():
+    with pytest.raises(knowledge.KnowledgeBaseError, match="late_arrival.*hold_ferry"):
+        knowledge._with_facts("late_arrival", "保留 {hold_ferry} 分钟", {"hold_flight": 20})

@@ -144,6 +144,15 @@ def hold_time(policy: Policy, kind: str, mode: Optional[str] = None) -> timedelt
     return timedelta(minutes=minutes or policy.hold_minutes[kind])
 
 
+def hold_facts(policy: Policy) -> Dict[str, int]:
+    """The hold rules as the knowledge base's answers quote them (``{hold_flight}`` ...):
+    minutes per product kind and transport mode, and the cap on unpaid bookings."""
+    facts = {f"hold_{kind}": hold_time(policy, kind) for kind in HOLD_KINDS}
+    facts.update({f"hold_{mode}": hold_time(policy, "transport", mode) for mode in HOLD_MODES})
+    minutes = {name: int(held.total_seconds() // 60) for name, held in facts.items()}
+    return {**minutes, "max_unpaid_bookings": policy.max_unpaid_bookings}
+
+
 def parse_policy(data: Dict[str, Any]) -> Policy:
     """Validate the YAML mapping of policies.yml into a :class:`Policy`."""
     try:
