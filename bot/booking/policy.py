@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.booking.kinds import HOTEL_ROOM, PRODUCT_KINDS, TOUR, TRANSPORT
 from bot.settings import settings
 
 HUNDRED = Decimal(100)
@@ -109,7 +110,7 @@ def _tiers(raw: Any, unit: str, where: str) -> Tuple[Tier, ...]:
     return tuple(sorted(tiers, key=lambda t: t.minimum, reverse=True))
 
 
-HOLD_KINDS = ("hotel_room", "tour", "transport")
+HOLD_KINDS = PRODUCT_KINDS
 HOLD_MODES = ("train", "flight", "bus")
 
 
@@ -140,7 +141,7 @@ def _hold_minutes(raw: Any) -> Dict[str, int]:
 
 def hold_time(policy: Policy, kind: str, mode: Optional[str] = None) -> timedelta:
     """How long an unpaid booking keeps its place (policies.yml ``holds.minutes``)."""
-    minutes = policy.hold_minutes.get(mode or "") if kind == "transport" else None
+    minutes = policy.hold_minutes.get(mode or "") if kind == TRANSPORT else None
     return timedelta(minutes=minutes or policy.hold_minutes[kind])
 
 
@@ -304,9 +305,9 @@ class Trip:
 
 def cancellation_quote(policy: Policy, trip: Trip, at: datetime) -> Quote:
     """The refund quote for cancelling ``trip`` at ``at``, whichever kind it is."""
-    if trip.kind == "hotel_room":
+    if trip.kind == HOTEL_ROOM:
         return hotel_cancellation(policy, trip.amount_fen, trip.first_night_fen, trip.start, at)
-    if trip.kind == "tour":
+    if trip.kind == TOUR:
         return tour_cancellation(policy, trip.amount_fen, trip.start, at)
     if trip.departs_at is None:
         raise ValueError("a transport trip needs departs_at")
@@ -319,12 +320,12 @@ def cancellation_quote(policy: Policy, trip: Trip, at: datetime) -> Quote:
 
 def change_quote(policy: Policy, trip: Trip, new_amount_fen: int, at: datetime) -> Quote:
     """The fee and fare difference for changing ``trip`` to something priced ``new_amount_fen``."""
-    if trip.kind == "hotel_room":
+    if trip.kind == HOTEL_ROOM:
         quote = hotel_cancellation(policy, trip.amount_fen, trip.first_night_fen, trip.start, at)
         rule = "hotel.change.free" if quote.fee_fen == 0 else "hotel.change.first_night"
         return Quote(trip.amount_fen, quote.fee_fen, 0, rule, policy.version,
                      difference_fen=new_amount_fen - trip.amount_fen)
-    if trip.kind == "tour":
+    if trip.kind == TOUR:
         left = Decimal(days_before(policy, trip.start, at))
         quote = _tiered(policy, trip.amount_fen, policy.tour_change, left, "tour.change")
         return _as_change(quote, new_amount_fen)
