@@ -8,7 +8,7 @@ the booking, change or refund.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -86,6 +86,13 @@ class Quote:
     def payable_fen(self) -> int:
         """For a change: what the traveller pays now (fee plus any fare difference)."""
         return max(0, self.fee_fen + self.difference_fen)
+
+
+def terms_of(quote: Quote) -> Dict[str, Any]:
+    """What a traveller's yes to a cancellation or change is bound to: every figure shown,
+    the rule that explains them, the policy version and the booking. The store refuses a
+    confirmed quote whose terms it no longer gives; the dialogue keys the write by them."""
+    return asdict(quote)
 
 
 def to_fen(yuan: Decimal) -> int:

@@ -826,7 +826,7 @@ class BookingStore:
                 if row.status not in CANCELLABLE:
                     raise NotCancellable(row.reference, row.status)
                 fresh = self.quote_cancellation(_booking_view(row), at)
-                if not quote.allowed or self._terms(quote) != self._terms(fresh):
+                if not quote.allowed or rules.terms_of(quote) != rules.terms_of(fresh):
                     raise QuoteChanged(fresh)
                 row.status, row.updated_at = "cancelled", utcnow()
                 self._release(session, row)
@@ -872,12 +872,6 @@ class BookingStore:
             raise RefundExceedsPayments(
                 f"{row.reference}: refunds {refunded} fen would exceed payments {received} fen")
         return refund
-
-    @staticmethod
-    def _terms(quote: rules.Quote) -> Tuple[Any, ...]:
-        """What a confirmation is bound to: the booking, the money, the policy version."""
-        return (quote.reference, quote.amount_fen, quote.fee_fen, quote.refund_fen,
-                quote.policy_version)
 
     def _fresh(self, booking: BookingView) -> BookingView:
         with self.transaction() as session:
@@ -1025,7 +1019,7 @@ class BookingStore:
             if done is not None:  # the same message, delivered twice, committed meanwhile
                 return done
             raise
-        if not quote.allowed or not fresh.allowed or self._change_terms(quote) != self._change_terms(fresh):
+        if not quote.allowed or not fresh.allowed or rules.terms_of(quote) != rules.terms_of(fresh):
             done = self._change_by_key(idempotency_key, booking)
             if done is not None:
                 return done
@@ -1114,11 +1108,6 @@ class BookingStore:
                           rule="change.price_difference", policy_version=quote.policy_version,
                           key=f"chg-refund:{key}"[:128])
         return back
-
-    @staticmethod
-    def _change_terms(quote: rules.Quote) -> Tuple[Any, ...]:
-        return (quote.reference, quote.amount_fen, quote.fee_fen, quote.difference_fen,
-                quote.rule, quote.policy_version)
 
     def _change_by_key(self, key: str, booking: BookingView) -> Optional[ChangeResult]:
         with self.transaction() as session:
