@@ -67,7 +67,8 @@ def variants_of(item_id: str) -> List[Tuple[str, int]]:
 
 
 def product_code(item_id: str, variant: Optional[str]) -> str:
-    return f"{item_id}/{variant}" if variant and variant != "-" else item_id
+    """The product booked: "-" is the form's answer for an item without variants."""
+    return catalogue.product_code(item_id, None if variant == "-" else variant)
 
 
 def item_in(tracker: Tracker) -> Optional[str]:

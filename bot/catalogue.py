@@ -40,6 +40,11 @@ def item_name(item_id: str) -> str:
     return f"{service.code} {service.from_station}→{service.to_station}" if service else item_id
 
 
+def product_code(item_id: str, variant: Optional[str] = None) -> str:
+    """The store's code of a bookable product: the item, and its room type or fare if any."""
+    return f"{item_id}/{variant}" if variant else item_id
+
+
 def product_name(item_id: str, variant: str = "") -> str:
     """The stored name of a bookable product: the item's name and its room type or fare."""
     return f"{item_name(item_id)} {variant}" if variant else item_name(item_id)

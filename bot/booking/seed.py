@@ -25,7 +25,7 @@ from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT, per_room, priced_unit
 from bot.booking.models import Booking, BookingItem, Inventory, Payment, Product, Traveller
 from bot.booking.policy import to_fen
 from bot.booking.store import BookingStore, CustomerRef
-from bot.catalogue import item_kind, product_name
+from bot.catalogue import item_kind, product_code, product_name
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def _product_row(catalogue_id: str, variant: str, **values: object) -> Dict[str,
     """Every column present, so the rows can go to one executemany INSERT; the kind and
     name are the catalogue's (:func:`bot.catalogue.item_kind`, ``product_name``)."""
     row: Dict[str, object] = dict(
-        kind=item_kind(catalogue_id), code=f"{catalogue_id}/{variant}" if variant else catalogue_id,
+        kind=item_kind(catalogue_id), code=product_code(catalogue_id, variant),
         catalogue_id=catalogue_id, variant=variant, name=product_name(catalogue_id, variant),
         mode=None, departs_at=None, duration_days=1, max_guests=None)
     row.update(values)
