@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -27,7 +27,9 @@ from actions.wording import day_text, departure_text, joined, stay_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking.holds import deadline_text, hold_minutes
+from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, stay_end
 from bot.booking.payments import payment_settings
+from bot.catalogue import item_kind, item_name
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
 from bot.numerals import parse_number
 from bot.booking.store import (
@@ -55,25 +57,6 @@ MAX_PEOPLE = 20
 
 # --- the catalogue item the traveller means ------------------------------------------
 
-def kind_of(item_id: str) -> str:
-    if any(h.id == item_id for h in knowledge.hotels()):
-        return "hotel_room"
-    if any(t.id == item_id for t in knowledge.tours()):
-        return "tour"
-    return "transport"
-
-
-def item_name(item_id: str) -> str:
-    for hotel in knowledge.hotels():
-        if hotel.id == item_id:
-            return hotel.name
-    for tour in knowledge.tours():
-        if tour.id == item_id:
-            return tour.name
-    service = next((s for s in knowledge.services() if s.code == item_id), None)
-    return f"{service.code} {service.from_station}→{service.to_station}" if service else item_id
-
-
 def variants_of(item_id: str) -> List[Tuple[str, int]]:
     """(variant, price in fen) choices: room types, fare classes; none for tours."""
     for hotel in knowledge.hotels():
@@ -84,7 +67,8 @@ def variants_of(item_id: str) -> List[Tuple[str, int]]:
 
 
 def product_code(item_id: str, variant: Optional[str]) -> str:
-    return f"{item_id}/{variant}" if variant and variant != "-" else item_id
+    """The product booked: "-" is the form's answer for an item without variants."""
+    return catalogue.product_code(item_id, None if variant == "-" else variant)
 
 
 def item_in(tracker: Tracker) -> Optional[str]:
@@ -123,7 +107,7 @@ class ValidateBookForm(TripDeskForm):
         if item and len(variants_of(item)) > 1:
             slots.append("book_variant")
         slots.append("book_date")
-        if item and kind_of(item) == "hotel_room":
+        if item and item_kind(item) == HOTEL_ROOM:
             slots.append("book_nights")
         return slots + ["book_people", "guest_names", "contact_phone", "book_confirm"]
 
@@ -165,8 +149,8 @@ class ValidateBookForm(TripDeskForm):
         match = NIGHTS.search(text)
         if match is None and tracker.get_slot("requested_slot") == "book_nights":
             match = BARE_NUMBER.match(text)
-        nights = parse_number(match.group(1)) if match else None
-        return self._changed(tracker, "book_nights", float(nights) if nights else None)
+        count = parse_number(match.group(1)) if match else None
+        return self._changed(tracker, "book_nights", float(count) if count else None)
 
     async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
@@ -217,7 +201,7 @@ class ValidateBookForm(TripDeskForm):
         elif not variants:
             result["book_variant"] = "-"
         if tracker.get_slot("book_date") is None and tracker.get_slot("search_date"):
-            result.update(self._date_slots(str(tracker.get_slot("search_date")), kind_of(value)))
+            result.update(self._date_slots(str(tracker.get_slot("search_date")), item_kind(value)))
         if tracker.get_slot("book_people") is None and tracker.get_slot("search_people"):
             result["book_people"] = float(tracker.get_slot("search_people"))
         return result
@@ -231,8 +215,8 @@ class ValidateBookForm(TripDeskForm):
         """A range for a hotel is check-in to check-out: it also says the nights."""
         parts = [date.fromisoformat(p[:10]) for p in value.split("/")]
         slots: Dict[Text, Any] = {"book_date": parts[0].isoformat()}
-        if kind == "hotel_room" and len(parts) == 2 and parts[1] > parts[0]:
-            slots["book_nights"] = float((parts[1] - parts[0]).days)
+        if kind == HOTEL_ROOM and len(parts) == 2 and parts[1] > parts[0]:
+            slots["book_nights"] = float(nights(parts[0], parts[1]))
         return slots
 
     async def validate_book_date(self, value: Any, dispatcher: CollectingDispatcher,
@@ -244,7 +228,7 @@ class ValidateBookForm(TripDeskForm):
         if (day - today()).days >= booking_store().policy.booking_window_days:
             return self.bad_answer(dispatcher, tracker, domain, "book_date", "utter_date_too_far")
         item = tracker.get_slot("book_product")
-        return {**self._date_slots(str(value), kind_of(item) if item else ""), **self._stale_summary()}
+        return {**self._date_slots(str(value), item_kind(item) if item else ""), **self._stale_summary()}
 
     async def validate_book_nights(self, value: Any, dispatcher: CollectingDispatcher,
                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -265,7 +249,7 @@ class ValidateBookForm(TripDeskForm):
 
     @staticmethod
     def _names_fit(names: List[str], people: int, item: Optional[str]) -> bool:
-        if item and kind_of(item) == "hotel_room":
+        if item and item_kind(item) == HOTEL_ROOM:
             return 1 <= len(names) <= people
         return len(names) == people
 
@@ -274,7 +258,7 @@ class ValidateBookForm(TripDeskForm):
         people = int(tracker.get_slot("book_people") or len(value))
         item = tracker.get_slot("book_product")
         if not self._names_fit(list(value), people, item):
-            response = "utter_names_count_hotel" if item and kind_of(item) == "hotel_room" else "utter_names_count"
+            response = "utter_names_count_hotel" if item and item_kind(item) == HOTEL_ROOM else "utter_names_count"
             return self.bad_answer(dispatcher, tracker, domain, "guest_names", response, count=people)
         return {"guest_names": list(value), **self._stale_summary()}
 
@@ -304,8 +288,8 @@ class ValidateBookForm(TripDeskForm):
 def booking_dates(tracker: Tracker) -> Any:
     item = tracker.get_slot("book_product")
     start = date.fromisoformat(str(tracker.get_slot("book_date"))[:10])
-    if kind_of(item) == "hotel_room":
-        return start, start + timedelta(days=int(tracker.get_slot("book_nights") or 1))
+    if item_kind(item) == HOTEL_ROOM:
+        return start, stay_end(start, int(tracker.get_slot("book_nights") or 1))
     return start
 
 
@@ -345,7 +329,7 @@ class ActionAskBookVariant(Action):
                   domain: DomainDict) -> List[EventType]:
         item = tracker.get_slot("book_product")
         variants = variants_of(item) if item else []
-        line = "utter_line_variant_night" if item and kind_of(item) == "hotel_room" else "utter_line_variant_person"
+        line = "utter_line_variant_night" if item and item_kind(item) == HOTEL_ROOM else "utter_line_variant_person"
         lines = "\n".join(template(domain, line, index=i, variant=v, price=yuan(price))
                           for i, (v, price) in enumerate(variants, start=1))
         dispatcher.utter_message(response="utter_ask_book_variant", name=item_name(item or ""),
@@ -391,16 +375,16 @@ class ActionAskBookConfirm(Action):
 
     @staticmethod
     def _when(domain: DomainDict, quote: BookingQuote, item: str) -> str:
-        if kind_of(item) == "hotel_room":
+        if item_kind(item) == HOTEL_ROOM:
             return stay_text(domain, quote.start, quote.end)
-        if kind_of(item) == "tour":
+        if item_kind(item) == TOUR:
             return departure_text(domain, quote.start)
         service = next(s for s in knowledge.services() if s.code == item)
         return departure_text(domain, quote.start, service.depart)
 
     @staticmethod
     def _quantity_text(domain: DomainDict, quote: BookingQuote, item: str) -> str:
-        response = "utter_quantity_rooms" if kind_of(item) == "hotel_room" else "utter_quantity_people"
+        response = "utter_quantity_rooms" if item_kind(item) == HOTEL_ROOM else "utter_quantity_people"
         return template(domain, response, count=quote.quantity)
 
 
@@ -420,7 +404,7 @@ PAYMENT_LABELS = {PAY_AT_PROPERTY: "utter_payment_label_pay_at_property",
 
 def payment_method(item: str) -> str:
     """Hotels are paid at the property when payments.yml says so; everything else online."""
-    if kind_of(item) == "hotel_room" and payment_settings().hotel_payment == "pay_at_property":
+    if item_kind(item) == HOTEL_ROOM and payment_settings().hotel_payment == "pay_at_property":
         return PAY_AT_PROPERTY
     return PAY_ONLINE
 

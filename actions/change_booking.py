@@ -32,6 +32,7 @@ from actions.wording import joined, short_day_text, when_text, yuan
 from actions.names import names_in
 from bot import catalogue, contacts, knowledge
 from bot.booking import policy as rules
+from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT
 from bot.booking.payments import payment_settings
 from bot.identifiers import REFERENCE_IN_TEXT
 from bot.booking.store import (
@@ -55,9 +56,9 @@ KIND_WORDS = (
                              r"(?<![A-Za-z0-9])(?:[GDCKZT]\d{1,4}|[A-Z]{2}\d{3,4})(?!\d)")),
     ("dates", re.compile(r"日期|改期|改到|改成|推迟|提前|延期|延后|换个日子|换个时间|改时间|改签")),
 )
-KINDS_BY_PRODUCT = {"hotel_room": ("dates", "room", "traveller"),
-                    "tour": ("dates", "traveller"),
-                    "transport": ("dates", "departure", "traveller")}
+KINDS_BY_PRODUCT = {HOTEL_ROOM: ("dates", "room", "traveller"),
+                    TOUR: ("dates", "traveller"),
+                    TRANSPORT: ("dates", "departure", "traveller")}
 # who travels is the owner's decision: a conversation that only verified the phone's
 # last 4 digits may change dates, room or departure, not the names
 OWNER_ONLY_KINDS = ("traveller",)
@@ -122,7 +123,7 @@ def request_for(booking: BookingView, kind: str, value: Any) -> ChangeRequest:
     if kind == "dates":
         parts = [date.fromisoformat(p[:10]) for p in str(value).split("/")]
         end = parts[1] if len(parts) == 2 and parts[1] > parts[0] else None
-        return ChangeRequest("dates", start=parts[0], end=end if booking.product.kind == "hotel_room" else None)
+        return ChangeRequest("dates", start=parts[0], end=end if booking.product.kind == HOTEL_ROOM else None)
     if kind == "traveller":
         return ChangeRequest("traveller", traveller_names=tuple(value))
     return ChangeRequest(kind, product_code=product_code_for(booking, kind, str(value)))
@@ -211,7 +212,7 @@ class ValidateChangeBookingForm(BookingFormValidation):
         if kind == "dates" and date.fromisoformat(str(value)[:10]) < today():
             dispatcher.utter_message(response="utter_date_in_past_change")
             return {"change_value": None}
-        if kind == "traveller" and booking.product.kind != "hotel_room" and len(value) != len(booking.travellers):
+        if kind == "traveller" and booking.product.kind != HOTEL_ROOM and len(value) != len(booking.travellers):
             dispatcher.utter_message(response="utter_names_count", count=len(booking.travellers))
             return {"change_value": None}
         try:
@@ -236,7 +237,7 @@ class ValidateChangeBookingForm(BookingFormValidation):
         code = request.product_code or booking.product.code
         start, end = changed_span(booking.product.kind, booking.product.duration_days,
                                   booking.start_date, booking.end_date, request)
-        dates: Any = (start, end) if booking.product.kind == "hotel_room" else start
+        dates: Any = (start, end) if booking.product.kind == HOTEL_ROOM else start
         return await STORE.available(code, dates) >= booking.quantity
 
     async def extract_change_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,

@@ -2,7 +2,8 @@
 
 A summary or quote is stored in a slot when it is shown; the yes is checked against the
 terms the store gives now, and the write's idempotency key is derived from those terms and
-the conversation. The key is therefore the same for a retried confirmation, a second yes,
+the conversation (both are bot.booking.policy.terms_of, the terms the store binds a
+confirmed quote to). The key is therefore the same for a retried confirmation, a second yes,
 or a fresh summary of the same terms after an answer that never arrived: the store finds
 the first outcome instead of booking, changing or cancelling twice.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict
 from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
 
 from rasa_sdk import Tracker
@@ -24,9 +24,6 @@ from bot.booking.store import BookingError
 
 YES = re.compile(r"确认|确定|是的|好的|好啊|可以|没问题|对的|^对$|^是$|^嗯|行|ok|yes|sure|OK|Yes", re.I)
 NO = re.compile(r"不|别|算了|先等等|再想想|no\b|取消吧", re.I)
-# what a cancellation or change confirmation is bound to
-QUOTE_TERMS = ("reference", "amount_fen", "fee_fen", "refund_fen", "difference_fen", "rule",
-               "policy_version", "allowed")
 
 
 def said_yes(tracker: Tracker) -> bool:
@@ -49,7 +46,7 @@ def confirmation_key(purpose: str, conversation_id: str, terms: Mapping[str, Any
 
 def quote_to_slot(quote: rules.Quote) -> Dict[str, Any]:
     """The exact terms shown, for the yes to be bound to."""
-    return asdict(quote)
+    return rules.terms_of(quote)
 
 
 def quote_from_slot(value: Mapping[str, Any]) -> rules.Quote:
@@ -57,14 +54,13 @@ def quote_from_slot(value: Mapping[str, Any]) -> rules.Quote:
 
 
 def quote_terms(value: Mapping[str, Any]) -> Dict[str, Any]:
-    """The part of a quote slot a confirmation is bound to."""
-    return {k: value.get(k) for k in QUOTE_TERMS}
+    """The part of a quote slot a confirmation is bound to: the store's terms of it."""
+    return rules.terms_of(quote_from_slot(value))
 
 
 def same_terms(shown: Optional[Mapping[str, Any]], fresh: rules.Quote) -> bool:
-    if not shown:
-        return False
-    return all(shown.get(k) == getattr(fresh, k) for k in QUOTE_TERMS)
+    """Whether the quote on screen has the terms the store gives now."""
+    return bool(shown) and quote_terms(shown or {}) == rules.terms_of(fresh)
 
 
 async def confirm_if_still_quoted(

@@ -12,6 +12,7 @@ from typing import Iterable, Optional
 from rasa_sdk.types import DomainDict
 
 from actions.common import template
+from bot.booking.kinds import HOTEL_ROOM, TOUR, nights
 from bot.booking.store import BookingView
 
 WEEKDAY_RESPONSES = ("utter_weekday_1", "utter_weekday_2", "utter_weekday_3", "utter_weekday_4",
@@ -49,7 +50,7 @@ def short_day_text(domain: DomainDict, day: date) -> str:
 def stay_text(domain: DomainDict, start: date, end: date) -> str:
     """A hotel stay: check-in, check-out and the number of nights."""
     return template(domain, "utter_when_stay", start=day_text(domain, start), end=day_text(domain, end),
-                    nights=(end - start).days)
+                    nights=nights(start, end))
 
 
 def departure_text(domain: DomainDict, start: date, time: Optional[str] = None) -> str:
@@ -62,9 +63,9 @@ def departure_text(domain: DomainDict, start: date, time: Optional[str] = None) 
 def when_text(domain: DomainDict, booking: BookingView) -> str:
     """Dates as a traveller reads them: a stay, a tour's days, a departure time."""
     product = booking.product
-    if product.kind == "hotel_room":
+    if product.kind == HOTEL_ROOM:
         return stay_text(domain, booking.start_date, booking.end_date)
-    if product.kind == "tour":
+    if product.kind == TOUR:
         return template(domain, "utter_when_tour", start=day_text(domain, booking.start_date),
                         days=product.duration_days)
     return departure_text(domain, booking.start_date, product.departs_at)

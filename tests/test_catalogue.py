@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 
 from bot import catalogue, knowledge
+from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT
 
 
 def test_hotels_in_a_city_recommended_first_or_cheapest_first():
@@ -69,3 +70,15 @@ def mentions(text, *cities):
 )
 def test_route_direction(text, cities, expected):
     assert catalogue.split_route(text, mentions(text, *cities)) == expected
+
+
+def test_each_catalogue_item_has_the_kind_and_name_the_store_books_it_under():
+    hotel, tour, service = knowledge.hotels()[0], knowledge.tours()[0], knowledge.services()[0]
+    assert [catalogue.item_kind(i) for i in (hotel.id, tour.id, service.code)] == [HOTEL_ROOM, TOUR, TRANSPORT]
+    room, (fare, _price) = hotel.rooms[0], service.fares[0]
+    assert catalogue.product_name(hotel.id, room.type) == f"{hotel.name} {room.type}"
+    assert catalogue.product_name(tour.id) == tour.name
+    assert catalogue.product_name(service.code, fare) == (
+        f"{service.code} {service.from_station}→{service.to_station} {fare}")
+    assert catalogue.product_code(hotel.id, room.type) == f"{hotel.id}/{room.type}"
+    assert catalogue.product_code(tour.id) == tour.id

@@ -34,6 +34,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base, relationship
 from sqlalchemy.types import TypeDecorator
 
+from bot.booking.kinds import PRODUCT_KINDS
 from bot.identifiers import REFERENCE_ALPHABET, is_reference, new_reference
 
 NAMING_CONVENTION = {
@@ -46,7 +47,6 @@ NAMING_CONVENTION = {
 
 Base: Any = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 
-PRODUCT_KINDS = ("hotel_room", "tour", "transport")
 # expired: an unpaid hold ran out (policies.yml holds) and its inventory went back.
 BOOKING_STATUSES = ("pending_payment", "confirmed", "cancelled", "completed", "expired")
 # expired: the link of a booking whose hold ran out; it can no longer be paid.
@@ -321,6 +321,7 @@ __all__ = [
     "Base", "Customer", "ChannelIdentity", "Product", "Inventory", "Booking", "BookingItem",
     "Traveller", "Payment", "BookingChange", "Refund", "BookingEvent", "UTCDateTime",
     "new_reference", "is_reference", "utcnow", "REFERENCE_ALPHABET",
+    "PRODUCT_KINDS",  # defined in bot.booking.kinds
 ]
 
 

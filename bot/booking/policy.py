@@ -8,7 +8,7 @@ the booking, change or refund.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from bot.booking.kinds import HOTEL_ROOM, PRODUCT_KINDS, TOUR, TRANSPORT
 from bot.settings import settings
 
 HUNDRED = Decimal(100)
@@ -87,6 +88,13 @@ class Quote:
         return max(0, self.fee_fen + self.difference_fen)
 
 
+def terms_of(quote: Quote) -> Dict[str, Any]:
+    """What a traveller's yes to a cancellation or change is bound to: every figure shown,
+    the rule that explains them, the policy version and the booking. The store refuses a
+    confirmed quote whose terms it no longer gives; the dialogue keys the write by them."""
+    return asdict(quote)
+
+
 def to_fen(yuan: Decimal) -> int:
     """Catalogue prices are Decimal yuan; the store keeps integer fen."""
     return int((Decimal(yuan) * HUNDRED).quantize(Decimal(1), rounding=ROUND_HALF_UP))
@@ -109,7 +117,7 @@ def _tiers(raw: Any, unit: str, where: str) -> Tuple[Tier, ...]:
     return tuple(sorted(tiers, key=lambda t: t.minimum, reverse=True))
 
 
-HOLD_KINDS = ("hotel_room", "tour", "transport")
+HOLD_KINDS = PRODUCT_KINDS
 HOLD_MODES = ("train", "flight", "bus")
 
 
@@ -140,7 +148,7 @@ def _hold_minutes(raw: Any) -> Dict[str, int]:
 
 def hold_time(policy: Policy, kind: str, mode: Optional[str] = None) -> timedelta:
     """How long an unpaid booking keeps its place (policies.yml ``holds.minutes``)."""
-    minutes = policy.hold_minutes.get(mode or "") if kind == "transport" else None
+    minutes = policy.hold_minutes.get(mode or "") if kind == TRANSPORT else None
     return timedelta(minutes=minutes or policy.hold_minutes[kind])
 
 
@@ -313,9 +321,9 @@ class Trip:
 
 def cancellation_quote(policy: Policy, trip: Trip, at: datetime) -> Quote:
     """The refund quote for cancelling ``trip`` at ``at``, whichever kind it is."""
-    if trip.kind == "hotel_room":
+    if trip.kind == HOTEL_ROOM:
         return hotel_cancellation(policy, trip.amount_fen, trip.first_night_fen, trip.start, at)
-    if trip.kind == "tour":
+    if trip.kind == TOUR:
         return tour_cancellation(policy, trip.amount_fen, trip.start, at)
     if trip.departs_at is None:
         raise ValueError("a transport trip needs departs_at")
@@ -328,12 +336,12 @@ def cancellation_quote(policy: Policy, trip: Trip, at: datetime) -> Quote:
 
 def change_quote(policy: Policy, trip: Trip, new_amount_fen: int, at: datetime) -> Quote:
     """The fee and fare difference for changing ``trip`` to something priced ``new_amount_fen``."""
-    if trip.kind == "hotel_room":
+    if trip.kind == HOTEL_ROOM:
         quote = hotel_cancellation(policy, trip.amount_fen, trip.first_night_fen, trip.start, at)
         rule = "hotel.change.free" if quote.fee_fen == 0 else "hotel.change.first_night"
         return Quote(trip.amount_fen, quote.fee_fen, 0, rule, policy.version,
                      difference_fen=new_amount_fen - trip.amount_fen)
-    if trip.kind == "tour":
+    if trip.kind == TOUR:
         left = Decimal(days_before(policy, trip.start, at))
         quote = _tiered(policy, trip.amount_fen, policy.tour_change, left, "tour.change")
         return _as_change(quote, new_amount_fen)

@@ -21,14 +21,16 @@ from sqlalchemy import insert, select
 
 from bot import knowledge
 from bot.booking import db
+from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT, per_room, priced_units, span, stay_end
 from bot.booking.models import Booking, BookingItem, Inventory, Payment, Product, Traveller
 from bot.booking.policy import to_fen
 from bot.booking.store import BookingStore, CustomerRef
+from bot.catalogue import item_kind, product_code, product_name
 
 log = logging.getLogger(__name__)
 
 DEMO_ENV = "TRIPDESK_SEED_DEMO"
-CAPACITY = {"hotel_room": 8, "tour": 30, "train": 80, "flight": 40, "bus": 45}
+CAPACITY = {HOTEL_ROOM: 8, TOUR: 30, "train": 80, "flight": 40, "bus": 45}
 
 
 @dataclass(frozen=True)
@@ -67,10 +69,13 @@ DEMO_CUSTOMERS = (
 )
 
 
-def _product_row(**values: object) -> Dict[str, object]:
-    """Every column present, so the rows can go to one executemany INSERT."""
-    row: Dict[str, object] = dict(variant="", mode=None, departs_at=None, duration_days=1,
-                                  max_guests=None)
+def _product_row(catalogue_id: str, variant: str, **values: object) -> Dict[str, object]:
+    """Every column present, so the rows can go to one executemany INSERT; the kind and
+    name are the catalogue's (:func:`bot.catalogue.item_kind`, ``product_name``)."""
+    row: Dict[str, object] = dict(
+        kind=item_kind(catalogue_id), code=product_code(catalogue_id, variant),
+        catalogue_id=catalogue_id, variant=variant, name=product_name(catalogue_id, variant),
+        mode=None, departs_at=None, duration_days=1, max_guests=None)
     row.update(values)
     return row
 
@@ -80,30 +85,24 @@ def catalogue_products() -> List[Dict[str, object]]:
     rows: List[Dict[str, object]] = []
     for hotel in knowledge.hotels():
         for room in hotel.rooms:
-            rows.append(_product_row(kind="hotel_room", code=f"{hotel.id}/{room.type}",
-                             catalogue_id=hotel.id, variant=room.type,
-                             name=f"{hotel.name} {room.type}", unit_price_fen=to_fen(room.price),
-                             max_guests=room.max_guests, duration_days=1))
+            rows.append(_product_row(hotel.id, room.type, unit_price_fen=to_fen(room.price),
+                                     max_guests=room.max_guests))
     for tour in knowledge.tours():
-        rows.append(_product_row(kind="tour", code=tour.id, catalogue_id=tour.id, variant="",
-                         name=tour.name, unit_price_fen=to_fen(tour.price),
-                         duration_days=tour.days))
+        rows.append(_product_row(tour.id, "", unit_price_fen=to_fen(tour.price),
+                                 duration_days=tour.days))
     for service in knowledge.services():
         for fare, price in service.fares:
-            rows.append(_product_row(kind="transport", code=f"{service.code}/{fare}",
-                             catalogue_id=service.code, variant=fare, mode=service.mode,
-                             departs_at=service.depart, duration_days=1,
-                             name=f"{service.code} {service.from_station}→{service.to_station} {fare}",
-                             unit_price_fen=to_fen(price)))
+            rows.append(_product_row(service.code, fare, mode=service.mode,
+                                     departs_at=service.depart, unit_price_fen=to_fen(price)))
     return rows
 
 
 def _sale_days(row: Dict[str, object], start: date, days: int) -> List[date]:
     """Days a product is on sale: tours on departure weekdays, services on running days."""
     weekdays: Tuple[int, ...] = tuple(range(1, 8))
-    if row["kind"] == "tour":
+    if row["kind"] == TOUR:
         weekdays = next(t.departure_weekdays for t in knowledge.tours() if t.id == row["code"])
-    elif row["kind"] == "transport":
+    elif row["kind"] == TRANSPORT:
         weekdays = next(s.weekdays for s in knowledge.services() if s.code == row["catalogue_id"])
     span = (start + timedelta(days=n) for n in range(days))
     return [day for day in span if day.isoweekday() in weekdays]
@@ -153,12 +152,10 @@ def _past_booking(store: BookingStore, customer: CustomerRef, phone: str,
         if session.execute(select(Booking.id).where(Booking.reference == demo.reference)).first():
             return
         product = session.execute(select(Product).where(Product.code == demo.product)).scalar_one()
-        start = today + timedelta(days=demo.offset_days)
-        nights = demo.nights if product.kind == "hotel_room" else 1
-        end = start + timedelta(days=nights if product.kind == "hotel_room"
-                                else product.duration_days - 1)
-        quantity = 1 if product.kind == "hotel_room" else len(demo.travellers)
-        total = product.unit_price_fen * quantity * nights
+        first = today + timedelta(days=demo.offset_days)
+        start, end = span(product.kind, product.duration_days, first, stay_end(first, demo.nights))
+        quantity = 1 if per_room(product.kind) else len(demo.travellers)
+        total = product.unit_price_fen * quantity * priced_units(product.kind, start, end)
         booking = Booking(reference=demo.reference, customer_id=customer.id, status="confirmed",
                           contact_phone=phone, start_date=start, end_date=end, total_fen=total,
                           policy_version=store.policy.version,
@@ -212,7 +209,7 @@ def seed_demo_customers(store: BookingStore, today: date) -> None:
                 _past_booking(store, customer, demo.phone, item, today)
                 continue
             start = _departure(store, item.product, today + timedelta(days=item.offset_days))
-            dates = (start, start + timedelta(days=item.nights)) if item.nights else start
+            dates = (start, stay_end(start, item.nights)) if item.nights else start
             booking = store.hold_and_book(customer, item.product, dates, item.travellers,
                                           demo.phone, f"seed:{item.reference}", actor="seed",
                                           reference=item.reference, hold_expires=False)

@@ -36,6 +36,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.booking import policy as rules
+from bot.booking.kinds import HOTEL_ROOM, TRANSPORT, held_days, per_room, priced_units, span
 from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
 from bot.identifiers import MOBILE
@@ -306,23 +307,14 @@ class EventView:
     at: datetime
 
 
-def held_days(kind: str, start: date, end: date) -> List[date]:
-    """The inventory days a booking occupies: each night for hotels, the departure otherwise."""
-    if kind == "hotel_room":
-        return [start + timedelta(days=n) for n in range((end - start).days)]
-    return [start]
-
-
 def changed_span(kind: str, duration_days: int, start: date, end: date,
                  request: ChangeRequest) -> Tuple[date, date]:
     """(start, end) after a change: a stay keeps its nights unless a new check-out is
     given, a tour keeps its length, a ticket is one day."""
     new_start = request.start or start
-    if kind == "hotel_room":
+    if kind == HOTEL_ROOM:
         return new_start, request.end or (new_start + (end - start) if request.start else end)
-    if kind == "tour":
-        return new_start, new_start + timedelta(days=duration_days - 1)
-    return new_start, new_start
+    return span(kind, duration_days, new_start)
 
 
 def _product_view(product: Product) -> ProductView:
@@ -476,13 +468,10 @@ class BookingStore:
     def _span(product: Product, dates: Dates) -> Tuple[date, date]:
         """(start, end) of a booking: check-in/check-out, or a tour's first/last day."""
         start, end = dates if isinstance(dates, tuple) else (dates, None)
-        if product.kind == "hotel_room":
-            if end is None or end <= start:
-                raise InvalidRequest("a hotel stay needs a check-out date after check-in")
-            return start, end
-        if product.kind == "tour":
-            return start, start + timedelta(days=product.duration_days - 1)
-        return start, start
+        try:
+            return span(product.kind, product.duration_days, start, end)
+        except ValueError as error:
+            raise InvalidRequest(str(error)) from None
 
     # --- booking ---------------------------------------------------------------------
 
@@ -493,7 +482,7 @@ class BookingStore:
             product = self._product(session, product_code)
             start, end = self._span(product, dates)
             quantity = self._quantity(product, tuple("x" * max(travellers, 1)), rooms)
-            units = len(held_days(product.kind, start, end))
+            units = priced_units(product.kind, start, end)
         free = self.available(product_code, dates)
         return BookingQuote(product_code, start, end, quantity, units,
                             product.unit_price_fen * quantity * units, free >= quantity,
@@ -584,7 +573,7 @@ class BookingStore:
             quantity = self._quantity(product, names, rooms)
             for day in days:  # date order: concurrent stays lock rows in the same order
                 self._take(session, product, day, quantity)
-            total = product.unit_price_fen * quantity * len(days)
+            total = product.unit_price_fen * quantity * priced_units(product.kind, start, end)
             if expected_total_fen is not None and total != expected_total_fen:
                 raise PriceChanged(total)
             now = utcnow()
@@ -621,7 +610,7 @@ class BookingStore:
 
     @staticmethod
     def _quantity(product: Product, names: Tuple[str, ...], rooms: Optional[int]) -> int:
-        if product.kind != "hotel_room":
+        if not per_room(product.kind):
             return len(names)
         needed = math.ceil(len(names) / (product.max_guests or 2))
         if rooms is not None and rooms < needed:
@@ -807,7 +796,7 @@ class BookingStore:
     def _trip(self, booking: BookingView) -> rules.Trip:
         product = booking.product
         departs_at = None
-        if product.kind == "transport":
+        if product.kind == TRANSPORT:
             hours, minutes = (int(p) for p in (product.departs_at or "00:00").split(":"))
             departs_at = datetime.combine(booking.start_date, time(hours, minutes),
                                           tzinfo=self.policy.timezone)
@@ -844,7 +833,7 @@ class BookingStore:
                 if row.status not in CANCELLABLE:
                     raise NotCancellable(row.reference, row.status)
                 fresh = self.quote_cancellation(_booking_view(row), at)
-                if not quote.allowed or self._terms(quote) != self._terms(fresh):
+                if not quote.allowed or rules.terms_of(quote) != rules.terms_of(fresh):
                     raise QuoteChanged(fresh)
                 row.status, row.updated_at = "cancelled", utcnow()
                 self._release(session, row)
@@ -890,12 +879,6 @@ class BookingStore:
             raise RefundExceedsPayments(
                 f"{row.reference}: refunds {refunded} fen would exceed payments {received} fen")
         return refund
-
-    @staticmethod
-    def _terms(quote: rules.Quote) -> Tuple[Any, ...]:
-        """What a confirmation is bound to: the booking, the money, the policy version."""
-        return (quote.reference, quote.amount_fen, quote.fee_fen, quote.refund_fen,
-                quote.policy_version)
 
     def _fresh(self, booking: BookingView) -> BookingView:
         with self.transaction() as session:
@@ -993,13 +976,12 @@ class BookingStore:
         if booking.status not in CANCELLABLE:
             raise NotChangeable(booking.reference, booking.status)
         if request.kind == "traveller":
-            allowed = booking.product.kind != "transport"  # tickets are issued to a named ID
+            allowed = booking.product.kind != TRANSPORT  # tickets are issued to a named ID
             return rules.Quote(booking.total_fen, 0, 0,
                                "traveller.rename" if allowed else "transport.rename_not_allowed",
                                self.policy.version, allowed=allowed, reference=booking.reference)
         product, start, end = self._changed_terms(booking, request)
-        days = held_days(product.kind, start, end)
-        new_total = product.unit_price_fen * booking.quantity * len(days)
+        new_total = product.unit_price_fen * booking.quantity * priced_units(product.kind, start, end)
         quote = rules.change_quote(self.policy, self._trip(booking), new_total, at)
         if booking.paid_fen == 0:  # nothing charged yet: no fee, just the new price
             quote = replace(quote, fee_fen=0, rule="unpaid.free")
@@ -1013,7 +995,7 @@ class BookingStore:
             raise InvalidRequest("a change keeps the kind of product")
         start, end = changed_span(product.kind, product.duration_days, booking.start_date,
                                   booking.end_date, request)
-        if end < start or (product.kind == "hotel_room" and end <= start):
+        if end < start or (product.kind == HOTEL_ROOM and end <= start):
             raise InvalidRequest("the new dates are not a valid stay")
         if (code, start, end) == (booking.product.code, booking.start_date, booking.end_date):
             raise InvalidRequest("the change is the same as the booking")
@@ -1044,7 +1026,7 @@ class BookingStore:
             if done is not None:  # the same message, delivered twice, committed meanwhile
                 return done
             raise
-        if not quote.allowed or not fresh.allowed or self._change_terms(quote) != self._change_terms(fresh):
+        if not quote.allowed or not fresh.allowed or rules.terms_of(quote) != rules.terms_of(fresh):
             done = self._change_by_key(idempotency_key, booking)
             if done is not None:
                 return done
@@ -1102,7 +1084,7 @@ class BookingStore:
         self._release(session, row)
         for day in held_days(product.kind, start, end):
             self._take(session, product, day, item.quantity)
-        days = len(held_days(product.kind, start, end))
+        days = priced_units(product.kind, start, end)
         item.product = product
         item.unit_price_fen = product.unit_price_fen
         item.amount_fen = product.unit_price_fen * item.quantity * days
@@ -1133,11 +1115,6 @@ class BookingStore:
                           rule="change.price_difference", policy_version=quote.policy_version,
                           key=f"chg-refund:{key}"[:128])
         return back
-
-    @staticmethod
-    def _change_terms(quote: rules.Quote) -> Tuple[Any, ...]:
-        return (quote.reference, quote.amount_fen, quote.fee_fen, quote.difference_fen,
-                quote.rule, quote.policy_version)
 
     def _change_by_key(self, key: str, booking: BookingView) -> Optional[ChangeResult]:
         with self.transaction() as session:

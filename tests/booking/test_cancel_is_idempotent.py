@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -51,6 +52,18 @@ def test_a_quote_that_no_longer_holds_is_quoted_again(store, paid_train):
         store.cancel(paid_train, shown, "late", at=departs - timedelta(hours=23))
     assert raised.value.quote.fee_fen > shown.fee_fen
     assert store.find(paid_train.reference, _owner(store)).status == "confirmed"
+
+
+@pytest.mark.parametrize("shown_instead", [{"rule": "train.refund.other_tier"},
+                                           {"difference_fen": 100}])
+def test_a_yes_to_other_terms_than_the_store_gives_cancels_nothing(store, paid_train, shown_instead):
+    """The store binds a yes to the same terms the dialogue shows and keys it by
+    (bot.booking.policy.terms_of): any of them differing means the quote changed."""
+    shown = replace(store.quote_cancellation(paid_train), **shown_instead)
+    with pytest.raises(QuoteChanged):
+        store.cancel(paid_train, shown, "other-terms")
+    assert store.find(paid_train.reference, _owner(store)).status == "confirmed"
+    assert store.count(Refund) == 0
 
 
 def test_concurrent_retries_of_one_cancellation_refund_once(store, paid_train):
