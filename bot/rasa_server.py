@@ -31,8 +31,11 @@ def api_token() -> Optional[str]:
     return token
 
 
-def configure_logging(level: Optional[str]) -> None:
-    """The logging `rasa run` sets up before serving (rasa/__main__.py)."""
+def configure_logging() -> None:
+    """The logging `rasa run` sets up before serving (rasa/__main__.py). Given no level,
+    Rasa's helpers read ``LOG_LEVEL`` (a name such as DEBUG) themselves; passing the name
+    through would fail, as they take the number."""
+    level = None
     import rasa.utils.io
     import rasa.utils.tensorflow.environment as tf_env
     from rasa.utils.common import configure_logging_and_warnings
@@ -54,7 +57,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     host = exposure.rasa_host()
     token = api_token()
     cors = exposure.cors_origins()
-    configure_logging(os.environ.get("LOG_LEVEL"))
+    configure_logging()
 
     import rasa.api
     from rasa.core import constants
