@@ -86,12 +86,25 @@ class ActionPaymentIssue(Action):
             method = await ActionPaymentIssue._refunded_to(booking) if refunds else ""
             found.extend((booking, r, method) for r in refunds)
         if not found:
-            dispatcher.utter_message(response="utter_no_duplicate_payment", hotline=contacts.hotline())
+            ActionPaymentIssue._no_duplicate_left(dispatcher, bookings)
             return
         for booking, refund, method in found:
             dispatcher.utter_message(response="utter_duplicate_refund_opened",
                                      reference=booking.reference, amount=yuan(refund.refund_fen),
                                      arrival=payment_settings().arrival_for(method))
+
+    @staticmethod
+    def _no_duplicate_left(dispatcher: CollectingDispatcher, bookings: List[BookingView]) -> None:
+        """Nothing more to refund: either there was no extra charge, or it already went
+        back inside another refund (a cancellation), which the traveller should hear."""
+        returned = [b for b in bookings
+                    if b.received_fen > b.total_fen + b.change_fees_fen and b.refunded_fen]
+        for booking in returned:
+            dispatcher.utter_message(response="utter_duplicate_already_returned",
+                                     reference=booking.reference, paid=yuan(booking.received_fen),
+                                     refunded=yuan(booking.refunded_fen))
+        if not returned:
+            dispatcher.utter_message(response="utter_no_duplicate_payment", hotline=contacts.hotline())
 
     @staticmethod
     async def _refunded_to(booking: BookingView) -> str:
