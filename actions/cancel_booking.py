@@ -141,7 +141,7 @@ class ActionCancelBooking(Action):
         except NotCancellable:
             dispatcher.utter_message(response="utter_already_cancelled", reference=reference)
             return reset(*FLOW_SLOTS)
-        method = await self._paid_with(booking)
+        method = await STORE.method_of(booking, "succeeded")
         if result.refund_fen:
             dispatcher.utter_message(response="utter_cancel_done_refund", reference=result.reference,
                                      refund=yuan(result.refund_fen), fee=yuan(result.fee_fen),
@@ -150,16 +150,6 @@ class ActionCancelBooking(Action):
             dispatcher.utter_message(response="utter_cancel_done_no_refund",
                                      reference=result.reference)
         return reset(*FLOW_SLOTS)
-
-    @staticmethod
-    async def _paid_with(booking: BookingView) -> str:
-        """How the booking was paid (it says when the refund arrives); the cancellation
-        is done whatever this read does, so a slow store only makes the answer vaguer."""
-        try:
-            payments = await STORE.payments_for(booking)
-        except StoreUnavailable:
-            return ""
-        return next((p.method for p in payments if p.status == "succeeded"), "")
 
     @staticmethod
     def _refuse(dispatcher: CollectingDispatcher, verified: Optional[BookingView]) -> None:

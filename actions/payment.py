@@ -83,7 +83,7 @@ class ActionPaymentIssue(Action):
         found: List[Tuple[BookingView, CancelResult, str]] = []
         for booking in bookings:
             refunds = await STORE.refund_duplicate_payments(booking, conversation_id=tracker.sender_id)
-            method = await ActionPaymentIssue._refunded_to(booking) if refunds else ""
+            method = await STORE.method_of(booking, "refunded") if refunds else ""
             found.extend((booking, r, method) for r in refunds)
         if not found:
             ActionPaymentIssue._no_duplicate_left(dispatcher, bookings)
@@ -105,16 +105,6 @@ class ActionPaymentIssue(Action):
                                      refunded=yuan(booking.refunded_fen))
         if not returned:
             dispatcher.utter_message(response="utter_no_duplicate_payment", hotline=contacts.hotline())
-
-    @staticmethod
-    async def _refunded_to(booking: BookingView) -> str:
-        """How the duplicate was paid (it says when the money arrives); the refund is
-        open whatever this read does, so a slow store only makes the answer vaguer."""
-        try:
-            payments = await STORE.payments_for(booking)
-        except StoreUnavailable:
-            return ""
-        return next((p.method for p in payments if p.status == "refunded"), "")
 
     @staticmethod
     async def _retry_links(dispatcher: CollectingDispatcher, tracker: Tracker,

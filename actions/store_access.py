@@ -209,6 +209,15 @@ class StoreAccess:
     async def payments_for(self, booking: BookingView) -> List[PaymentView]:
         return await self._read(partial(booking_store().payments_for, booking))
 
+    async def method_of(self, booking: BookingView, status: str) -> str:
+        """How the booking's payment in ``status`` was made, which says when a refund
+        arrives; "" when the store is slow, as the refund stands whatever this read does."""
+        try:
+            payments = await self.payments_for(booking)
+        except StoreUnavailable:
+            return ""
+        return next((p.method for p in payments if p.status == status), "")
+
     # --- cancellation and refunds ------------------------------------------------------
 
     async def quote_cancellation(self, booking: BookingView) -> rules.Quote:
