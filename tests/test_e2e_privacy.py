@@ -37,7 +37,7 @@ def debug_servers(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     os.environ.update(TRIPDESK_TRACKER_DB=str(log_dir / "tracker.db"),
                       DATABASE_URL=f"sqlite:///{log_dir / 'tripdesk.db'}", LOG_LEVEL="DEBUG")
     store = BookingStore(os.environ["DATABASE_URL"])
-    seed(store)
+    seed(store, demo=True)  # a stranger verifies 张伟's demo booking below
     port, action_port = free_port(), free_port()
     processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
     try:
