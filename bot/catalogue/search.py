@@ -1,4 +1,4 @@
-"""Searching the catalogue in `knowledge_base/catalogue/`: hotels, tickets, tours.
+"""Searching the catalogue: hotels, tickets, tours, and reading follow-ups and routes.
 
 Pure functions over the knowledge base so the dialogue layer only decides what to
 ask and what to show. Prices stay `Decimal` throughout.
@@ -13,41 +13,9 @@ from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple
 
 from bot import knowledge
-from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT
 from bot.knowledge import Hotel, Room, Service, Tour
 
 TICKET_MODES = ("train", "flight", "bus")
-
-
-def item_kind(item_id: str) -> str:
-    """The product kind of a catalogue item (a hotel, a tour, a service code)."""
-    if any(h.id == item_id for h in knowledge.hotels()):
-        return HOTEL_ROOM
-    if any(t.id == item_id for t in knowledge.tours()):
-        return TOUR
-    return TRANSPORT
-
-
-def item_name(item_id: str) -> str:
-    """A catalogue item's name: the hotel, the tour, or a service's code and route."""
-    for hotel in knowledge.hotels():
-        if hotel.id == item_id:
-            return hotel.name
-    for tour in knowledge.tours():
-        if tour.id == item_id:
-            return tour.name
-    service = next((s for s in knowledge.services() if s.code == item_id), None)
-    return f"{service.code} {service.from_station}→{service.to_station}" if service else item_id
-
-
-def product_code(item_id: str, variant: Optional[str] = None) -> str:
-    """The store's code of a bookable product: the item, and its room type or fare if any."""
-    return f"{item_id}/{variant}" if variant else item_id
-
-
-def product_name(item_id: str, variant: str = "") -> str:
-    """The stored name of a bookable product: the item's name and its room type or fare."""
-    return f"{item_name(item_id)} {variant}" if variant else item_name(item_id)
 
 
 @dataclass(frozen=True)
