@@ -78,8 +78,8 @@ class Judge:
                 failures.append(Failure("catalogue", str(error)))
         failures += self.expectations(turn.expect, text, named, state)
         failures += self.always_on(turn.expect, text, state)
-        if named.listed:
-            state.shown = named.listed
+        if named.numbered or (named.listed and not state.shown):
+            state.shown = named.listed  # a detail naming one item keeps the list it came from
         return failures
 
     # --- written expectations ---------------------------------------------------------

@@ -91,6 +91,7 @@ class NamedItems:
 
     items: Tuple[Item, ...]
     listed: Tuple[Item, ...]  # the first item of each numbered line, else ``items``
+    numbered: bool = False  # ``listed`` comes from numbered lines
 
 
 def fetch(catalogue: CatalogueLike, kind: str, item_id: str) -> Optional[Item]:
@@ -113,10 +114,12 @@ def items_named(catalogue: CatalogueLike, text: str) -> NamedItems:
         if item is not None and key_of(item) not in found:
             found[key_of(item)] = (match.start, item)
     ordered = sorted(found.values(), key=lambda pair: pair[0])
-    return NamedItems(items=tuple(item for _, item in ordered), listed=tuple(_listed(text, ordered)))
+    numbered = _numbered(text, ordered)
+    return NamedItems(items=tuple(item for _, item in ordered),
+                      listed=tuple(numbered or [item for _, item in ordered]), numbered=bool(numbered))
 
 
-def _listed(text: str, ordered: Sequence[Tuple[int, Item]]) -> List[Item]:
+def _numbered(text: str, ordered: Sequence[Tuple[int, Item]]) -> List[Item]:
     starts = [m.start() for m in NUMBERED_LINE.finditer(text)]
     listed: List[Item] = []
     for index, start in enumerate(starts):
@@ -126,7 +129,7 @@ def _listed(text: str, ordered: Sequence[Tuple[int, Item]]) -> List[Item]:
         first = next((item for position, item in ordered if start <= position < end), None)
         if first is not None and first not in listed:
             listed.append(first)
-    return listed or [item for _, item in ordered]
+    return listed
 
 
 def resolve_name(catalogue: CatalogueLike, name: str) -> Optional[Item]:
