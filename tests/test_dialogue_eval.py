@@ -24,7 +24,7 @@ from bot.dialogue_eval.replies import DomainReader, Reply, slots_of
 from bot.dialogue_eval.runner import DialogueResult, TurnResult, render, replay, summary
 from bot.dialogue_eval.scripts import Dialogue, ScriptError, load_file, load_files, parse_dialogue
 from bot.text import to_traditional
-from tests.conftest import ROOT
+from tests.conftest import ROOT, rasa_api
 
 KUANZHAI = Sight(id="s-kz", name="宽窄巷子", city="成都", district="青羊区", address="青羊区长顺上街127号",
                  type="街区", free=True, opening_hours="全天开放", visit_hours=(2, 3), rating=4.5,
@@ -434,3 +434,6 @@ def test_the_runner_judges_a_live_conversation_rightly(bot_server: Dict[str, Any
     assert goodbye.passed == (reader.closes(Reply.of(goodbye.reply).text) is None)
     assert not impossible.passed
     assert set(checks(impossible.turns[0])) == {"mentions", "asks"}
+    # a dialogue played as a demo customer starts from a restarted conversation
+    events = rasa_api(bot_server["port"], "/conversations/rest:demo-zhang/tracker", params={"include_events": "ALL"})
+    assert any(event["event"] == "restart" for event in events["events"])

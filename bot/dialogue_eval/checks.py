@@ -9,6 +9,7 @@ that question there, so it is neither a re-ask nor a loop nor stale.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
@@ -18,6 +19,7 @@ from bot.dialogue_eval.facts import CatalogueLike, Item, NamedItems
 from bot.dialogue_eval.replies import DomainReader, Reply, fold
 from bot.dialogue_eval.scripts import SHOWN_ITEM, Expectations, FactExpectation, Turn
 
+log = logging.getLogger("tripdesk.dialogue_eval")
 # Kinds of failure counted in the totals.
 REASK, LOOP, CONTRADICTION = "re-ask", "loop", "not_mentions"
 SHOW_KIND = {"hotel": facts.HOTEL, "sight": facts.SIGHT, "tour": facts.TOUR,
@@ -53,6 +55,7 @@ class Judge:
         self.reader = reader
         self._open_catalogue = catalogue
         self._catalogue: Optional[CatalogueLike] = None
+        self._warned = False
 
     @property
     def catalogue(self) -> CatalogueLike:
@@ -60,6 +63,10 @@ class Judge:
             try:
                 self._catalogue = self._open_catalogue()
             except Exception as error:  # noqa: BLE001 - reported per check, the run goes on
+                if not self._warned:
+                    log.warning("catalogue facade unavailable (%r): facts and shown items cannot be checked",
+                                error)
+                    self._warned = True
                 raise CatalogueUnavailable(f"catalogue facade unavailable: {error!r}") from error
         return self._catalogue
 
