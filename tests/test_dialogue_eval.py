@@ -209,11 +209,26 @@ def test_asks_written_for_a_turn_allows_that_question(judge: Judge, responses: D
     assert result.turns[0].passed
 
 
-def test_the_same_prompt_in_consecutive_turns_is_a_loop(judge: Judge, responses: Dict[str, str]) -> None:
+def test_the_same_prompt_again_with_nothing_else_is_a_loop(judge: Judge, responses: Dict[str, str]) -> None:
     ask = responses["utter_ask_people"]
     result = judged(judge, [{"user": "上海酒店"}, {"user": "有停车场吗"}, {"user": "两个人"}],
-                    [Reply.of(ask), Reply.of("不好意思。", ask), Reply.of(responses["utter_ask_hotel_date"])])
+                    [Reply.of(ask), Reply.of(ask), Reply.of(responses["utter_ask_hotel_date"])])
     assert [checks(t) for t in result.turns] == [[], [LOOP], []]
+
+
+def test_answering_then_asking_again_is_a_loop_only_the_third_time(judge: Judge, responses: Dict[str, str]) -> None:
+    ask = responses["utter_ask_people"]
+    turns = [{"user": "上海酒店"}, {"user": "有停车场吗"}, {"user": "有泳池吗"}]
+    result = judged(judge, turns, [Reply.of(ask), Reply.of("有的，酒店有停车场。", ask),
+                                   Reply.of("有的，酒店有室内泳池。", ask)])
+    assert [checks(t) for t in result.turns] == [[], [], [LOOP]]
+
+
+def test_buttons_of_a_prompt_are_not_something_else(judge: Judge, responses: Dict[str, str]) -> None:
+    ask = [{"text": responses["utter_ask_search_type"],
+            "buttons": [{"title": "酒店", "payload": "/a"}, {"title": "火车票/机票/汽车票", "payload": "/b"}]}]
+    result = judged(judge, [{"user": "查一下"}, {"user": "嗯嗯"}], [Reply.from_rest(ask), Reply.from_rest(ask)])
+    assert [checks(t) for t in result.turns] == [[], [LOOP]]
 
 
 def test_a_prompt_after_a_goodbye_or_back_from_a_left_flow_is_stale(

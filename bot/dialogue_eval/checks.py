@@ -1,10 +1,10 @@
 """Judging one bot turn: the turn's written expectations plus the always-on checks.
 
 Always on (tests/dialogues/README.md): no reply empty; no re-ask of a slot the
-traveller has given (``gives`` so far); no loop (a prompt for the same thing in two
-consecutive turns); no stale prompt (a question from a flow the traveller left: one
-asked before, not in the previous turn, and now appended to another reply, or any
-prompt tacked onto a goodbye). Writing ``asks: X`` for a turn says the writer expects
+traveller has given (``gives`` so far); no loop (the previous turn's prompt again with
+nothing else said, or the same prompt a third time in a row); no stale prompt (a
+question from a flow the traveller left: one asked before, not in the previous turn, and
+now appended to another reply, or any prompt tacked onto a goodbye). Writing ``asks: X`` for a turn says the writer expects
 that question there, so it is neither a re-ask nor a loop nor stale.
 """
 from __future__ import annotations
@@ -24,6 +24,7 @@ log = logging.getLogger("tripdesk.dialogue_eval")
 REASK, LOOP, CONTRADICTION = "re-ask", "loop", "not_mentions"
 SHOW_KIND = {"hotel": facts.HOTEL, "sight": facts.SIGHT, "tour": facts.TOUR,
              "train": SERVICE, "flight": SERVICE, "bus": SERVICE}
+MIN_OTHER_CHARS = 4  # a reply saying fewer characters besides its prompts said nothing else
 SERVICE_FILTERS = ("origin", "destination", "mode", "depart_after", "depart_before", "fare_class")
 
 
@@ -39,6 +40,7 @@ class DialogueState:
 
     given: Dict[str, Any] = field(default_factory=dict)
     previous_prompts: Dict[str, str] = field(default_factory=dict)  # prompt key → response name
+    prompts_before_previous: Set[str] = field(default_factory=set)
     earlier_prompts: Set[str] = field(default_factory=set)
     shown: Tuple[Item, ...] = ()
     focus: Optional[Item] = None
@@ -84,7 +86,7 @@ class Judge:
             if turn.expect.shows or turn.expect.all_shown or turn.expect.facts:
                 failures.append(Failure("catalogue", str(error)))
         failures += self.expectations(turn.expect, text, named, state)
-        failures += self.always_on(turn.expect, text, state)
+        failures += self.always_on(turn.expect, reply, state)
         if named.numbered or (named.listed and not state.shown):
             state.shown = named.listed  # a detail naming one item keeps the list it came from
         return failures
@@ -183,7 +185,8 @@ class Judge:
 
     # --- always on ----------------------------------------------------------------------
 
-    def always_on(self, expect: Expectations, text: str, state: DialogueState) -> List[Failure]:
+    def always_on(self, expect: Expectations, reply: Reply, state: DialogueState) -> List[Failure]:
+        text = reply.text
         failures: List[Failure] = []
         allowed = set(expect.asks)
         asked = self.reader.asked_slots(text)
@@ -193,26 +196,22 @@ class Judge:
                                                f"given as {state.given[slot]!r}"))
         prompts = {prompt_key(self.reader, name): name for name in self.reader.prompts_in(text)}
         expected = {key for key, name in prompts.items() if self.reader.prompts[name] & allowed}
+        says_more = len(self.reader.besides_prompts(reply)) >= MIN_OTHER_CHARS
         for key, name in prompts.items():
             if key in expected:
                 continue
-            if key in state.previous_prompts:
-                failures.append(Failure(LOOP, f"{name} again, as in the previous turn"))
-            elif key in state.earlier_prompts and len(text) > len(self.reader_text(name, text)):
+            if key in state.previous_prompts and not says_more:
+                failures.append(Failure(LOOP, f"{name} again, as in the previous turn, and nothing else"))
+            elif key in state.previous_prompts and key in state.prompts_before_previous:
+                failures.append(Failure(LOOP, f"{name} a third time in a row"))
+            elif key not in state.previous_prompts and key in state.earlier_prompts and says_more:
                 failures.append(Failure("stale", f"{name}, from an earlier flow, appended to this reply"))
         if prompts and self.reader.is_category("goodbye", text):
             failures.append(Failure("stale", f"a question ({', '.join(prompts.values())}) after a goodbye"))
         state.earlier_prompts |= set(state.previous_prompts)
+        state.prompts_before_previous = set(state.previous_prompts)
         state.previous_prompts = prompts
         return failures
-
-    def reader_text(self, name: str, text: str) -> str:
-        """The part of ``text`` the prompt ``name`` matches (to see whether anything else was said)."""
-        for pattern in self.reader.templates[name].patterns:
-            match = pattern.search(text)
-            if match:
-                return match.group(0)
-        return ""
 
 
 def prompt_key(reader: DomainReader, name: str) -> str:

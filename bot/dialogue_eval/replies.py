@@ -70,17 +70,19 @@ class Reply:
 
     messages: Tuple[str, ...]
     raw: Tuple[str, ...] = ()
+    buttons: Tuple[str, ...] = ()  # folded titles, also in ``messages``
 
     @classmethod
     def from_rest(cls, payload: Sequence[Mapping[str, Any]]) -> "Reply":
         raw: List[str] = []
+        buttons: List[str] = []
         for message in payload:
-            parts = [str(message.get("text") or "")]
-            parts += [str(button.get("title") or "") for button in message.get("buttons") or []]
-            text = "\n".join(part for part in parts if part.strip())
+            titles = [str(button.get("title") or "") for button in message.get("buttons") or []]
+            buttons += [fold(title) for title in titles if title.strip()]
+            text = "\n".join(part for part in [str(message.get("text") or ""), *titles] if part.strip())
             if text.strip():
                 raw.append(text)
-        return cls(messages=tuple(fold(text) for text in raw), raw=tuple(raw))
+        return cls(messages=tuple(fold(text) for text in raw), raw=tuple(raw), buttons=tuple(buttons))
 
     @classmethod
     def of(cls, *texts: str) -> "Reply":
@@ -153,6 +155,16 @@ class DomainReader:
 
     def matching(self, names: Iterable[str], text: str) -> List[str]:
         return [name for name in names if self.templates[name].found_in(text)]
+
+    def besides_prompts(self, reply: Reply) -> str:
+        """What the reply says apart from its prompts and buttons (punctuation dropped)."""
+        text = reply.text
+        for name in self.prompts_in(text):
+            for pattern in self.templates[name].patterns:
+                text = pattern.sub("", text)
+        for title in reply.buttons:
+            text = text.replace(title, "", 1)
+        return re.sub(r"[\W_]+", "", text)
 
     def prompts_in(self, text: str) -> List[str]:
         """Response names of the prompts the reply contains."""

@@ -148,7 +148,8 @@ def summary(results: Sequence[DialogueResult]) -> Dict[str, Any]:
     return {
         "totals": totals(results),
         "files": {file: totals([r for r in results if r.file == file]) for file in files},
-        "dialogues": [dict(asdict(r), passed=r.passed) for r in results],
+        "dialogues": [dict(asdict(r), passed=r.passed,
+                           turns=[dict(asdict(t), passed=t.passed) for t in r.turns]) for r in results],
     }
 
 
