@@ -48,8 +48,8 @@ test-fast: setup  ## unit tests only (no model, no servers)
 eval: train  ## NLU figures on the held-out split (tests/nlu/); report in results/nlu/
 	@$(PY) -m bot.cli eval
 
-eval-dialogues: setup  ## replay tests/dialogues/*.yml against the running bot (`make run` first; ARGS=--start starts one); task success, failing turns
-	@$(PY) -m bot.dialogue_eval $(ARGS)
+eval-dialogues: setup  ## replay tests/dialogues/*.yml against the running bot (`make run` first; ARGS=--start starts one); task success, failing turns; full result in results/dialogues/
+	@$(PY) -m bot.dialogue_eval --json results/dialogues/result.json $(ARGS)
 
 bench: train  ## benchmarks (NLU parse latency, normaliser scaling); figures printed, nothing asserted
 	@$(PY) bench/nlu_latency.py

@@ -140,6 +140,15 @@ def test_the_readme_example_is_a_valid_dialogue(tmp_path: Path) -> None:
     assert loaded.turns[1].expect.facts[1].attribute == "停车"
 
 
+def test_every_scripted_dialogue_file_is_valid() -> None:
+    """The measured dialogues (tests/dialogues/*.yml) load without an error in any file."""
+    paths = sorted((ROOT / "tests" / "dialogues").glob("*.yml"))
+    if not paths:
+        pytest.skip("no scripted dialogues yet in tests/dialogues/")
+    dialogues = load_files(paths)
+    assert all(d.turns for d in dialogues)
+
+
 @pytest.mark.parametrize("turn, message", [
     ({"user": "你好", "expect": {"mention": ["x"]}}, "unknown expectation 'mention'"),
     ({"user": "你好", "expect": {"fact": {"item": "shown 1", "attribute": "颜色"}}}, "unknown attribute '颜色'"),
