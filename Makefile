@@ -4,7 +4,7 @@ export PYTHONPATH := $(CURDIR)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup lookups train run chat test test-fast lint typecheck eval bench validate clean browser seed telegram-webhook
+.PHONY: help setup lookups train run chat test test-fast lint typecheck eval eval-dialogues bench validate clean browser seed telegram-webhook
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-16s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ test-fast: setup  ## unit tests only (no model, no servers)
 
 eval: train  ## NLU figures on the held-out split (tests/nlu/); report in results/nlu/
 	@$(PY) -m bot.cli eval
+
+eval-dialogues: setup  ## replay tests/dialogues/*.yml against the running bot (`make run` first; ARGS=--start starts one); task success, failing turns; full result in results/dialogues/
+	@$(PY) -m bot.dialogue_eval --json results/dialogues/result.json $(ARGS)
 
 bench: train  ## benchmarks (NLU parse latency, normaliser scaling); figures printed, nothing asserted
 	@$(PY) bench/nlu_latency.py

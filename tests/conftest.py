@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
-import time
 import warnings
 from pathlib import Path
 from typing import Any, Dict, Iterator
@@ -33,63 +31,39 @@ def trained_model() -> Path:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    from bot.live import free_port as any_free_port
+
+    return any_free_port()
 
 
 def wait_until_ready(port: int, action_port: int, processes, log_dir: Path, timeout: float = 480) -> None:
-    import requests
+    from bot.live import NotReady, wait_until_ready as wait_for_servers
 
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if any(p.poll() is not None for p in processes):
-            logs = "\n".join(f.read_text()[-2000:] for f in log_dir.glob("*.log"))
-            pytest.fail(f"a server exited during start-up:\n{logs}")
-        try:
-            # Rasa listens only once the model is loaded; "/" needs neither the API nor a token.
-            rasa_ready = requests.get(f"http://127.0.0.1:{port}/", timeout=2).ok
-            actions_ready = requests.get(f"http://127.0.0.1:{action_port}/health", timeout=2).ok
-            if rasa_ready and actions_ready:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(1)
-    pytest.fail("servers did not become ready in time")
+    try:
+        wait_for_servers(port, action_port, processes, log_dir, timeout)
+    except NotReady as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
 def bot_server(trained_model, tmp_path_factory) -> Iterator[Dict[str, Any]]:
     """The real Rasa server and action server over a fresh, seeded booking database."""
-    from bot.booking.seed import seed
-    from bot.booking.store import BookingStore
-    from bot.cli import start_services, stop_services
+    from bot.live import NotReady, seeded_bot
 
     log_dir = tmp_path_factory.mktemp("logs")
-    saved = {k: os.environ.get(k) for k in ("TRIPDESK_TRACKER_DB", "DATABASE_URL", "TRIPDESK_CORS_ORIGINS")}
-    os.environ["TRIPDESK_TRACKER_DB"] = str(log_dir / "tracker.db")
     # The widget's embedding test serves its travel site from localhost on a free port.
-    os.environ["TRIPDESK_CORS_ORIGINS"] = LOCAL_TEST_SITES
-    os.environ["DATABASE_URL"] = f"sqlite:///{log_dir / 'tripdesk.db'}"
-    store = BookingStore(os.environ["DATABASE_URL"])
-    seed(store, demo=True)
-    port, action_port = free_port(), free_port()
-    processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
     try:
-        wait_until_ready(port, action_port, processes, log_dir)
-    except BaseException:  # never leave a half-started server behind
-        stop_services(processes)
-        raise
-    state = {"port": port, "action_port": action_port, "processes": processes, "log_dir": log_dir,
-             "store": store}
-    yield state
-    stop_services(state["processes"])
-    store.close()
-    for key, value in saved.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+        started = seeded_bot(log_dir, cors_origins=LOCAL_TEST_SITES)
+        bot = started.__enter__()
+    except NotReady as error:
+        pytest.fail(str(error))
+    state = {"port": bot.port, "action_port": bot.action_port, "processes": bot.processes,
+             "log_dir": log_dir, "store": bot.store}
+    try:
+        yield state
+    finally:
+        bot.processes = state["processes"]  # a test may have restarted them
+        started.__exit__(None, None, None)
 
 
 def rasa_api(port: int, path: str, method: str = "get", **kwargs: Any) -> Any:
