@@ -974,10 +974,10 @@ def trains(rng: random.Random, book: CodeBook, origin: City, destination: City, 
             for depart in spread_times(rng, fast_count, earliest, max(earliest + 60, latest)):
                 own = duration + rng.randint(-10, 25)
                 price2 = rail_km * (0.42 if fast == "G" else 0.31)
-                fares = [("二等座", f"{price2:.1f}".rstrip("0").rstrip("."), seats_for(rng, "二等座")),
-                         ("一等座", f"{price2 * 1.6:.1f}".rstrip("0").rstrip("."), seats_for(rng, "一等座"))]
+                fares = [("二等座", half_yuan(price2), seats_for(rng, "二等座")),
+                         ("一等座", half_yuan(price2 * 1.6), seats_for(rng, "一等座"))]
                 if fast == "G" and rng.random() < 0.8:
-                    fares.append(("商务座", f"{price2 * 3.15:.1f}".rstrip("0").rstrip("."), seats_for(rng, "商务座")))
+                    fares.append(("商务座", half_yuan(price2 * 3.15), seats_for(rng, "商务座")))
                 code = book.take(fast, 1001 if fast == "G" else 3001)
                 rows.append(service_row(code, "train", "中国铁路", origin.name, destination.name, origin.rail[0],
                                         destination.rail[0], "", "", clock(depart), clock(depart + own),
@@ -995,6 +995,12 @@ def trains(rng: random.Random, book: CodeBook, origin: City, destination: City, 
                 rows.append(service_row(code, "train", "中国铁路", origin.name, destination.name, origin.rail[-1],
                                         destination.rail[-1], "", "", clock(depart), arrive, range(1, 8), fares))
     return rows
+
+
+def half_yuan(value: float) -> str:
+    """Rail fares are whole or half yuan: 553, 139.5."""
+    halves = int(round(value * 2))
+    return str(halves // 2) + (".5" if halves % 2 else "")
 
 
 def spread_times(rng: random.Random, count: int, earliest: int, latest: int) -> List[int]:
@@ -1020,7 +1026,7 @@ def flights(rng: random.Random, book: CodeBook, origin: City, destination: City,
                  ("公务舱", str(int(round(economy * 3.5 / 10.0)) * 10), seats_for(rng, "公务舱"))]
         if busy and rng.random() < 0.4:
             fares.append(("头等舱", str(int(round(economy * 5 / 10.0)) * 10), seats_for(rng, "头等舱")))
-        code = book.take(airline, rng.randrange(1000, 9000, 100), 4)
+        code = book.take(airline, rng.randrange(1001, 8999), 4)
         rows.append(service_row(code, "flight", AIRLINES[airline], origin.name, destination.name, from_airport[0],
                                 to_airport[0], terminal(from_airport, airline), terminal(to_airport, airline),
                                 clock(depart), clock(depart + own), range(1, 8), fares))
