@@ -676,9 +676,9 @@ def invented_sights(cities: Dict[str, City], ordered: List[SightFact], seen: set
         for city in sorted(covered, key=lambda c: (per_city[c.name], list(cities).index(c.name))):
             if len(invented) >= deficit:
                 break
-            fact = invent_sight(rng_for("invented", city.name, round_number), city, seen)
-            if fact:
-                invented.append(fact)
+            new = invent_sight(rng_for("invented", city.name, round_number), city, seen)
+            if new:
+                invented.append(new)
                 per_city[city.name] += 1
     return invented
 
