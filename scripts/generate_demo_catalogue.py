@@ -115,7 +115,7 @@ ROOM_TYPES = {
 ROOM_AREA = {"经济型": (15, 22), "舒适型": (20, 30), "高档型": (28, 40), "豪华型": (38, 60)}
 
 SIGHT_TICKETS = {  # type -> (chance of a ticket, lowest, highest adult price)
-    "山水": (0.7, 30, 160), "古镇": (0.4, 40, 120), "博物馆": (0.35, 10, 60), "商圈": (0.0, 0, 0),
+    "山水": (0.55, 30, 160), "古镇": (0.4, 40, 120), "博物馆": (0.35, 10, 60), "商圈": (0.0, 0, 0),
     "主题乐园": (1.0, 120, 320), "历史古迹": (0.75, 10, 80), "公园": (0.15, 5, 20),
     "寺庙": (0.7, 5, 50), "街区": (0.0, 0, 0), "海滨": (0.2, 20, 100), "动物园": (1.0, 20, 150),
     "夜景": (0.35, 30, 180),
@@ -325,8 +325,10 @@ def parse_sights(cities: Dict[str, City]) -> List[SightFact]:
             cities.setdefault(name, city)
         elif line.startswith("+"):
             city_name, district, kind, names = line[1:].split("|")
-            for name in names.split(","):
-                facts.append(SightFact(city_name, name, district, kind, [], "", "", [], "", True))
+            for entry in names.split(","):
+                name, _, own_kind = entry.partition("=")
+                facts.append(SightFact(city_name, name, district, own_kind or guess_type(name, kind),
+                                       [], "", "", [], "", True))
         else:
             city_name, name, district, kind, tickets, hours, visit, suits, text = line.split("|")
             facts.append(SightFact(city_name, name, district, kind, parse_tickets(tickets), hours,
@@ -539,7 +541,6 @@ def hotel_places(city: City, district: District, sights_by_district: Dict[Tuple[
     places += [road for road in district.roads if len(road) <= 5]
     places += [station for station, _ in district.stations if station != city.name and len(station) <= 6]
     places += [name for name in sights_by_district.get((city.name, district.name), []) if len(name) <= 5]
-    places = [place[len(city.name):] if place.startswith(city.name) else place for place in places]
     return [place for place in dict.fromkeys(places) if len(place) >= 2]
 
 
@@ -564,6 +565,8 @@ def one_hotel(rng: random.Random, hotel_id: str, city: City, taken_names: set,
     district = rng.choices(city.districts, [max(1, 6 - i) for i in range(len(city.districts))])[0]
     kind = hotel_type_for(city, grade, rng)
     name, brand = hotel_name(rng, city, district, grade, kind, taken_names, sights_by_district)
+    if brand and kind == "精品" and grade == "经济型":
+        kind = "商务"  # budget chains are not boutique hotels
     stars = GRADE_STARS[grade] if not (grade == "经济型" and rng.random() < 0.5) else 0
     if kind == "民宿":
         stars = 0
@@ -600,16 +603,22 @@ def hotel_name(rng: random.Random, city: City, district: District, grade: str, k
     places = hotel_places(city, district, sights_by_district)
     for attempt in range(200):
         place = rng.choice(places)
+        where = place if place.startswith(city.name) else city.name + place
         if kind not in ("民宿", "亲子") and rng.random() < 0.55:
             brand = rng.choice(BRANDS[grade])
-            branch = place if attempt < 60 else place + rng.choice(("东", "西", "南", "北", "中心"))
-            name = f"{brand}({city.name}{branch}店)"
+            branch = where if attempt < 60 else where + rng.choice(("东", "西", "南", "北", "中心"))
+            name = f"{brand}({branch}店)"
             short_brand = brand.replace("大酒店", "").replace("国际酒店", "").replace("酒店", "")
         else:
-            suffix = rng.choice(SUFFIX_BY_TYPE[kind])
+            suffixes = [word for word in SUFFIX_BY_TYPE[kind]
+                        if not (grade in ("高档型", "豪华型") and word in ("宾馆", "客栈", "小院"))
+                        and not (grade == "经济型" and word in ("大酒店", "度假村"))]
+            suffix = rng.choice(suffixes or ["酒店"])
             flavour = rng.choice(FLAVOURS)
-            name = rng.choice((f"{city.name}{place}{flavour}{suffix}", f"{flavour}{suffix}({city.name}{place}店)",
-                               f"{city.name}{flavour}{suffix}"))
+            patterns = [f"{where}{flavour}{suffix}", f"{city.name}{flavour}{suffix}"]
+            if kind != "民宿":
+                patterns.append(f"{flavour}{suffix}({where}店)")
+            name = rng.choice(patterns)
             short_brand = ""
         if name not in taken:
             taken.add(name)
@@ -653,12 +662,31 @@ def sight_rows(cities: Dict[str, City], facts: List[SightFact]) -> List[Dict[str
     return rows
 
 
-def guess_type(name: str) -> str:
-    for words, kind in (("寺", "寺庙"), ("博物", "博物馆"), ("古镇", "古镇"), ("公园", "公园"), ("街", "街区"),
-                        ("海", "海滨"), ("乐园", "主题乐园"), ("山", "山水"), ("湖", "山水")):
+TYPE_WORDS = (  # the first group whose word is in a sight's name gives its type
+    ("灯光秀 观光厅 摩天轮 夜游 电视塔 观景台", "夜景"),
+    ("动物园 海洋馆 海底世界 野生动物 熊猫 海洋世界 虎林园", "动物园"),
+    ("博物 纪念馆 美术馆 科技馆 展览馆 艺术馆 陈列馆 天文馆", "博物馆"),
+    ("寺 庙 禅 观音 道观 大佛 清真", "寺庙"),
+    ("乐园 欢乐 方特 世界之窗 影视城 影视基地 嬉戏谷 马戏 民俗村", "主题乐园"),
+    ("公园 植物园 园博 世博园 湿地", "公园"),
+    ("古镇 古城 水乡 古村", "古镇"),
+    ("步行街 老街 街区 巷 坊 胡同 创意 商业街 文创", "街区"),
+    ("商圈 太古里 万象城 免税城 广场", "商圈"),
+    ("海滩 沙滩 海水浴场 湾 岛", "海滨"),
+    ("墓 陵 楼 阁 塔 故居 遗址 旧址 城墙 民居 炮台 宫 府 祠 会馆 关 桥 书院", "历史古迹"),
+    ("山 峰 峡 谷 瀑布 湖 泉 溪 洞 岩 江", "山水"),
+)
+FREE_WORDS = ("大桥", "广场", "江滩", "绿道", "大学", "步行街", "老街", "街", "巷", "湖", "海滩", "滨江", "码头",
+              "堤", "桥", "村", "灯光秀", "运河", "残雪", "奥体", "中心")
+
+
+def guess_type(name: str, default: str = "历史古迹") -> str:
+    if name.endswith(("路", "街", "巷")):
+        return "街区"
+    for words, kind in TYPE_WORDS:
         if any(word in name for word in words.split()):
             return kind
-    return "历史古迹"
+    return default
 
 
 def invented_sights(cities: Dict[str, City], ordered: List[SightFact], seen: set) -> List[SightFact]:
@@ -701,7 +729,7 @@ def one_sight(rng: random.Random, sight_id: str, city: City, fact: SightFact,
     tickets = fact.tickets
     if not fact.hours:  # a sight known by name only: facts typical of its type
         chance, low, high = SIGHT_TICKETS[fact.type]
-        if rng.random() < chance:
+        if rng.random() < chance and not any(word in fact.name for word in FREE_WORDS):
             adult = int(round(rng.uniform(low, high) / 5.0)) * 5
             tickets = [("成人票", str(adult))]
             if adult >= 20:
