@@ -821,11 +821,13 @@ def generated_tour(rng: random.Random, tour_id: str, city: City, sights: List[st
                    cities: Dict[str, City]) -> Dict[str, Any]:
     count = min(len(sights), 2 if days == 1 else days + 2)
     chosen = sights[:count] if days > 1 else rng.sample(sights[:6], count)
-    hub = "上海" if city.name in ("杭州", "苏州", "南京", "无锡", "黄山", "宁波", "绍兴", "扬州") else "北京"
+    hub = min((cities[name] for name in HUBS if name != city.name),
+              key=lambda other: km_between(city.centre, other.centre)).name
     departs = city.name if days <= 2 or city.name in HUBS or rng.random() < 0.5 else hub
     short = "".join(chosen[:2]) if len("".join(chosen[:2])) <= 10 else chosen[0]
     if days == 1:
-        name = f"{city.name}{short}{rng.choice(('一日游', '一日游（纯玩）', '精华一日游'))}"
+        prefix = "" if short.startswith(city.name) else city.name
+        name = f"{prefix}{short}{rng.choice(('一日游', '一日游（纯玩）', '精华一日游'))}"
         price = rng.randrange(168, 498, 10)
     else:
         style = rng.choice(("经典", "深度", "休闲", "精华"))
