@@ -226,7 +226,9 @@ class District:
         """The name travellers say without the administrative suffix (浦东新区 -> 浦东)."""
         short = re.sub(r"(新区|区|县|市|镇|乡)$", "", self.name)
         short = re.sub(r"(各族自治|纳西族自治|彝族自治|回族|布依族苗族自治|苗族自治)$", "", short)
-        return short if len(short) >= 2 and short != self.name else ""
+        if len(short) < 2 or short == self.name or re.search(".[市区县]", short) or short.startswith("第"):
+            return ""  # 桐乡市乌镇, 第七区: no short form a traveller would say
+        return short
 
 
 @dataclass
@@ -381,11 +383,13 @@ def money(value: float) -> str:
 
 # ---------------------------------------------------------------- districts
 
-def district_rows(cities: Dict[str, City]) -> List[Dict[str, str]]:
+def district_rows(cities: Dict[str, City], sights: List[Dict[str, str]]) -> List[Dict[str, str]]:
+    """Districts with their short aliases, unless the short form names a city or a sight (崂山)."""
+    taken = set(cities) | {sight["name"] for sight in sights}
     rows = []
     for city in cities.values():
         for district in city.districts:
-            alias = district.alias if district.alias not in cities else ""
+            alias = district.alias if district.alias not in taken else ""
             rows.append({"city": city.name, "name": district.name, "aliases": alias,
                          "lat": f"{district.lat:.4f}", "lon": f"{district.lon:.4f}"})
     return rows
@@ -1147,7 +1151,7 @@ def generate(out: Path, scale: int = 1) -> Dict[str, int]:
     generated, pair_count = generated_services(cities, CodeBook(row["code"] for row in known))
     services = known + generated
 
-    write_csv(out / "districts.csv", ("city", "name", "aliases", "lat", "lon"), district_rows(cities))
+    write_csv(out / "districts.csv", ("city", "name", "aliases", "lat", "lon"), district_rows(cities, sights))
     write_csv(out / "hotels.csv", HOTEL_COLUMNS, scaled(hotel_rows, scale, "id", ("name",)))
     room_copies = list(rooms)
     for copy in range(2, scale + 1):
