@@ -1006,7 +1006,7 @@ def trains(rng: random.Random, book: CodeBook, origin: City, destination: City, 
             fast_count = (rng.randint(5, 8) if busy else rng.randint(3, 5)) if duration < 8 * 60 else 2
             earliest, latest = 6 * 60 + 30, min(21 * 60, 24 * 60 - duration - 10)
             for depart in spread_times(rng, fast_count, earliest, max(earliest + 60, latest)):
-                own = duration + rng.randint(-10, 25)
+                own = duration + rng.randint(-duration // 15, duration // 8 + 3)  # more or fewer stops
                 price2 = rail_km * (0.42 if fast == "G" else 0.31)
                 fares = [("二等座", half_yuan(price2), seats_for(rng, "二等座")),
                          ("一等座", half_yuan(price2 * 1.6), seats_for(rng, "一等座"))]
