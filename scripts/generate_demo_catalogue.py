@@ -579,6 +579,9 @@ def one_hotel(rng: random.Random, hotel_id: str, city: City, taken_names: set,
     facilities = facilities_for(rng, city, grade, kind, breakfast, bool(station))
     road = next((road for road in district.roads if road in name), None) or rng.choice(district.roads)
     address = f"{road}{rng.randint(1, 999)}号"
+    while f"{city.name}/{address}" in taken_names:  # one hotel per street number
+        address = f"{road}{rng.randint(1, 999)}号"
+    taken_names.add(f"{city.name}/{address}")
     low, high = GRADE_RATING[grade]
     lat, lon = jitter(rng, district.lat, district.lon)
     tags = [kind]
@@ -1139,7 +1142,7 @@ def generate(out: Path, scale: int = 1) -> Dict[str, int]:
     for sight in sights:
         sights_by_district.setdefault((sight["city"], sight["district"]), []).append(sight["name"])
     hotels = known_hotels(cities)
-    taken = {draft.row["name"] for draft in hotels}
+    taken = {draft.row["name"] for draft in hotels} | {f"{d.row['city']}/{d.row['address']}" for d in hotels}
     counts: Dict[str, int] = {}
     for draft in hotels:
         counts[draft.row["city"]] = counts.get(draft.row["city"], 0) + 1
