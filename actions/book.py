@@ -12,7 +12,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_text, reset, template, today
+from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
 from actions.confirmation import confirmation_key, said_yes
 from actions.forms import TripDeskForm
 from actions.store_access import (
@@ -31,6 +31,7 @@ from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, stay_end
 from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
+from bot.nlu.dates import names_a_day
 from bot.numerals import parse_number
 from bot.booking.store import (
     CANCELLABLE,
@@ -71,23 +72,100 @@ def product_code(item_id: str, variant: Optional[str]) -> str:
     return catalogue.product_code(item_id, None if variant == "-" else variant)
 
 
+# Short airline names travellers use for the operators in the catalogue.
+AIRLINES = {"南航": "南方航空", "东航": "东方航空", "国航": "中国国航", "海航": "海南航空",
+            "川航": "四川航空", "厦航": "厦门航空", "深航": "深圳航空", "山航": "山东航空"}
+CLOCK = re.compile(r"(\d{1,2})\s*(?:[:：点])\s*(\d{1,2}|半)?")
+GENERIC_NAME_PARTS = re.compile(r"(?:大?酒店|宾馆|客栈|民宿|度假村|公寓)$")
+EARLIER_TURNS = 8
+
+
 def item_in(tracker: Tracker) -> Optional[str]:
-    """The product the latest message points at: "第二个", a hotel's name, "G7", a tour."""
+    """The product the latest message points at: "第二个", a listed item by part of its
+    name ("东站小憩那家", "南航11点40那班", "9点05那趟"), a full hotel name, "G7", a tour."""
     text = latest_text(tracker)
-    shown = tracker.get_slot("search_shown") or []
+    shown = list(tracker.get_slot("search_shown") or [])
     position = catalogue.ordinal_in(text)
     if position and 0 < position <= len(shown):
         return shown[position - 1]
-    hotel_name = first_entity_value(tracker, "hotel_name")
-    if hotel_name:
-        hotel = next((h for h in knowledge.hotels() if h.name == hotel_name or hotel_name in h.name), None)
-        if hotel:
-            return hotel.id
     codes = {s.code for s in knowledge.services()}
     code = next((c for c in SERVICE_CODE.findall(text.upper()) if c in codes), None)
     if code:
         return code
+    listed = shown_item_named(text, shown)
+    if listed:
+        return listed
+    hotel_name = first_entity_value(tracker, "hotel_name")
+    named = [h for h in knowledge.hotels() if h.name in text
+             or (hotel_name and (h.name == hotel_name or hotel_name in h.name))]
+    if named:
+        return max(named, key=lambda h: (h.name in text, len(h.name))).id
     return next((t.id for t in knowledge.tours() if t.name in text), None)
+
+
+def name_overlap(name: str, text: str) -> int:
+    """The length of the longest part of an item's distinctive name (without its city
+    and its "酒店"-like ending) that the message repeats; 0 below two characters."""
+    core = GENERIC_NAME_PARTS.sub("", name)
+    city = next((c for c in catalogue.hotel_cities() if core.startswith(c)), "")
+    core = core[len(city):] or core  # the city names every listed hotel alike
+    for size in range(len(core), 1, -1):
+        if any(core[i:i + size] in text for i in range(len(core) - size + 1)):
+            return size
+    return 0
+
+
+def shown_item_named(text: str, shown: List[str]) -> Optional[str]:
+    """The one listed item the message names by part of its name or, for a service,
+    by its airline and departure time; None when that is not exactly one."""
+    departs = departure_in(text)
+    airline = next((full for short, full in AIRLINES.items() if short in text or full in text), None)
+    services = {s.code: s for s in knowledge.services() if s.code in shown}
+    if departs or airline:
+        fitting = [code for code, s in services.items()
+                   if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
+        if len(fitting) == 1:
+            return fitting[0]
+    scores = {item: name_overlap(item_name(item), text) for item in shown if item not in services}
+    best = max(scores.values(), default=0)
+    winners = [item for item, score in scores.items() if score == best]
+    return winners[0] if best >= 2 and len(winners) == 1 else None
+
+
+def departure_in(text: str) -> Optional[str]:
+    """A clock time said as HH:MM ("11点40", "9点05", "下午两点"), for a departure."""
+    match = CLOCK.search(re.sub(r"[零一二两三四五六七八九十]+(?=\s*[点:：])",
+                                lambda m: str(parse_number(m.group(0)) or m.group(0)), text))
+    if not match:
+        return None
+    hour = int(match.group(1))
+    minutes = 30 if match.group(2) == "半" else int(match.group(2) or 0)
+    if hour < 12 and re.search(r"下午|晚上|傍晚", text):
+        hour += 12
+    return f"{hour:02d}:{minutes:02d}" if hour < 24 and minutes < 60 else None
+
+
+def earlier_texts(tracker: Tracker) -> List[str]:
+    """The traveller's recent messages before the latest, newest first: what they
+    already said (住两晚, 海景双床房) is never asked again."""
+    texts = [str((e.get("parse_data") or {}).get("text") or e.get("text") or "")
+             for e in tracker.events if e.get("event") == "user"]
+    return list(reversed(texts[:-1]))[:EARLIER_TURNS]
+
+
+def variant_named(item: str, text: str) -> Optional[str]:
+    """The room type or fare class the text names, in full or without "房" (大床)."""
+    names = sorted((v for v, _ in variants_of(item)), key=len, reverse=True)
+    found = next((v for v in names if v in text), None)
+    if found is None:
+        stems = [v for v in names if len(v.rstrip("房")) >= 2 and v.rstrip("房") in text]
+        found = stems[0] if len(stems) == 1 else None
+    return found
+
+
+def nights_in(text: str) -> Optional[int]:
+    match = NIGHTS.search(text)
+    return parse_number(match.group(1)) if match else None
 
 
 class ValidateBookForm(TripDeskForm):
@@ -132,7 +210,7 @@ class ValidateBookForm(TripDeskForm):
             return {}
         text = latest_text(tracker)
         names = [v for v, _ in variants_of(item)]
-        found = next((v for v in sorted(names, key=len, reverse=True) if v in text), None)
+        found = variant_named(item, text)
         if found is None and tracker.get_slot("requested_slot") == "book_variant":
             position = catalogue.ordinal_in(text) or parse_number(text.strip()) if text.strip() else None
             if position and 0 < position <= len(names):
@@ -141,7 +219,18 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_book_date(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return self._changed(tracker, "book_date", first_entity_value(tracker, "date"))
+        """A day said now; a time alone ("下午两点那班") picks a service and keeps the day."""
+        found = entities_of(tracker, "date")
+        if not found:
+            return {}
+        text = latest_text(tracker)
+        mention = found[0]
+        said = text[int(mention.get("start", 0)):int(mention.get("end", 0))]
+        known = tracker.get_slot("book_date") or tracker.get_slot("search_date")
+        time_only = "T" in str(mention.get("value")) and not names_a_day(said)
+        if time_only and known:
+            return {}
+        return self._changed(tracker, "book_date", mention.get("value"))
 
     async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
@@ -204,7 +293,23 @@ class ValidateBookForm(TripDeskForm):
             result.update(self._date_slots(str(tracker.get_slot("search_date")), item_kind(value)))
         if tracker.get_slot("book_people") is None and tracker.get_slot("search_people"):
             result["book_people"] = float(tracker.get_slot("search_people"))
+        result.update(self._said_before(tracker, value, result))
         return result
+
+    @staticmethod
+    def _said_before(tracker: Tracker, item: str, chosen: Dict[Text, Any]) -> Dict[Text, Any]:
+        """The room type and nights the traveller gave while searching ("订第2个" after
+        "海景双床房，住4晚"), so the form does not ask them again."""
+        found: Dict[Text, Any] = {}
+        texts = [latest_text(tracker), *earlier_texts(tracker)]
+        if chosen.get("book_variant") is None:
+            found["book_variant"] = next((v for v in (variant_named(item, t) for t in texts) if v), None)
+        if item_kind(item) == HOTEL_ROOM and tracker.get_slot("book_nights") is None \
+                and "book_nights" not in chosen:
+            count = next((n for n in (nights_in(t) for t in texts) if n), None)
+            if count:
+                found["book_nights"] = float(count)
+        return {slot: value for slot, value in found.items() if value is not None}
 
     async def validate_book_variant(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
