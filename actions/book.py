@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
-from actions.confirmation import confirmation_key, said_yes
+from actions.confirmation import confirmation_key, said_no, said_yes, stopped_at_confirmation
 from actions.forms import TripDeskForm
 from actions.store_access import (
     STORE,
@@ -270,9 +270,11 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_book_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") == "book_confirm" and said_yes(tracker):
+        if tracker.get_slot("requested_slot") != "book_confirm":
+            return {}
+        if said_yes(tracker, "book"):
             return {"book_confirm": True}
-        return {}
+        return {"book_confirm": False} if said_no(tracker, "book") else {}
 
     # --- validation -------------------------------------------------------------------
 
@@ -376,6 +378,8 @@ class ValidateBookForm(TripDeskForm):
     async def validate_book_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """A yes counts only for the summary on screen, and only while it still holds."""
+        if value is False:
+            return stopped_at_confirmation(dispatcher, "utter_book_stopped", "book_confirm")
         shown = tracker.get_slot("book_quote")
         if value is not True or not shown:
             return {"book_confirm": None}
