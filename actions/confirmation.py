@@ -20,6 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_text
 from actions.store_access import StoreUnavailable, say_store_unavailable
 from bot.booking import policy as rules
+from bot.nlu.acts import SOCIAL_PREFIX
 from bot.booking.store import BookingError
 
 YES = re.compile(r"确认|确定|是的|好的?|好啊|好嘞|可以|没问题|对的?|^是|^嗯|行|就这样|同意|没错|要的"
@@ -49,7 +50,8 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     answer unless it begins by refusing. Thanks or a goodbye is never a yes: money moves
     only on an explicit one.
     """
-    text = latest_text(tracker).strip()
+    prefix = str(tracker.latest_message.get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
+    text = (prefix + latest_text(tracker)).strip()
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     words = ACTION_WORDS.get(action, "")
     if intent == "deny":
