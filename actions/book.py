@@ -75,6 +75,7 @@ def product_code(item_id: str, variant: Optional[str]) -> str:
 # Short airline names travellers use for the operators in the catalogue.
 AIRLINES = {"南航": "南方航空", "东航": "东方航空", "国航": "中国国航", "海航": "海南航空",
             "川航": "四川航空", "厦航": "厦门航空", "深航": "深圳航空", "山航": "山东航空"}
+DAY_OF_MONTH = re.compile(r"\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}\s*[号日]")
 CLOCK = re.compile(r"(\d{1,2})\s*(?:[:：点])\s*(\d{1,2}|半)?")
 GENERIC_NAME_PARTS = re.compile(r"(?:大?酒店|宾馆|客栈|民宿|度假村|公寓)$")
 EARLIER_TURNS = 8
@@ -228,9 +229,17 @@ class ValidateBookForm(TripDeskForm):
         said = text[int(mention.get("start", 0)):int(mention.get("end", 0))]
         known = tracker.get_slot("book_date") or tracker.get_slot("search_date")
         time_only = "T" in str(mention.get("value")) and not names_a_day(said)
-        if time_only and known:
+        if known and (time_only or self._repeats_day(said, str(mention.get("value")), str(known))):
             return {}
         return self._changed(tracker, "book_date", mention.get("value"))
+
+    @staticmethod
+    def _repeats_day(said: str, value: str, known: str) -> bool:
+        """"1号到5号" after 1月1日 was agreed: the day again without its month, not the 1st
+        of this month (the summary said today)."""
+        if "月" in said or not DAY_OF_MONTH.search(said):
+            return False
+        return date.fromisoformat(value.split("/")[0][:10]).day == date.fromisoformat(known.split("/")[0][:10]).day
 
     async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:

@@ -163,3 +163,23 @@ async def test_an_ordinal_before_a_place_is_not_a_party_size(store, domain_dict)
                              search_shown=["H-SH-001", "H-SH-002", "H-SH-003", "H-SH-004", "H-SH-005"],
                              search_people=1.0, search_date=in_days(13), requested_slot="book_product")
     assert after["book_people"] == 1
+
+
+async def test_the_day_repeated_without_its_month_keeps_the_agreed_date(store, domain_dict):
+    agreed = in_days(31)
+    day = int(agreed[8:10])
+    after = await form_after(f"四晚，前面说过了呀，{day}号到{day + 4 if day < 25 else 28}号", "inform", domain_dict,
+                             book_product="H-SY-002", book_variant="海景双床房", book_date=agreed,
+                             requested_slot="book_nights")
+    assert after.get("book_date", agreed) == agreed and after["book_nights"] == 4
+
+
+@pytest.mark.parametrize("text,names", [
+    ("李娜、陈浩，还有小孩陈小雨", ["李娜", "陈浩", "陈小雨"]),
+    ("入住人写我的名字吧，周静怡", ["周静怡"]),
+])
+async def test_names_said_with_who_they_are_are_taken(store, domain_dict, text, names):
+    after = await form_after(text, "inform", domain_dict, book_product="H-SY-002", book_variant="海景双床房",
+                             book_date=in_days(31), book_nights=4.0, book_people=3.0,
+                             requested_slot="guest_names")
+    assert after["guest_names"] == names and after["requested_slot"] == "contact_phone"
