@@ -99,6 +99,7 @@ def test_thanks_and_goodbye_close_the_conversation(text: str, intent: Optional[s
     ("人工客服几点上班", False),
     ("找个人少的景点", False),
     ("真人秀门票多少钱", False),
+    ("你是活人吗", False),
 ])
 def test_a_demand_for_a_person_is_understood(text: str, demand: bool):
     assert demands_person(text) is demand
