@@ -59,7 +59,9 @@ def stale_stop_flag(tracker: Tracker) -> Dict[str, Any]:
 # after a digression (it was often a misread question, and it then stuck to every reply).
 MAX_ASKS_AROUND_DIGRESSIONS = 2
 ASKED_ONCE_ONLY = ("order_ref",)
-ANSWERING = ("action_listen", None)
+# Coming back after these is still the traveller working on the form: an answer, an
+# answer not understood (the form's own help takes over), a correction hint.
+ANSWERING = ("action_listen", "action_handle_fallback", "utter_book_what_to_change", None)
 
 
 def times_asked(tracker: Tracker, slot: str) -> int:
@@ -385,6 +387,20 @@ class ActionAskOrderRef(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         buttons = await order_ref_buttons(tracker, OPEN_STATUSES)
-        response = "utter_ask_order_ref_own" if buttons else "utter_ask_order_ref"
+        if buttons:
+            response = "utter_ask_order_ref_own"
+        elif await self._has_none(tracker):
+            response = "utter_ask_order_ref_no_bookings"  # "我名下有几个订单" from a new traveller
+        else:
+            response = "utter_ask_order_ref"
         dispatcher.utter_message(response=response, buttons=buttons)
         return []
+
+    @staticmethod
+    async def _has_none(tracker: Tracker) -> bool:
+        """Whether this traveller has no booking at all under their identity: then say
+        so before asking for a reference made elsewhere."""
+        try:
+            return not await STORE.bookings_of(tracker, 1)
+        except StoreUnavailable:
+            return False

@@ -76,3 +76,29 @@ async def test_a_goodbye_leaves_the_form_silently_and_forgets_its_answers(store,
     dispatcher_names, slots, _ = await run_action(ActionLeaveForm(), built, domain_dict)
     assert dispatcher_names == []
     assert slots["requested_slot"] is None and slots["book_product"] is None and slots["book_date"] is None
+
+
+@pytest.mark.parametrize("after", ["action_handle_fallback", "utter_book_what_to_change"])
+async def test_a_reply_not_understood_or_a_correction_hint_keeps_the_form(store, domain_dict, after):
+    built = returning("book_form", "guest_names", 3, after, text="嗯？", intent="nlu_fallback",
+                      book_product="G7", book_variant="二等座", book_date="2099-01-01", book_people=1.0)
+    _, slots, _ = await run_action(ValidateBookForm(), built, domain_dict)
+    assert slots["requested_slot"] == "guest_names" and not slots.get("flow_stopped")
+
+
+async def test_a_traveller_without_bookings_is_told_so_before_being_asked_for_a_reference(store, domain_dict):
+    from actions.forms import ActionAskOrderRef
+
+    built = make_tracker("我现在名下有几个订单？", "check_booking")
+    built.sender_id = "stranger-without-bookings"
+    names, _, texts = await run_action(ActionAskOrderRef(), built, domain_dict)
+    assert names == ["utter_ask_order_ref_no_bookings"] and "还没有查到订单" in texts[0]
+
+
+async def test_an_owner_is_offered_their_bookings(store, domain_dict):
+    from actions.forms import ActionAskOrderRef
+
+    built = make_tracker("查订单", "check_booking")
+    built.sender_id = "rest:demo-zhang"
+    names, _, _ = await run_action(ActionAskOrderRef(), built, domain_dict)
+    assert names == ["utter_ask_order_ref_own"]
