@@ -83,7 +83,10 @@ EARLIER_TURNS = 8
 
 def item_in(tracker: Tracker) -> Optional[str]:
     """The product the latest message points at: "第二个", a listed item by part of its
-    name ("东站小憩那家", "南航11点40那班", "9点05那趟"), a full hotel name, "G7", a tour."""
+    name ("东站小憩那家", "南航11点40那班", "9点05那趟"), a full hotel name, "G7", a tour.
+
+    Once a product is chosen, a part of a name must be longer to change it, so that an
+    answer such as "亲子房" does not switch to the listed "熊猫亲子酒店"."""
     text = latest_text(tracker)
     shown = list(tracker.get_slot("search_shown") or [])
     position = catalogue.ordinal_in(text)
@@ -93,7 +96,7 @@ def item_in(tracker: Tracker) -> Optional[str]:
     code = next((c for c in SERVICE_CODE.findall(text.upper()) if c in codes), None)
     if code:
         return code
-    listed = shown_item_named(text, shown)
+    listed = shown_item_named(text, shown, 3 if tracker.get_slot("book_product") else 2)
     if listed:
         return listed
     hotel_name = first_entity_value(tracker, "hotel_name")
@@ -116,7 +119,7 @@ def name_overlap(name: str, text: str) -> int:
     return 0
 
 
-def shown_item_named(text: str, shown: List[str]) -> Optional[str]:
+def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
     """The one listed item the message names by part of its name or, for a service,
     by its airline and departure time; None when that is not exactly one."""
     departs = departure_in(text)
@@ -130,7 +133,7 @@ def shown_item_named(text: str, shown: List[str]) -> Optional[str]:
     scores = {item: name_overlap(item_name(item), text) for item in shown if item not in services}
     best = max(scores.values(), default=0)
     winners = [item for item, score in scores.items() if score == best]
-    return winners[0] if best >= 2 and len(winners) == 1 else None
+    return winners[0] if best >= least_overlap and len(winners) == 1 else None
 
 
 def departure_in(text: str) -> Optional[str]:

@@ -183,3 +183,9 @@ async def test_names_said_with_who_they_are_are_taken(store, domain_dict, text, 
                              book_date=in_days(31), book_nights=4.0, book_people=3.0,
                              requested_slot="guest_names")
     assert after["guest_names"] == names and after["requested_slot"] == "contact_phone"
+
+
+async def test_a_room_type_answer_does_not_switch_to_a_listed_hotel_sharing_a_word(store, domain_dict):
+    after = await form_after("亲子房", "inform", domain_dict, search_shown=["H-CD-003", "H-SY-002"],
+                             book_product="H-SY-002", requested_slot="book_variant")
+    assert after["book_product"] == "H-SY-002" and after["book_variant"] == "亲子房"
