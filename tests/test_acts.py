@@ -100,6 +100,8 @@ def test_thanks_and_goodbye_close_the_conversation(text: str, intent: Optional[s
     ("找个人少的景点", False),
     ("真人秀门票多少钱", False),
     ("你是活人吗", False),
+    ("不要人工，我自己弄", False),
+    ("不用转人工了，谢谢", False),
 ])
 def test_a_demand_for_a_person_is_understood(text: str, demand: bool):
     assert demands_person(text) is demand

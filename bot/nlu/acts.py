@@ -69,6 +69,7 @@ HUMAN_DEMAND = re.compile(
     r"|听不懂人话|不要机器人|别用机器人|跟机器人说不(?:清|通)"
 )
 HUMAN_HOURS = re.compile(r"几点|时间|什么时候|上班|下班|电话多少|热线")
+NO_HUMAN = re.compile(r"(?:不|别|不用|不需要|没)(?:要|用|转|找|叫)?(?:人工|真人|经理)")
 
 
 def _clauses_substantive(text: str) -> bool:
@@ -111,7 +112,7 @@ def social_intent(text: str) -> Optional[str]:
 
 def demands_person(text: str) -> bool:
     """An explicit demand for a human ("给我找个活人", "叫你们经理来", "我要人工客服马上")."""
-    return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text)
+    return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
 
 
 def _shift_entities(message: Message, offset: int) -> None:
