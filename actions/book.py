@@ -487,6 +487,8 @@ class ActionAskBookConfirm(Action):
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
                  "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
+        if item_kind(item) == HOTEL_ROOM:
+            shown["rooms"] = quote.quantity  # for the party, though fewer names may be given
         return [SlotSet("book_quote", shown)]
 
     @staticmethod
@@ -597,7 +599,8 @@ class ActionBook(Action):
         for _generation in range(5):
             booking = await STORE.book(customer, shown["product"], booking_dates(tracker), names, phone, key,
                                        conversation_id=tracker.sender_id,
-                                       expected_total_fen=int(shown["total_fen"]), hold_expires=holds)
+                                       expected_total_fen=int(shown["total_fen"]), hold_expires=holds,
+                                       rooms=shown.get("rooms"))
             if booking.status in CANCELLABLE:
                 return booking
             key = confirmation_key("book", tracker.sender_id, {**shown, "after": booking.reference})

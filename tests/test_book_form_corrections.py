@@ -189,3 +189,21 @@ async def test_a_room_type_answer_does_not_switch_to_a_listed_hotel_sharing_a_wo
     after = await form_after("亲子房", "inform", domain_dict, search_shown=["H-CD-003", "H-SY-002"],
                              book_product="H-SY-002", requested_slot="book_variant")
     assert after["book_product"] == "H-SY-002" and after["book_variant"] == "亲子房"
+
+
+# --- rooms: the summary's count is the count booked ------------------------------------------
+
+async def test_three_guests_in_rooms_for_two_are_quoted_and_booked_as_two_rooms(store, domain_dict):
+    from actions.book import ActionAskBookConfirm, ActionBook
+
+    slots: Dict[str, Any] = {"book_product": "H-SH-004", "book_variant": "大床房", "book_date": in_days(9),
+                             "book_nights": 2.0, "book_people": 3.0, "guest_names": ["李娜", "陈浩"],
+                             "contact_phone": "13911119002"}
+    built = make_tracker("", "inform", slots=slots)
+    built.sender_id = "new-traveller"
+    names, after, texts = await run_action(ActionAskBookConfirm(), built, domain_dict)
+    assert names == ["utter_book_summary"] and "2间" in texts[0]
+    confirmed = make_tracker("确认", "affirm", slots={**slots, "book_quote": after["book_quote"], "book_confirm": True})
+    confirmed.sender_id = "new-traveller"
+    names, _, texts = await run_action(ActionBook(), confirmed, domain_dict)
+    assert names == ["utter_book_done"], texts
