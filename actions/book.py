@@ -32,6 +32,7 @@ from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
 from bot.nlu.dates import names_a_day
+from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
 from bot.numerals import parse_number
 from bot.booking.store import (
     CANCELLABLE,
@@ -72,12 +73,8 @@ def product_code(item_id: str, variant: Optional[str]) -> str:
     return catalogue.product_code(item_id, None if variant == "-" else variant)
 
 
-# Short airline names travellers use for the operators in the catalogue.
-AIRLINES = {"南航": "南方航空", "东航": "东方航空", "国航": "中国国航", "海航": "海南航空",
-            "川航": "四川航空", "厦航": "厦门航空", "深航": "深圳航空", "山航": "山东航空"}
 DAY_OF_MONTH = re.compile(r"\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}\s*[号日]")
-CLOCK = re.compile(r"(\d{1,2})\s*(?:[:：点])\s*(\d{1,2}|半)?")
-GENERIC_NAME_PARTS = re.compile(r"(?:大?酒店|宾馆|客栈|民宿|度假村|公寓)$")
+MONTH = re.compile(r"月")
 EARLIER_TURNS = 8
 
 
@@ -107,46 +104,22 @@ def item_in(tracker: Tracker) -> Optional[str]:
     return next((t.id for t in knowledge.tours() if t.name in text), None)
 
 
-def name_overlap(name: str, text: str) -> int:
-    """The length of the longest part of an item's distinctive name (without its city
-    and its "酒店"-like ending) that the message repeats; 0 below two characters."""
-    core = GENERIC_NAME_PARTS.sub("", name)
-    city = next((c for c in catalogue.hotel_cities() if core.startswith(c)), "")
-    core = core[len(city):] or core  # the city names every listed hotel alike
-    for size in range(len(core), 1, -1):
-        if any(core[i:i + size] in text for i in range(len(core) - size + 1)):
-            return size
-    return 0
-
-
 def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
     """The one listed item the message names by part of its name or, for a service,
     by its airline and departure time; None when that is not exactly one."""
     departs = departure_in(text)
-    airline = next((full for short, full in AIRLINES.items() if short in text or full in text), None)
+    airline = airline_in(text)
     services = {s.code: s for s in knowledge.services() if s.code in shown}
     if departs or airline:
         fitting = [code for code, s in services.items()
                    if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
         if len(fitting) == 1:
             return fitting[0]
-    scores = {item: name_overlap(item_name(item), text) for item in shown if item not in services}
+    cities = catalogue.hotel_cities()
+    scores = {item: name_overlap(item_name(item), text, cities) for item in shown if item not in services}
     best = max(scores.values(), default=0)
     winners = [item for item, score in scores.items() if score == best]
     return winners[0] if best >= least_overlap and len(winners) == 1 else None
-
-
-def departure_in(text: str) -> Optional[str]:
-    """A clock time said as HH:MM ("11点40", "9点05", "下午两点"), for a departure."""
-    match = CLOCK.search(re.sub(r"[零一二两三四五六七八九十]+(?=\s*[点:：])",
-                                lambda m: str(parse_number(m.group(0)) or m.group(0)), text))
-    if not match:
-        return None
-    hour = int(match.group(1))
-    minutes = 30 if match.group(2) == "半" else int(match.group(2) or 0)
-    if hour < 12 and re.search(r"下午|晚上|傍晚", text):
-        hour += 12
-    return f"{hour:02d}:{minutes:02d}" if hour < 24 and minutes < 60 else None
 
 
 def earlier_texts(tracker: Tracker) -> List[str]:
@@ -162,7 +135,7 @@ def variant_named(item: str, text: str) -> Optional[str]:
     names = sorted((v for v, _ in variants_of(item)), key=len, reverse=True)
     found = next((v for v in names if v in text), None)
     if found is None:
-        stems = [v for v in names if len(v.rstrip("房")) >= 2 and v.rstrip("房") in text]
+        stems = [v for v in names if len(room_type_stem(v)) >= 2 and room_type_stem(v) in text]
         found = stems[0] if len(stems) == 1 else None
     return found
 
@@ -240,7 +213,7 @@ class ValidateBookForm(TripDeskForm):
     def _repeats_day(said: str, value: str, known: str) -> bool:
         """"1号到5号" after 1月1日 was agreed: the day again without its month, not the 1st
         of this month (the summary said today)."""
-        if "月" in said or not DAY_OF_MONTH.search(said):
+        if MONTH.search(said) or not DAY_OF_MONTH.search(said):
             return False
         return date.fromisoformat(value.split("/")[0][:10]).day == date.fromisoformat(known.split("/")[0][:10]).day
 

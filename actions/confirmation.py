@@ -34,10 +34,13 @@ QUESTION = re.compile(r"[?？]|吗|呢\s*$|多少|几[点天个次号]|怎么|�
 # The words that name what is being confirmed: "确认，取消吧" says yes to a cancellation,
 # "不不不，别取消" says no to it; at a booking's summary "取消吧" is a no.
 ACTION_WORDS = {
-    "cancel": r"取消|退订|退掉|退票|退款|退",
-    "book": r"预订|下单|订",
-    "change": r"修改|改签|改",
+    "cancel": re.compile(r"取消|退订|退掉|退票|退款|退"),
+    "book": re.compile(r"预订|下单|订"),
+    "change": re.compile(r"修改|改签|改"),
 }
+NEGATION = re.compile(r"(?:不要?|别|先别|不用|没想)\s*(?:帮我|给我|再)?\s*")
+NEGATED_ACTION = {action: re.compile(NEGATION.pattern + "(?:" + words.pattern + ")")
+                  for action, words in ACTION_WORDS.items()}
 NOT_YES_INTENTS = ("goodbye", "thank")
 
 
@@ -53,10 +56,10 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     prefix = str(tracker.latest_message.get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
     text = (prefix + latest_text(tracker)).strip()
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    words = ACTION_WORDS.get(action, "")
+    words = ACTION_WORDS.get(action)
     if intent == "deny":
         return False
-    if words and re.search(rf"(?:不要?|别|先别|不用|没想)\s*(?:帮我|给我|再)?\s*(?:{words})", text):
+    if words and NEGATED_ACTION[action].search(text):
         return False
     if CORRECTION.search(text):
         return None
@@ -64,7 +67,7 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
         return False
     if QUESTION.search(text) or intent in NOT_YES_INTENTS:
         return None
-    rest = re.sub(words, "", text) if words else text
+    rest = words.sub("", text) if words else text
     if REFUSAL.search(rest):
         return False
     if intent == "affirm" or YES.search(rest):
