@@ -51,9 +51,10 @@ eval: train  ## NLU figures on the held-out split (tests/nlu/); report in result
 eval-dialogues: setup  ## replay tests/dialogues/*.yml against the running bot (`make run` first; ARGS=--start starts one); task success, failing turns; full result in results/dialogues/
 	@$(PY) -m bot.dialogue_eval --json results/dialogues/result.json $(ARGS)
 
-bench: train  ## benchmarks (NLU parse latency, normaliser scaling); figures printed, nothing asserted
+bench: train  ## benchmarks (NLU parse latency, normaliser scaling, several acts in one message); figures printed, nothing asserted
 	@$(PY) bench/nlu_latency.py
 	@$(PY) bench/normaliser_scaling.py
+	@PYTHONPATH=. $(PY) -m bench.acts
 
 validate: setup  ## rasa data validate
 	@$(PY) -m bot.validate

@@ -12,8 +12,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_text, reset, template, today
-from actions.confirmation import confirmation_key, said_yes
+from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
+from actions.confirmation import confirmation_key, said_no, said_yes, stopped_at_confirmation
 from actions.forms import TripDeskForm
 from actions.store_access import (
     STORE,
@@ -31,6 +31,8 @@ from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, stay_end
 from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
+from bot.nlu.dates import names_a_day
+from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
 from bot.numerals import parse_number
 from bot.booking.store import (
     CANCELLABLE,
@@ -71,23 +73,76 @@ def product_code(item_id: str, variant: Optional[str]) -> str:
     return catalogue.product_code(item_id, None if variant == "-" else variant)
 
 
+DAY_OF_MONTH = re.compile(r"\d{1,2}\s*[号日]|[一二三四五六七八九十]{1,3}\s*[号日]")
+MONTH = re.compile(r"月")
+EARLIER_TURNS = 8
+
+
 def item_in(tracker: Tracker) -> Optional[str]:
-    """The product the latest message points at: "第二个", a hotel's name, "G7", a tour."""
+    """The product the latest message points at: "第二个", a listed item by part of its
+    name ("东站小憩那家", "南航11点40那班", "9点05那趟"), a full hotel name, "G7", a tour.
+
+    Once a product is chosen, a part of a name must be longer to change it, so that an
+    answer such as "亲子房" does not switch to the listed "熊猫亲子酒店"."""
     text = latest_text(tracker)
-    shown = tracker.get_slot("search_shown") or []
+    shown = list(tracker.get_slot("search_shown") or [])
     position = catalogue.ordinal_in(text)
     if position and 0 < position <= len(shown):
         return shown[position - 1]
-    hotel_name = first_entity_value(tracker, "hotel_name")
-    if hotel_name:
-        hotel = next((h for h in knowledge.hotels() if h.name == hotel_name or hotel_name in h.name), None)
-        if hotel:
-            return hotel.id
     codes = {s.code for s in knowledge.services()}
     code = next((c for c in SERVICE_CODE.findall(text.upper()) if c in codes), None)
     if code:
         return code
+    listed = shown_item_named(text, shown, 3 if tracker.get_slot("book_product") else 2)
+    if listed:
+        return listed
+    hotel_name = first_entity_value(tracker, "hotel_name")
+    named = [h for h in knowledge.hotels() if h.name in text
+             or (hotel_name and (h.name == hotel_name or hotel_name in h.name))]
+    if named:
+        return max(named, key=lambda h: (h.name in text, len(h.name))).id
     return next((t.id for t in knowledge.tours() if t.name in text), None)
+
+
+def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
+    """The one listed item the message names by part of its name or, for a service,
+    by its airline and departure time; None when that is not exactly one."""
+    departs = departure_in(text)
+    airline = airline_in(text)
+    services = {s.code: s for s in knowledge.services() if s.code in shown}
+    if departs or airline:
+        fitting = [code for code, s in services.items()
+                   if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
+        if len(fitting) == 1:
+            return fitting[0]
+    cities = catalogue.hotel_cities()
+    scores = {item: name_overlap(item_name(item), text, cities) for item in shown if item not in services}
+    best = max(scores.values(), default=0)
+    winners = [item for item, score in scores.items() if score == best]
+    return winners[0] if best >= least_overlap and len(winners) == 1 else None
+
+
+def earlier_texts(tracker: Tracker) -> List[str]:
+    """The traveller's recent messages before the latest, newest first: what they
+    already said (住两晚, 海景双床房) is never asked again."""
+    texts = [str((e.get("parse_data") or {}).get("text") or e.get("text") or "")
+             for e in tracker.events if e.get("event") == "user"]
+    return list(reversed(texts[:-1]))[:EARLIER_TURNS]
+
+
+def variant_named(item: str, text: str) -> Optional[str]:
+    """The room type or fare class the text names, in full or without "房" (大床)."""
+    names = sorted((v for v, _ in variants_of(item)), key=len, reverse=True)
+    found = next((v for v in names if v in text), None)
+    if found is None:
+        stems = [v for v in names if len(room_type_stem(v)) >= 2 and room_type_stem(v) in text]
+        found = stems[0] if len(stems) == 1 else None
+    return found
+
+
+def nights_in(text: str) -> Optional[int]:
+    match = NIGHTS.search(text)
+    return parse_number(match.group(1)) if match else None
 
 
 class ValidateBookForm(TripDeskForm):
@@ -132,7 +187,7 @@ class ValidateBookForm(TripDeskForm):
             return {}
         text = latest_text(tracker)
         names = [v for v, _ in variants_of(item)]
-        found = next((v for v in sorted(names, key=len, reverse=True) if v in text), None)
+        found = variant_named(item, text)
         if found is None and tracker.get_slot("requested_slot") == "book_variant":
             position = catalogue.ordinal_in(text) or parse_number(text.strip()) if text.strip() else None
             if position and 0 < position <= len(names):
@@ -141,7 +196,26 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_book_date(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                 domain: DomainDict) -> Dict[Text, Any]:
-        return self._changed(tracker, "book_date", first_entity_value(tracker, "date"))
+        """A day said now; a time alone ("下午两点那班") picks a service and keeps the day."""
+        found = entities_of(tracker, "date")
+        if not found:
+            return {}
+        text = latest_text(tracker)
+        mention = found[0]
+        said = text[int(mention.get("start", 0)):int(mention.get("end", 0))]
+        known = tracker.get_slot("book_date") or tracker.get_slot("search_date")
+        time_only = "T" in str(mention.get("value")) and not names_a_day(said)
+        if known and (time_only or self._repeats_day(said, str(mention.get("value")), str(known))):
+            return {}
+        return self._changed(tracker, "book_date", mention.get("value"))
+
+    @staticmethod
+    def _repeats_day(said: str, value: str, known: str) -> bool:
+        """"1号到5号" after 1月1日 was agreed: the day again without its month, not the 1st
+        of this month (the summary said today)."""
+        if MONTH.search(said) or not DAY_OF_MONTH.search(said):
+            return False
+        return date.fromisoformat(value.split("/")[0][:10]).day == date.fromisoformat(known.split("/")[0][:10]).day
 
     async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
@@ -181,9 +255,11 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_book_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                    domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") == "book_confirm" and said_yes(tracker):
+        if tracker.get_slot("requested_slot") != "book_confirm":
+            return {}
+        if said_yes(tracker, "book"):
             return {"book_confirm": True}
-        return {}
+        return {"book_confirm": False} if said_no(tracker, "book") else {}
 
     # --- validation -------------------------------------------------------------------
 
@@ -204,7 +280,23 @@ class ValidateBookForm(TripDeskForm):
             result.update(self._date_slots(str(tracker.get_slot("search_date")), item_kind(value)))
         if tracker.get_slot("book_people") is None and tracker.get_slot("search_people"):
             result["book_people"] = float(tracker.get_slot("search_people"))
+        result.update(self._said_before(tracker, value, result))
         return result
+
+    @staticmethod
+    def _said_before(tracker: Tracker, item: str, chosen: Dict[Text, Any]) -> Dict[Text, Any]:
+        """The room type and nights the traveller gave while searching ("订第2个" after
+        "海景双床房，住4晚"), so the form does not ask them again."""
+        found: Dict[Text, Any] = {}
+        texts = [latest_text(tracker), *earlier_texts(tracker)]
+        if chosen.get("book_variant") is None:
+            found["book_variant"] = next((v for v in (variant_named(item, t) for t in texts) if v), None)
+        if item_kind(item) == HOTEL_ROOM and tracker.get_slot("book_nights") is None \
+                and "book_nights" not in chosen:
+            count = next((n for n in (nights_in(t) for t in texts) if n), None)
+            if count:
+                found["book_nights"] = float(count)
+        return {slot: value for slot, value in found.items() if value is not None}
 
     async def validate_book_variant(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -271,6 +363,8 @@ class ValidateBookForm(TripDeskForm):
     async def validate_book_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         """A yes counts only for the summary on screen, and only while it still holds."""
+        if value is False:
+            return stopped_at_confirmation(dispatcher, "utter_book_stopped", "book_confirm")
         shown = tracker.get_slot("book_quote")
         if value is not True or not shown:
             return {"book_confirm": None}
@@ -366,6 +460,8 @@ class ActionAskBookConfirm(Action):
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
                  "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
+        if item_kind(item) == HOTEL_ROOM:
+            shown["rooms"] = quote.quantity  # for the party, though fewer names may be given
         return [SlotSet("book_quote", shown)]
 
     @staticmethod
@@ -476,7 +572,8 @@ class ActionBook(Action):
         for _generation in range(5):
             booking = await STORE.book(customer, shown["product"], booking_dates(tracker), names, phone, key,
                                        conversation_id=tracker.sender_id,
-                                       expected_total_fen=int(shown["total_fen"]), hold_expires=holds)
+                                       expected_total_fen=int(shown["total_fen"]), hold_expires=holds,
+                                       rooms=shown.get("rooms"))
             if booking.status in CANCELLABLE:
                 return booking
             key = confirmation_key("book", tracker.sender_id, {**shown, "after": booking.reference})

@@ -15,7 +15,9 @@ from actions.confirmation import (
     quote_from_slot,
     quote_terms,
     quote_to_slot,
+    said_no,
     said_yes,
+    stopped_at_confirmation,
 )
 from actions.forms import BookingFormValidation
 from actions.store_access import (
@@ -69,9 +71,11 @@ class ValidateCancelBookingForm(BookingFormValidation):
 
     async def extract_cancel_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") == "cancel_confirm" and said_yes(tracker):
+        if tracker.get_slot("requested_slot") != "cancel_confirm":
+            return {}
+        if said_yes(tracker, "cancel"):
             return {"cancel_confirm": True}
-        return {}
+        return {"cancel_confirm": False} if said_no(tracker, "cancel") else {}
 
     async def validate_cancel_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -80,6 +84,8 @@ class ValidateCancelBookingForm(BookingFormValidation):
             booking = await STORE.accessible(tracker, tracker.get_slot("order_ref"))
             return await STORE.quote_cancellation(booking) if booking else None
 
+        if value is False:
+            return stopped_at_confirmation(dispatcher, "utter_cancel_stopped", "cancel_confirm")
         return await confirm_if_still_quoted(value, dispatcher, tracker, "cancel_confirm",
                                              "cancel_quote", fresh_quote)
 

@@ -18,7 +18,9 @@ from actions.confirmation import (
     quote_from_slot,
     quote_terms,
     quote_to_slot,
+    said_no,
     said_yes,
+    stopped_at_confirmation,
 )
 from actions.forms import BookingFormValidation
 from actions.store_access import (
@@ -242,9 +244,11 @@ class ValidateChangeBookingForm(BookingFormValidation):
 
     async def extract_change_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                      domain: DomainDict) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") == "change_confirm" and said_yes(tracker):
+        if tracker.get_slot("requested_slot") != "change_confirm":
+            return {}
+        if said_yes(tracker, "change"):
             return {"change_confirm": True}
-        return {}
+        return {"change_confirm": False} if said_no(tracker, "change") else {}
 
     async def validate_change_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -255,6 +259,8 @@ class ValidateChangeBookingForm(BookingFormValidation):
             request = request_for(booking, tracker.get_slot("change_kind"), tracker.get_slot("change_value"))
             return await STORE.quote_change(booking, request)
 
+        if value is False:
+            return stopped_at_confirmation(dispatcher, "utter_change_stopped", "change_confirm")
         return await confirm_if_still_quoted(value, dispatcher, tracker, "change_confirm",
                                              "change_quote", fresh_quote)
 

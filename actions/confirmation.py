@@ -20,20 +20,79 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_text
 from actions.store_access import StoreUnavailable, say_store_unavailable
 from bot.booking import policy as rules
+from bot.nlu.acts import SOCIAL_PREFIX
 from bot.booking.store import BookingError
 
-YES = re.compile(r"确认|确定|是的|好的|好啊|可以|没问题|对的|^对$|^是$|^嗯|行|ok|yes|sure|OK|Yes", re.I)
-NO = re.compile(r"不|别|算了|先等等|再想想|no\b|取消吧", re.I)
+YES = re.compile(r"确认|确定|是的|好的?|好啊|好嘞|可以|没问题|对的?|^是|^嗯|行|就这样|同意|没错|要的"
+                 r"|\bok\b|okay|yes|sure|yep", re.I)
+REFUSAL = re.compile(r"不要|不用|不行|不对|不是|不了|不想|不需要|没必要|别|算了|取消|^不|\bno\b|nope", re.I)
+LEADING_REFUSAL = re.compile(r"^\s*(?:不|别|算了|no\b|nope)", re.I)
+# "不对，是后天", "不是3间，是1间": a correction of the terms, not a refusal of them.
+CORRECTION = re.compile(r"^\s*(?:不对|不是|错了)[^，,。!！]*[，,。!！\s]+\s*(?:是|要|改|应该|换)")
+NOT_NOW = re.compile(r"先别|先不|等下|等一下|等等|稍等|再想想|想一想|考虑一下|回头再|晚点再|暂时不|以后再")
+QUESTION = re.compile(r"[?？]|吗|呢\s*$|多少|几[点天个次号]|怎么|什么|哪|是不是|能不能|可不可以|会不会|有没有")
+# The words that name what is being confirmed: "确认，取消吧" says yes to a cancellation,
+# "不不不，别取消" says no to it; at a booking's summary "取消吧" is a no.
+ACTION_WORDS = {
+    "cancel": re.compile(r"取消|退订|退掉|退票|退款|退"),
+    "book": re.compile(r"预订|下单|订"),
+    "change": re.compile(r"修改|改签|改"),
+}
+NEGATION = re.compile(r"(?:不要?|别|先别|不用|没想)\s*(?:帮我|给我|再)?\s*")
+NEGATED_ACTION = {action: re.compile(NEGATION.pattern + "(?:" + words.pattern + ")")
+                  for action, words in ACTION_WORDS.items()}
+NOT_YES_INTENTS = ("goodbye", "thank")
 
 
-def said_yes(tracker: Tracker) -> bool:
+def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
+    """The traveller's answer to "确认…吗？": True for yes, False for no or not now
+    ("不不不，别取消", "先别", "等下我再想想"), None for anything else (a question, thanks).
+
+    Colloquial answers often repeat the action ("确认，取消吧"), so the action's own words
+    are read as part of the yes unless negated; a message that asks something is not an
+    answer unless it begins by refusing. Thanks or a goodbye is never a yes: money moves
+    only on an explicit one.
+    """
+    prefix = str(tracker.latest_message.get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
+    text = (prefix + latest_text(tracker)).strip()
+    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    words = ACTION_WORDS.get(action)
+    if intent == "deny":
+        return False
+    if words and NEGATED_ACTION[action].search(text):
+        return False
+    if CORRECTION.search(text):
+        return None
+    if LEADING_REFUSAL.search(text) or NOT_NOW.search(text):
+        return False
+    if QUESTION.search(text) or intent in NOT_YES_INTENTS:
+        return None
+    rest = words.sub("", text) if words else text
+    if REFUSAL.search(rest):
+        return False
+    if intent == "affirm" or YES.search(rest):
+        return True
+    return None
+
+
+def said_yes(tracker: Tracker, action: str = "") -> bool:
     """An explicit yes to the question just asked: the affirm intent, or a plain yes
     such as "确认取消" that the classifier may file under the flow's own intent."""
-    text = latest_text(tracker).strip()
+    return confirmation_answer(tracker, action) is True
+
+
+def said_no(tracker: Tracker, action: str = "") -> bool:
+    """A clear no or not-now that the classifier did not file as deny (the deny rules
+    stop the form for those): the form stops instead of asking again."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
-    if intent == "deny" or NO.search(text.replace("确认取消", "确认").replace("确定取消", "确定")):
-        return False
-    return intent == "affirm" or bool(YES.search(text))
+    return intent != "deny" and confirmation_answer(tracker, action) is False
+
+
+def stopped_at_confirmation(dispatcher: CollectingDispatcher, response: str,
+                            confirm_slot: str) -> Dict[Text, Any]:
+    """A no at the confirmation: say nothing was done and end the flow."""
+    dispatcher.utter_message(response=response)
+    return {confirm_slot: None, "requested_slot": None, "flow_stopped": True}
 
 
 def confirmation_key(purpose: str, conversation_id: str, terms: Mapping[str, Any]) -> str:

@@ -54,6 +54,41 @@ def stale_stop_flag(tracker: Tracker) -> Dict[str, Any]:
     return {}
 
 
+# How often a form's pending question may be asked in all when the traveller keeps
+# talking about something else; the order-number question is not asked again at all
+# after a digression (it was often a misread question, and it then stuck to every reply).
+MAX_ASKS_AROUND_DIGRESSIONS = 2
+ASKED_ONCE_ONLY = ("order_ref",)
+# Coming back after these is still the traveller working on the form: an answer, an
+# answer not understood (the form's own help takes over), a correction hint.
+ANSWERING = ("action_listen", "action_handle_fallback", "utter_book_what_to_change", None)
+
+
+def times_asked(tracker: Tracker, slot: str) -> int:
+    """How often the form now active has asked for ``slot`` since it started."""
+    form = (tracker.active_loop or {}).get("name")
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "active_loop" and event.get("name") == form:
+            break
+        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") == slot:
+            count += 1
+    return count
+
+
+def left_for_something_else(tracker: Tracker) -> bool:
+    """Whether the form is coming back after answering something else (an FAQ, a person,
+    a message not understood) to a question the traveller has already passed over:
+    then the traveller has left the flow, and its question is not appended again."""
+    pending = tracker.get_slot("requested_slot")
+    if not pending or not (tracker.active_loop or {}).get("name") or tracker.latest_action_name in ANSWERING:
+        return False
+    if tracker.latest_action_name == (tracker.active_loop or {}).get("name"):
+        return False
+    most = 1 if pending in ASKED_ONCE_ONLY else MAX_ASKS_AROUND_DIGRESSIONS
+    return times_asked(tracker, pending) >= most
+
+
 def rejected_answers(tracker: Tracker, slot: str) -> int:
     """How many answers to the question for ``slot`` were rejected since it was asked
     (a validator rejects an answer by setting the slot back to None)."""
@@ -92,7 +127,7 @@ class TripDeskForm(FormValidationAction, ABC):
         ``requested_slot: None`` and the form would go on asking.
         """
         if tracker.get_slot("flow_stopped"):
-            return None
+            return SlotSet("requested_slot", None)
         required = await self.required_slots(self.domain_slots(domain), dispatcher, tracker, domain)
         return SlotSet("requested_slot", next((s for s in required if tracker.slots.get(s) is None), None))
 
@@ -101,6 +136,9 @@ class TripDeskForm(FormValidationAction, ABC):
         """Extract every slot the flow knows, not only the ones still required, so a
         correction ("不对，是后天", "不对，是TD…") is heard at any step."""
         found: Dict[str, Any] = stale_stop_flag(tracker)
+        if left_for_something_else(tracker):
+            tracker.slots["flow_stopped"] = True
+            return [SlotSet("flow_stopped", True)]
         for slot in self.heard_slots():
             method = getattr(self, f"extract_{slot}", None)
             if method is None:
@@ -325,6 +363,21 @@ class ActionStopForm(Action):
                 *[SlotSet(slot, None) for slot in (*slots, "verify_last4", "verify_failures")]]
 
 
+class ActionLeaveForm(Action):
+    """Leaves whatever form is active without a word, forgetting its half-given answers:
+    the traveller said goodbye, and the goodbye is the reply."""
+
+    def name(self) -> Text:
+        return "action_leave_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        form = str((tracker.active_loop or {}).get("name") or "")
+        slots = FORM_SLOTS.get(form, ())
+        return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("flow_stopped", None),
+                *[SlotSet(slot, None) for slot in (*slots, "verify_last4", "verify_failures")]]
+
+
 class ActionAskOrderRef(Action):
     """Which booking? The caller's own open bookings are offered as buttons."""
 
@@ -334,6 +387,20 @@ class ActionAskOrderRef(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         buttons = await order_ref_buttons(tracker, OPEN_STATUSES)
-        response = "utter_ask_order_ref_own" if buttons else "utter_ask_order_ref"
+        if buttons:
+            response = "utter_ask_order_ref_own"
+        elif await self._has_none(tracker):
+            response = "utter_ask_order_ref_no_bookings"  # "我名下有几个订单" from a new traveller
+        else:
+            response = "utter_ask_order_ref"
         dispatcher.utter_message(response=response, buttons=buttons)
         return []
+
+    @staticmethod
+    async def _has_none(tracker: Tracker) -> bool:
+        """Whether this traveller has no booking at all under their identity: then say
+        so before asking for a reference made elsewhere."""
+        try:
+            return not await STORE.bookings_of(tracker, 1)
+        except StoreUnavailable:
+            return False

@@ -9,6 +9,10 @@ SEPARATORS = re.compile(r"[，,、;；/\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u
 CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}$")
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,39}$")
 RELATIONS = re.compile(r"我|你|他|她|老婆|老公|孩子|儿子|女儿|朋友|家人|爸|妈|同事|先生|女士")
+# "小孩陈小雨", "我老公陈浩": who the person is, before their name.
+ROLE = re.compile(r"^(?:我的?)?(?:小孩|孩子|儿子|女儿|儿童|宝宝|小朋友|大人|成人|老人|老公|老婆|先生|太太|爱人)(?:是|叫)?")
+# "写我的名字吧": says whose name follows, names no one.
+SAYS_WHOSE = re.compile(r"^(?:写|填|用|就)?(?:我|本人)(?:自己)?的?(?:名字|姓名)(?:吧|就行|就好|就可以)?$")
 NOT_NAMES = {"你好", "谢谢", "好的", "可以", "算了", "不用", "不要", "没有", "不知道", "取消", "确认"}
 
 
@@ -20,6 +24,8 @@ def names_in(text: str) -> Tuple[str, ...]:
     body = LEAD.sub("", text.strip()).strip("。.！!～~ ")
     parts = [p.strip().strip("。.！!") for p in SEPARATORS.split(body) if p and p.strip()]
     parts = [LEAD.sub("", p).strip() for p in parts]
+    parts = [ROLE.sub("", p) or p for p in parts]  # a role without a name stays unnamed
+    parts = [p for p in parts if p and not SAYS_WHOSE.match(p)]
     if not parts or any(p in NOT_NAMES or RELATIONS.search(p) for p in parts):
         return ()
     if all(CHINESE_NAME.match(p) or LATIN_NAME.match(p) for p in parts):

@@ -187,13 +187,15 @@ class StoreAccess:
 
     async def book(self, customer: CustomerRef, product_code: str, dates: Dates,
                    travellers: Sequence[str], phone: str, key: str, *, conversation_id: str,
-                   expected_total_fen: int, hold_expires: bool = True) -> BookingView:
-        """``hold_expires`` is False when nothing is to be paid now (pay at the property)."""
+                   expected_total_fen: int, hold_expires: bool = True,
+                   rooms: Optional[int] = None) -> BookingView:
+        """``hold_expires`` is False when nothing is to be paid now (pay at the property);
+        ``rooms`` is the count the summary showed (the party's size, not the names given)."""
         store = booking_store()
         return await self._write(
             partial(store.hold_and_book, customer, product_code, dates, list(travellers), phone, key,
                     conversation_id=conversation_id, expected_total_fen=expected_total_fen,
-                    hold_expires=hold_expires),
+                    hold_expires=hold_expires, rooms=rooms),
             partial(store.booking_by_key, key, customer))
 
     async def open_payment(self, booking: BookingView, method: str, *, conversation_id: str) -> PaymentView:

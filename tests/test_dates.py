@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.nlu.dates import extract_dates, parse_date
+from bot.nlu.dates import extract_dates, names_a_day, parse_date
 
 NOW = datetime(2026, 11, 23, 10, 0)  # noqa: DTZ001 - naive business-zone time, as the extractor uses
 
@@ -89,3 +89,21 @@ def test_open_ended_words_stay_outside_the_span():
 )
 def test_words_that_are_not_dates_give_nothing(text):
     assert extract_dates(text, NOW) == []
+
+
+@pytest.mark.parametrize("text", ["想报个桂林三日游", "三日游", "上海出发5日行程", "玩三天", "三天两晚的线路"])
+def test_a_length_of_days_is_not_a_day_of_the_month(text):
+    assert extract_dates(text) == []
+
+
+def test_a_length_beside_a_real_date_keeps_the_date():
+    found = extract_dates("桂林三日游下周五出发")
+    assert len(found) == 1 and found[0].text == "下周五"
+
+
+@pytest.mark.parametrize("expression,names_day", [
+    ("下午两点", False), ("9点05", False), ("11点40", False),
+    ("明天下午两点", True), ("12号", True), ("下周五上午", True), ("今晚8点", True),
+])
+def test_a_time_alone_names_no_day(expression, names_day):
+    assert names_a_day(expression) is names_day

@@ -86,3 +86,10 @@ def test_rule_extractor_adds_normalised_values_aligned_to_tokens(tmp_path):
     starts = {t.start for t in message.get(TOKENS_NAMES["text"])}
     assert all(e["start"] in starts for e in message.get("entities"))
     assert all(e["extractor"] == "TravelRuleEntityExtractor" for e in message.get("entities"))
+
+
+def test_departure_times_are_read_as_travellers_say_them():
+    from bot.nlu.references import departure_in
+
+    assert [departure_in(t) for t in ("南航11点40那班", "9点05那趟", "下午两点那班", "十点半的", "G7")] == [
+        "11:40", "09:05", "14:00", "10:30", None]

@@ -17,7 +17,7 @@ def test_people_count(text, count):
     assert [m.value for m in found] == [count]
 
 
-@pytest.mark.parametrize("text", ["订两间房住3晚", "二等座", "五星酒店", "第二个"])
+@pytest.mark.parametrize("text", ["订两间房住3晚", "二等座", "五星酒店", "第二个", "第5个人民广场那家可以", "订第3个人少的那家"])
 def test_no_people_in_room_or_night_counts(text):
     assert extract_people(text) == []
 

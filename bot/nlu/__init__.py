@@ -12,5 +12,7 @@ warnings.filterwarnings("ignore", message="Unable to fetch responses for faq/")
 from bot.nlu.normalizer import ChineseNormalizer  # noqa: E402
 from bot.nlu.tokenizer import KnowledgeBaseJiebaTokenizer  # noqa: E402
 from bot.nlu.rule_extractor import TravelRuleEntityExtractor  # noqa: E402
+from bot.nlu.acts import LeadingClauseTrimmer, SocialActOverride  # noqa: E402
 
-__all__ = ["ChineseNormalizer", "KnowledgeBaseJiebaTokenizer", "TravelRuleEntityExtractor"]
+__all__ = ["ChineseNormalizer", "KnowledgeBaseJiebaTokenizer", "TravelRuleEntityExtractor",
+           "LeadingClauseTrimmer", "SocialActOverride"]

@@ -42,6 +42,12 @@ TIME_OF_DAY = re.compile(r"^(?:早上|早晨|上午|中午|下午|晚上|傍晚|
 OPEN_SUFFIX = re.compile(r"(?:以后|之后|以前|之前|前后|左右|(?<=[点号日])[前后])$")
 # Words glued to a date by jionlp that are not part of it (今天晚饭).
 TRAILING_NOISE = re.compile(r"(?<=[天日号])(?:晚饭|午饭|早饭)$")
+# A count of days is a length, not a day of the month: 三日游, 5日行程, 玩三天, 两天一夜.
+DAY_COUNT = re.compile(r"^[零一二两三四五六七八九十\d]{1,3}\s*[日天]$")
+DURATION_AFTER = re.compile(r"^\s*(?:游|行程|行|团|线|内|之内|以内|[零一二两三四五六七八九十\d]{1,2}\s*[晚夜])")
+DURATION_BEFORE = re.compile(r"(?:玩|住|待|呆|逛|游|共|一共|为期)\s*$")
+# What names a day rather than only a time of it (明天, 12号, 周五, 国庆节, 12/5).
+DAY_WORD = re.compile(r"[天日号月年周节今明昨]|星期|礼拜|\d{1,2}\s*[/.-]\s*\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -127,6 +133,19 @@ def _rewrite(text: str) -> tuple[str, OffsetMap]:
     return substitute(ALIAS, lambda m: ALIASES[m.group(0)], text)
 
 
+def _is_duration(text: str, start: int, end: int) -> bool:
+    """三日游, 玩三天, 三天两晚: how long a trip lasts, not which day it starts."""
+    if not DAY_COUNT.match(text[start:end]):
+        return False
+    return bool(DURATION_AFTER.match(text[end:]) or DURATION_BEFORE.search(text[:start]))
+
+
+def names_a_day(expression: str) -> bool:
+    """Whether a date expression names a day ("明天下午两点") or only a time of some day
+    already agreed ("下午两点那班", "9点05那趟"): a time alone keeps the day in hand."""
+    return bool(DAY_WORD.search(expression))
+
+
 def _is_greeting(text: str, start: int, end: int) -> bool:
     """下午好, 晚上好, a bare 早晨: time-of-day words that greet, not schedule."""
     expression = text[start:end]
@@ -185,7 +204,7 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
         if resolved is None:
             continue
         start, end = to_original(begin), to_original(finish)
-        if _is_greeting(text, start, end):
+        if _is_greeting(text, start, end) or _is_duration(text, start, end):
             continue
         mentions.append(DateMention(start, end, text[start:end], *resolved))
     return sorted(mentions, key=lambda m: m.start)

@@ -18,7 +18,8 @@ PATTERNS = [
     # 一家四口, 一家三口人
     (re.compile(rf"一家(?P<n>{NUMBER})口人?"), "count"),
     # 三个人, 2位, 5名, 4个大人, 两人, 3口人, 十个人左右
-    (re.compile(rf"(?P<n>{NUMBER})\s*(?:个人|位客人|位|名|口人|人|{ADULT_WORDS}|{CHILD_WORDS})"), "count"),
+    # (not 第5个人民广场那家: an ordinal is a position in a list)
+    (re.compile(rf"(?<!第)(?<![\d一二两三四五六七八九十])(?P<n>{NUMBER})\s*(?:个人|位客人|位|名|口人|人|{ADULT_WORDS}|{CHILD_WORDS})"), "count"),
 ]
 FIXED = [
     (re.compile(r"我们俩|咱俩|我俩|俩人|两口子|夫妻俩|我们两口子|情侣两人"), 2),

@@ -1,0 +1,193 @@
+"""Several acts in one message: a greeting or an acknowledgement before a request, thanks
+before a goodbye, an angry demand for a person.
+
+Two small rule components around the classifier, because the classifier sees one message
+and gives it one intent, and the short social clauses outweigh the request in a short
+text ("你好，想订上海的酒店…" came out as a greeting or as not understood):
+
+* :class:`LeadingClauseTrimmer` (before the tokenizer) drops a leading greeting or
+  acknowledgement clause ("你好，", "好的，", "行，", "在吗？") when what follows is a request
+  or a question of its own, so the classifier, the entity extractors and the actions all
+  see the substantive part. It never drops a clause holding an entity, and a message
+  that is only social ("好的", "你好呀") is left as it is. The dropped clause is kept in
+  the parse data as ``social_prefix``.
+* :class:`SocialActOverride` (after the classifier) files a message made only of
+  acknowledgements, thanks and a goodbye ("好的，谢谢，再见", "谢谢啦拜拜", "OK了，多谢",
+  "…那就先这样吧，再见") as ``goodbye`` or ``thank``, and a demand for a person ("给我找个活人",
+  "叫你们经理来", "我要人工客服马上") as ``request_human``, whatever the classifier said.
+
+Both are deterministic and need no training; the same trimming is applied to the
+training data so the classifier learns on what it will be shown.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+SOCIAL_PREFIX = "social_prefix"
+
+SEPARATOR = r"[，,。.!！~～?？\s、]"
+_GREETING = r"(?:您好|你好|哈喽|哈啰|嗨|hello|hi|在吗|在不在|在么|早上好|上午好|中午好|下午好|晚上好|早安|客服|小达|亲)"
+_ACK = (r"(?:好的|好滴|好嘞|好吧|好|行吧|行|嗯嗯|嗯|哦哦|哦|噢|喔|ok|okay|OK|明白了|明白|知道了|了解了?|收到"
+        r"|可以|没问题|谢谢你?|多谢|感谢)")
+_FILLER = r"(?:呀|啊|哈|啦|了|呢|哦|的|喔)*"
+# One or more social clauses at the start, each ended by a separator.
+LEADING_SOCIAL = re.compile(rf"^(?:\s*(?:(?:{_GREETING}|{_ACK}){_FILLER})+{SEPARATOR}+)+", re.I)
+# What a message made only of social clauses may contain.
+_THANKS = r"(?:谢谢|多谢|感谢|谢啦|谢了|thx|thanks|thank you|辛苦了?|麻烦你了?)"
+# (not 就这样: "可以的，就这样" says yes at a confirmation; not 不用了: a no)
+_GOODBYE = (r"(?:再见|拜拜|拜|bye|88|回头见|回见|下次见|先这样吧?|没事了|没有了|"
+            r"先不聊了|不聊了|先忙了?|晚安)")
+_SOCIAL_WORD = rf"(?:{_GREETING}|{_ACK}|{_THANKS}|{_GOODBYE}|就这样吧?|那就|那|就|先|你|您|啦|了|哈|呀|啊|吧|哦|的|喔|很|非常|太|大家|小达)"
+ONLY_SOCIAL = re.compile(rf"^(?:{_SOCIAL_WORD}|{SEPARATOR})+$", re.I)
+GOODBYE = re.compile(_GOODBYE, re.I)
+THANKS = re.compile(_THANKS, re.I)
+ENDS_WITH_GOODBYE = re.compile(rf"(?:{_GOODBYE}){_FILLER}{SEPARATOR}*$", re.I)
+# What makes a clause a question or a request of its own.
+QUESTION_OR_REQUEST = re.compile(r"[?？]|吗|怎么|多少|几[点天个位号晚次]|哪|什么|能不能|可以.{0,4}吗|有没有|帮我|我要|我想|想要|订|查|改|退|取消")
+# A demand for a person, however rude; not a question about when people answer.
+HUMAN_DEMAND = re.compile(
+    r"(?:找|叫|要|给我|换|来|转)(?:你们|您们|你们的)?[个一位名]*(?:活人|真人|人工|经理|领导|负责人|主管|客服人员|真的客服)"
+    r"|(?:活人|真人|人工客服|人工|经理|领导)\s*(?:来|呢|在哪|出来|马上|立刻|赶紧|快点)"
+    r"|听不懂人话|不要机器人|别用机器人|跟机器人说不(?:清|通)"
+)
+HUMAN_HOURS = re.compile(r"几点|时间|什么时候|上班|下班|电话多少|热线")
+NO_HUMAN = re.compile(r"(?:不|别|不用|不需要|没)(?:要|用|转|找|叫)?(?:人工|真人|经理)")
+
+
+def _clauses_substantive(text: str) -> bool:
+    """Whether the text is more than social words: a request, a question, any content."""
+    stripped = text.strip()
+    return bool(stripped) and not ONLY_SOCIAL.match(stripped)
+
+
+def leading_social_clause(text: str, entity_spans: Sequence[Tuple[int, int]] = ()) -> int:
+    """How many leading characters are a greeting or acknowledgement clause that can be
+    dropped: 0 when there is none, when the rest is only social too, or when an entity
+    lies in it."""
+    match = LEADING_SOCIAL.match(text)
+    if not match:
+        return 0
+    end = match.end()
+    if not _clauses_substantive(text[end:]):
+        return 0
+    if any(start < end for start, _ in entity_spans):
+        return 0
+    return end
+
+
+def social_intent(text: str) -> Optional[str]:
+    """``goodbye`` or ``thank`` for a message that only acknowledges, thanks and takes
+    leave (the goodbye may close a longer message that asks nothing); else None."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if ONLY_SOCIAL.match(stripped):
+        if GOODBYE.search(stripped):
+            return "goodbye"
+        if THANKS.search(stripped):
+            return "thank"
+        return None
+    if ENDS_WITH_GOODBYE.search(stripped) and not QUESTION_OR_REQUEST.search(stripped):
+        return "goodbye"
+    return None
+
+
+def demands_person(text: str) -> bool:
+    """An explicit demand for a human ("给我找个活人", "叫你们经理来", "我要人工客服马上")."""
+    return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
+
+
+def _shift_entities(message: Message, offset: int) -> None:
+    entities: List[Dict[Text, Any]] = []
+    for entity in message.get(ENTITIES) or []:
+        moved = dict(entity)
+        moved[ENTITY_ATTRIBUTE_START] = int(entity[ENTITY_ATTRIBUTE_START]) - offset
+        moved[ENTITY_ATTRIBUTE_END] = int(entity[ENTITY_ATTRIBUTE_END]) - offset
+        entities.append(moved)
+    if entities:
+        message.set(ENTITIES, entities)
+
+
+def trim_message(message: Message, keep_in_output: bool) -> None:
+    """Drop the message's leading social clause, moving its entity spans along."""
+    text = message.get(TEXT)
+    if not isinstance(text, str):
+        return
+    spans = [(int(e[ENTITY_ATTRIBUTE_START]), int(e[ENTITY_ATTRIBUTE_END])) for e in message.get(ENTITIES) or []]
+    cut = leading_social_clause(text, spans)
+    if not cut:
+        return
+    message.set(TEXT, text[cut:])
+    if spans:
+        _shift_entities(message, cut)
+    if keep_in_output:
+        message.set(SOCIAL_PREFIX, text[:cut], add_to_output=True)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=False)
+class LeadingClauseTrimmer(GraphComponent):
+    """Drops "你好，" / "好的，那" before a request or a question (see the module)."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "LeadingClauseTrimmer":
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            trim_message(example, keep_in_output=False)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            trim_message(message, keep_in_output=True)
+        return messages
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+class SocialActOverride(GraphComponent):
+    """Closings and demands for a person, recognised by rule after the classifier."""
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "SocialActOverride":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT)
+            if not isinstance(text, str):
+                continue
+            intent = "request_human" if demands_person(text) else social_intent(text)
+            if intent:
+                override_intent(message, intent)
+        return messages
+
+
+def override_intent(message: Message, name: str) -> None:
+    """Put ``name`` first with full confidence, keeping the classifier's ranking after it."""
+    current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    if current == name:
+        return
+    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, chosen, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -1,0 +1,122 @@
+"""Several acts in one message (bot/nlu/acts.py), measured on messages written for this
+test, never used for training: a greeting or acknowledgement before a request is dropped
+so the request is classified, a message made only of thanks and goodbye closes, a demand
+for a person is a request for one."""
+from __future__ import annotations
+
+from typing import Optional
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from actions.confirmation import confirmation_answer
+from bot.nlu.acts import (
+    LeadingClauseTrimmer,
+    SocialActOverride,
+    demands_person,
+    leading_social_clause,
+    social_intent,
+)
+from tests.helpers import make_tracker
+
+# (message, what the classifier should be shown)
+TRIMMED = [
+    ("你好，我下个月中旬要去成都找朋友玩，想在春熙路附近订个酒店住三晚", "我下个月中旬要去成都找朋友玩，想在春熙路附近订个酒店住三晚"),
+    ("您好，我是公司行政，要给同事安排下下周出差", "我是公司行政，要给同事安排下下周出差"),
+    ("你好，想订上海的酒店，12月14号入住两晚，一个人", "想订上海的酒店，12月14号入住两晚，一个人"),
+    ("在吗？明天北京到上海还有高铁票吗", "明天北京到上海还有高铁票吗"),
+    ("在吗在吗，我的退款到哪了", "我的退款到哪了"),
+    ("hi，帮我查下订单TD2H8KQ4MZ", "帮我查下订单TD2H8KQ4MZ"),
+    ("哈喽~ 三亚有什么亲子酒店", "三亚有什么亲子酒店"),
+    ("好的，那它几点开门？", "那它几点开门？"),
+    ("行，那退票怎么收费", "那退票怎么收费"),
+    ("嗯嗯，那第二个酒店有停车场吗", "那第二个酒店有停车场吗"),
+    ("OK，明天的G7还有一等座吗", "明天的G7还有一等座吗"),
+    ("好的谢谢，那改签要手续费吗", "那改签要手续费吗"),
+    ("谢谢，另外我想问下发票怎么开", "另外我想问下发票怎么开"),
+    ("知道了，那儿童票怎么买？", "那儿童票怎么买？"),
+    ("您好！！我要投诉", "我要投诉"),
+]
+KEPT = [
+    "你好", "您好呀", "在吗", "好的", "好的，谢谢", "好的，谢谢，再见", "嗯嗯对的", "可以的，就这样",
+    "好的确认预订", "你好吗", "好想去三亚玩", "行程怎么安排", "嗯", "谢谢啦拜拜", "OK了，多谢",
+]
+
+
+@pytest.mark.parametrize("text,shown", TRIMMED)
+def test_a_leading_greeting_or_acknowledgement_is_dropped_before_the_request(text: str, shown: str):
+    assert text[leading_social_clause(text):] == shown
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_a_social_message_or_a_request_without_a_social_clause_is_kept_whole(text: str):
+    assert leading_social_clause(text) == 0
+
+
+def test_a_clause_holding_an_entity_is_never_dropped():
+    assert leading_social_clause("成都，好的，那住哪里好", [(0, 2)]) == 0
+
+
+def test_training_examples_are_trimmed_with_their_entity_spans():
+    example = Message(data={"text": "你好，我想订成都的酒店", "intent": "search_hotel",
+                            "entities": [{"entity": "city", "start": 6, "end": 8, "value": "成都"}]})
+    LeadingClauseTrimmer().process_training_data(TrainingData([example]))
+    entity = example.get("entities")[0]
+    assert example.get("text") == "我想订成都的酒店"
+    assert example.get("text")[entity["start"]:entity["end"]] == "成都"
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("好的，谢谢，再见", "goodbye"),
+    ("谢谢啦拜拜", "goodbye"),
+    ("OK了，多谢", "thank"),
+    ("好的我知道了，谢谢你，那就先这样吧，再见", "goodbye"),
+    ("行吧，那我明天再打电话，先这样，拜拜", "goodbye"),
+    ("没有了，谢谢", "goodbye"),
+    ("谢谢你，辛苦了", "thank"),
+    ("好嘞，感谢！", "thank"),
+    ("拜拜~", "goodbye"),
+    ("88", "goodbye"),
+    ("好的", None),
+    ("可以的，就这样", None),
+    ("谢谢，那退票怎么收费", None),
+    ("拜托帮我查下订单", None),
+    ("再见之前问一下，行李能寄存吗", None),
+    ("帮我订明天的G7，谢谢", None),
+])
+def test_thanks_and_goodbye_close_the_conversation(text: str, intent: Optional[str]):
+    assert social_intent(text) == intent
+
+
+@pytest.mark.parametrize("text,demand", [
+    ("你们这破机器人听不懂人话，给我找个活人！", True),
+    ("叫你们经理来", True),
+    ("我要人工客服马上", True),
+    ("别跟我扯了，找真人", True),
+    ("人工！人工呢", True),
+    ("转人工", True),
+    ("人工客服几点上班", False),
+    ("找个人少的景点", False),
+    ("真人秀门票多少钱", False),
+    ("你是活人吗", False),
+    ("不要人工，我自己弄", False),
+    ("不用转人工了，谢谢", False),
+])
+def test_a_demand_for_a_person_is_understood(text: str, demand: bool):
+    assert demands_person(text) is demand
+
+
+def test_the_override_puts_the_social_intent_first_with_the_ranking_after():
+    message = Message(data={"text": "好的，谢谢，再见", "intent": {"name": "affirm", "confidence": 0.8},
+                            "intent_ranking": [{"name": "affirm", "confidence": 0.8},
+                                               {"name": "goodbye", "confidence": 0.1}]})
+    SocialActOverride().process([message])
+    assert message.get("intent") == {"name": "goodbye", "confidence": 1.0}
+    assert [r["name"] for r in message.get("intent_ranking")] == ["goodbye", "affirm"]
+
+
+def test_a_trimmed_acknowledgement_still_counts_at_a_confirmation():
+    built = make_tracker("取消吧", "cancel_booking")
+    built.latest_message["social_prefix"] = "好，"
+    assert confirmation_answer(built, "cancel") is True

@@ -1,0 +1,209 @@
+"""The booking form hears corrections and references at every step: a new date, time or
+count corrects that slot, a product named in full or in part selects it, a time alone
+keeps the day already given, and what the traveller said while searching is not asked
+again. Runs the form's validator against the real catalogue and a seeded SQLite store."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any, Dict, List, Optional
+
+import pytest
+
+from actions.book import ValidateBookForm
+from bot.nlu.dates import business_now
+from tests.helpers import make_tracker, run_action, seeded_store
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch):
+    built = seeded_store(tmp_path, monkeypatch)
+    yield built
+    built.close()
+
+
+def in_days(days: int) -> str:
+    return (business_now().date() + timedelta(days=days)).isoformat()
+
+
+def said_before(*texts: str) -> List[Dict[str, Any]]:
+    """Earlier user turns as the tracker holds them (normalised text in parse_data)."""
+    return [{"event": "user", "text": t, "parse_data": {"text": t, "intent": {"name": "search_hotel"}}}
+            for t in texts]
+
+
+async def form_after(text: str, intent: str, domain: Dict[str, Any], earlier: Optional[List[str]] = None,
+                     entities: Optional[List[Dict[str, Any]]] = None, **slots: Any) -> Dict[str, Any]:
+    built = make_tracker(text, intent, entities=entities, slots=slots, events=said_before(*(earlier or [])))
+    built.sender_id = "new-traveller"
+    _, after, _ = await run_action(ValidateBookForm(), built, domain)
+    return after
+
+
+def confirming(**changes: Any) -> Dict[str, Any]:
+    """A train booking waiting for its yes, with the summary on screen."""
+    slots: Dict[str, Any] = {"book_product": "G7", "book_variant": "二等座", "book_date": in_days(7),
+                             "book_people": 1.0, "guest_names": ["王芳"], "contact_phone": "13700137003",
+                             "book_quote": {"total_fen": 55300}, "requested_slot": "book_confirm"}
+    slots.update(changes)
+    return slots
+
+
+def next_day_numbered(day_of_month: int) -> date:
+    today = business_now().date()
+    candidate = today.replace(day=day_of_month) if today.day < day_of_month else None
+    if candidate is None:
+        candidate = (today.replace(day=1) + timedelta(days=32)).replace(day=day_of_month)
+    return candidate
+
+
+# --- corrections ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("intent", ["change_booking", "inform"])
+async def test_a_new_day_during_a_new_booking_corrects_the_date_and_drops_the_summary(store, domain_dict, intent):
+    day = next_day_numbered(12) if business_now().date().day != 12 else next_day_numbered(13)
+    text = f"日期改成{day.day}号"
+    after = await form_after(text, intent, domain_dict, **confirming())
+    assert after["book_date"] == day.isoformat()
+    assert after["book_quote"] is None and after["requested_slot"] == "book_confirm"
+
+
+async def test_a_new_count_corrects_the_people_and_asks_the_names_again(store, domain_dict):
+    after = await form_after("改成三个人", "change_booking", domain_dict, **confirming())
+    assert after["book_people"] == 3 and after["guest_names"] is None
+    assert after["requested_slot"] == "guest_names"
+
+
+async def test_another_class_corrects_the_fare(store, domain_dict):
+    after = await form_after("换成一等座", "change_booking", domain_dict, **confirming())
+    assert after["book_variant"] == "一等座" and after["book_quote"] is None
+
+
+# --- the product named in full, in part, by code, time or position ------------------------
+
+CHENGDU = ["H-CD-001", "H-CD-002", "H-CD-003", "H-CD-004"]
+FLIGHTS = ["MU5101", "CA1502", "CZ6731"]
+
+
+@pytest.mark.parametrize("text,shown,item", [
+    ("成都宽窄巷子栖云酒店", [], "H-CD-002"),
+    ("我想订成都宽窄巷子栖云酒店", CHENGDU, "H-CD-002"),
+    ("那就东站小憩酒店吧", CHENGDU, "H-CD-004"),
+    ("订宽窄巷子那家", CHENGDU, "H-CD-002"),
+    ("南航11点40那班", FLIGHTS, "CZ6731"),
+    ("国航那班", FLIGHTS, "CA1502"),
+    ("G7", [], "G7"),
+    ("第二个", CHENGDU, "H-CD-002"),
+])
+async def test_a_product_named_during_the_form_is_selected(store, domain_dict, text, shown, item):
+    after = await form_after(text, "book", domain_dict, search_shown=shown, requested_slot="book_product")
+    assert after["book_product"] == item
+    assert after["requested_slot"] != "book_product"
+
+
+async def test_a_name_shared_by_two_listed_hotels_selects_neither(store, domain_dict):
+    after = await form_after("云景那家", "book", domain_dict, search_shown=["H-CD-001", "H-SY-001"],
+                             requested_slot="book_product")
+    assert after.get("book_product") is None
+
+
+# --- dates: a time alone keeps the day; a length is not a day ----------------------------
+
+@pytest.mark.parametrize("text", ["9点05那趟G6305吧", "下午两点那班G6311"])
+async def test_a_time_alone_keeps_the_day_searched(store, domain_dict, text):
+    friday = in_days(10)
+    after = await form_after(text, "book", domain_dict, search_shown=["G6301", "G6305", "G6311"],
+                             search_date=friday, requested_slot="book_product")
+    assert after["book_date"] == friday
+
+
+async def test_a_time_alone_picks_the_listed_service_that_leaves_then(store, domain_dict):
+    after = await form_after("中午12点半那班", "book", domain_dict, search_shown=["G6301", "G6305", "G6311"],
+                             search_date=in_days(10), requested_slot="book_product")
+    assert after["book_product"] == "G6311" and after["book_date"] == in_days(10)
+
+
+async def test_a_day_with_a_time_still_changes_the_day(store, domain_dict):
+    after = await form_after("改成后天上午9点05那趟", "change_booking", domain_dict,
+                             **confirming(book_product="G6305", book_date=in_days(10)))
+    assert after["book_date"] == in_days(2)
+
+
+# --- nothing said earlier is asked again ---------------------------------------------------
+
+async def test_room_type_and_nights_given_while_searching_are_not_asked_again(store, domain_dict):
+    after = await form_after("订第2个", "book", domain_dict,
+                             earlier=["三亚的酒店，要海景双床房，住4晚，两个人"],
+                             search_shown=["H-SY-001", "H-SY-002"], search_date=in_days(20),
+                             search_people=2.0, requested_slot="book_product")
+    assert after["book_product"] == "H-SY-002" and after["book_variant"] == "海景双床房"
+    assert after["book_nights"] == 4 and after["book_date"] == in_days(20) and after["book_people"] == 2
+    assert after["requested_slot"] == "guest_names"
+
+
+async def test_a_room_type_without_its_last_character_is_understood(store, domain_dict):
+    after = await form_after("大床", "inform", domain_dict, book_product="H-SY-003",
+                             requested_slot="book_variant")
+    assert after["book_variant"] == "大床房"
+
+
+async def test_a_first_message_with_date_nights_and_people_leaves_only_the_choice(store, domain_dict):
+    first = "订上海的酒店，12月24号入住两晚，一个人"
+    after = await form_after(first, "book", domain_dict)
+    assert after["requested_slot"] == "book_product"
+    assert after["book_people"] == 1 and after["book_date"].endswith("-12-24")
+    chosen = await form_after("第5个", "book", domain_dict, earlier=[first],
+                              search_shown=["H-SH-001", "H-SH-002", "H-SH-003", "H-SH-004", "H-SH-005"],
+                              **{k: v for k, v in after.items() if k.startswith("book_")})
+    assert chosen["book_nights"] == 2 and chosen["book_people"] == 1
+    assert chosen["requested_slot"] in ("book_variant", "guest_names")
+
+
+async def test_an_ordinal_before_a_place_is_not_a_party_size(store, domain_dict):
+    after = await form_after("第5个人民广场那家可以，14号入住住2晚", "book", domain_dict,
+                             search_shown=["H-SH-001", "H-SH-002", "H-SH-003", "H-SH-004", "H-SH-005"],
+                             search_people=1.0, search_date=in_days(13), requested_slot="book_product")
+    assert after["book_people"] == 1
+
+
+async def test_the_day_repeated_without_its_month_keeps_the_agreed_date(store, domain_dict):
+    agreed = in_days(31)
+    day = int(agreed[8:10])
+    after = await form_after(f"四晚，前面说过了呀，{day}号到{day + 4 if day < 25 else 28}号", "inform", domain_dict,
+                             book_product="H-SY-002", book_variant="海景双床房", book_date=agreed,
+                             requested_slot="book_nights")
+    assert after.get("book_date", agreed) == agreed and after["book_nights"] == 4
+
+
+@pytest.mark.parametrize("text,names", [
+    ("李娜、陈浩，还有小孩陈小雨", ["李娜", "陈浩", "陈小雨"]),
+    ("入住人写我的名字吧，周静怡", ["周静怡"]),
+])
+async def test_names_said_with_who_they_are_are_taken(store, domain_dict, text, names):
+    after = await form_after(text, "inform", domain_dict, book_product="H-SY-002", book_variant="海景双床房",
+                             book_date=in_days(31), book_nights=4.0, book_people=3.0,
+                             requested_slot="guest_names")
+    assert after["guest_names"] == names and after["requested_slot"] == "contact_phone"
+
+
+async def test_a_room_type_answer_does_not_switch_to_a_listed_hotel_sharing_a_word(store, domain_dict):
+    after = await form_after("亲子房", "inform", domain_dict, search_shown=["H-CD-003", "H-SY-002"],
+                             book_product="H-SY-002", requested_slot="book_variant")
+    assert after["book_product"] == "H-SY-002" and after["book_variant"] == "亲子房"
+
+
+# --- rooms: the summary's count is the count booked ------------------------------------------
+
+async def test_three_guests_in_rooms_for_two_are_quoted_and_booked_as_two_rooms(store, domain_dict):
+    from actions.book import ActionAskBookConfirm, ActionBook
+
+    slots: Dict[str, Any] = {"book_product": "H-SH-004", "book_variant": "大床房", "book_date": in_days(9),
+                             "book_nights": 2.0, "book_people": 3.0, "guest_names": ["李娜", "陈浩"],
+                             "contact_phone": "13911119002"}
+    built = make_tracker("", "inform", slots=slots)
+    built.sender_id = "new-traveller"
+    names, after, texts = await run_action(ActionAskBookConfirm(), built, domain_dict)
+    assert names == ["utter_book_summary"] and "2间" in texts[0]
+    confirmed = make_tracker("确认", "affirm", slots={**slots, "book_quote": after["book_quote"], "book_confirm": True})
+    confirmed.sender_id = "new-traveller"
+    names, _, texts = await run_action(ActionBook(), confirmed, domain_dict)
+    assert names == ["utter_book_done"], texts
