@@ -309,8 +309,10 @@ def percentile(sorted_values: Sequence[float], share: float) -> float:
 
 
 async def converse(session: aiohttp.ClientSession, server: Server, sender: str,
-                   messages: Sequence[str], latencies: List[float], level: Level) -> None:
-    """One closed-loop conversation: each message goes when the previous reply has arrived."""
+                   messages: Sequence[str], latencies: List[float], level: Level,
+                   transcript: Optional[List[Dict[str, str]]] = None) -> None:
+    """One closed-loop conversation: each message goes when the previous reply has arrived
+    (noted in ``transcript`` if given, so a reader can check the bot understood)."""
     url = f"{server.url}/webhooks/rest/webhook"
     for text in messages:
         began = time.perf_counter()
@@ -329,10 +331,12 @@ async def converse(session: aiohttp.ClientSession, server: Server, sender: str,
         level.replies += 1
         if not body:
             level.empty_replies += 1
+        if transcript is not None:
+            transcript.append({"message": text, "reply": "\n".join(str(m.get("text", "")) for m in body or [])})
 
 
 async def run_level(server: Server, concurrency: int, turns: int, scripts: Sequence[Sequence[str]],
-                    request_timeout: float) -> Level:
+                    request_timeout: float, transcript: Optional[List[Dict[str, str]]] = None) -> Level:
     """N conversations at once, closed loop; figures for the level."""
     level = Level(concurrency=concurrency, turns=turns)
     latencies: List[float] = []
@@ -347,7 +351,7 @@ async def run_level(server: Server, concurrency: int, turns: int, scripts: Seque
             began = time.perf_counter()
             await asyncio.gather(*(
                 converse(session, server, f"bench-{run_id}-{concurrency}-{i}",
-                         messages_for(i, scripts, turns), latencies, level)
+                         messages_for(i, scripts, turns), latencies, level, transcript if i == 0 else None)
                 for i in range(concurrency)))
             level.seconds = time.perf_counter() - began
     finally:
@@ -356,8 +360,9 @@ async def run_level(server: Server, concurrency: int, turns: int, scripts: Seque
     await asyncio.sleep(1)  # the log line of a late apology
     level.apologies = server.apologies() - apologies_before
     latencies.sort()
-    level.messages_per_s = level.replies / level.seconds if level.seconds else 0.0
-    level.p50_ms, level.p95_ms, level.p99_ms = (percentile(latencies, p) for p in (50, 95, 99))
+    level.messages_per_s = round(level.replies / level.seconds, 2) if level.seconds else 0.0
+    level.seconds = round(level.seconds, 2)
+    level.p50_ms, level.p95_ms, level.p99_ms = (round(percentile(latencies, p), 1) for p in (50, 95, 99))
     level.peak_rss_mb = {name: round(mb, 1) for name, mb in sorted(peaks.items())}
     return level
 
@@ -369,12 +374,14 @@ class BotFigures:
     levels: List[Level]
     startup_peak_rss_mb: Dict[str, float]
     warm_up_errors: int
+    sample: List[Dict[str, str]]
     load_average_before: float = 0.0
 
     def as_json(self) -> Dict[str, Any]:
         return {"load_average_before": self.load_average_before, "warm_up_errors": self.warm_up_errors,
                 "startup_peak_rss_mb": self.startup_peak_rss_mb,
-                "levels": [json_safe(dict(asdict(level), errors=level.errors)) for level in self.levels]}
+                "levels": [json_safe(dict(asdict(level), errors=level.errors)) for level in self.levels],
+                "sample_conversation": self.sample}
 
 
 def json_safe(figures: Dict[str, Any]) -> Dict[str, Any]:
@@ -387,14 +394,16 @@ async def measure(server: Server, levels: Sequence[int], turns: int, scripts: Se
                   request_timeout: float) -> BotFigures:
     """Warm up, then every concurrency level in turn."""
     warm_up = await run_level(server, 1, min(turns, 4), scripts, request_timeout)
-    results = []
+    results: List[Level] = []
+    sample: List[Dict[str, str]] = []
     for concurrency in levels:
-        level = await run_level(server, concurrency, turns, scripts, request_timeout)
+        level = await run_level(server, concurrency, turns, scripts, request_timeout,
+                                None if results else sample)
         print(f"  {server.name:<8} {row(level)}", flush=True)
         results.append(level)
     startup = {name: startup_peak_mb(p.pid) for name, p in sorted(server.processes.items())}
     return BotFigures(results, {name: round(mb, 1) for name, mb in startup.items() if mb is not None},
-                      warm_up.errors)
+                      warm_up.errors, sample)
 
 
 # --- report -----------------------------------------------------------------------
