@@ -11,8 +11,8 @@ results/bench/closed_loop.json. Figures only; nothing is asserted.
 
 - TripDesk: Rasa and the action server of the embedded default on a fresh, seeded
   SQLite database in a temporary directory (bot/live.py ``seeded_bot``). The REST
-  channel's per-address rate limit is lifted for the run: all the load comes from
-  127.0.0.1, where real travellers come from many addresses.
+  channel's rate limits (per sender and per address) are lifted for the run: all the
+  load comes from 127.0.0.1, where real travellers come from many addresses.
 - Stock: ``rasa init --no-prompt`` in a temporary directory, trained once and cached per
   Rasa version under var/cache/bench/ (``--fresh-stock`` trains it again), served with
   ``rasa run --enable-api`` (and ``rasa run actions`` if its domain has custom actions;
