@@ -56,6 +56,10 @@ bench: train  ## benchmarks (NLU parse latency, normaliser scaling, several acts
 	@$(PY) bench/normaliser_scaling.py
 	@PYTHONPATH=. $(PY) -m bench.acts
 
+.PHONY: bench-load
+bench-load: train  ## closed-loop REST load, TripDesk then stock `rasa init` bot (N=1,20,100 x 16 turns; ARGS="--concurrency 1,20 --turns 8"); figures in results/bench/
+	@$(PY) bench/closed_loop.py $(ARGS)
+
 validate: setup  ## rasa data validate
 	@$(PY) -m bot.validate
 
