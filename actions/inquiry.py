@@ -1,0 +1,464 @@
+"""Answering what a traveller asks about a hotel, sight, tour or train/flight/bus.
+
+"第一个的地址在哪？有停车场吗", "它几点开门", "G7几点到，还有票吗": the item is the one
+named in the message, the N-th one shown, or the one in focus; every attribute asked is
+answered in the same turn from the catalogue. A fact the catalogue lacks is said to be
+missing, with what is known offered instead. No date is needed to talk about a place.
+
+The item in focus and the items last shown live in the ``inquiry_*`` slots as
+``"kind:id"`` references so they survive domain switches (hotel → nearby sights → "它附近
+的酒店").
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Union
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_text, template
+from actions.wording import WEEKDAY_RESPONSES, day_text, joined
+from bot.catalogue.attributes import attributes_in, for_kind
+from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
+from bot.catalogue.queries import Catalogue, catalogue
+from bot.catalogue.search import ordinal_in
+from bot.nlu.dates import first_day
+
+logger = logging.getLogger(__name__)
+
+Item = Union[Hotel, Sight, Tour, Service]
+FOCUS_SLOT = "inquiry_focus"
+SHOWN_SLOT = "inquiry_shown"
+SEEN_SLOT = "inquiry_seen"
+SEEN_KEPT = 30
+
+# Words that point at the item in focus rather than name one.
+FOCUS_WORDS = re.compile(
+    r"这个|那个|这家|那家|这间|那间|这趟|那趟|这班|那班|这条|那条|这座|那座|这里|那里|这儿|那儿|它|该酒店|该景点|该线路|该车次|该航班|刚才(?:那|说的)"
+)
+# A request for a list, not a question about one item: "有带停车场的酒店吗".
+SEARCH_WORDS = re.compile(
+    r"推荐|找(?:一)?(?:家|个|些)|有(?:什么|哪些|没有)[^，。？?！!]{0,12}(?:酒店|宾馆|民宿|景点|地方|车|航班|团|线路)|"
+    r"(?:的|些)(?:酒店|宾馆|民宿|景点|景区)(?:吗|呢|？|\?|$)"
+)
+NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
+NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
+FACILITY_OF = {"停车": ("免费停车", "停车场"), "泳池": ("游泳池",), "健身房": ("健身房",),
+               "无烟房": ("无烟房",), "行李寄存": ("行李寄存",)}
+ATTRIBUTE_RESPONSES = {
+    "地址": "utter_attr_address", "电话": "utter_attr_phone", "评分": "utter_attr_rating",
+    "星级": "utter_attr_stars", "入住时间": "utter_attr_checkin", "退房时间": "utter_attr_checkout",
+    "开放时间": "utter_attr_hours", "介绍": "utter_attr_intro", "费用包含": "utter_attr_includes",
+    "费用不含": "utter_attr_excludes",
+}
+
+
+def item_ref(kind: str, item_id: str) -> str:
+    return f"{kind}:{item_id}"
+
+
+def split_ref(ref: Any) -> Optional[Tuple[str, str]]:
+    kind, _, item_id = str(ref or "").partition(":")
+    return (kind, item_id) if kind in ITEM_KINDS and item_id else None
+
+
+def item_id(kind: str, item: Item) -> str:
+    return item.code if isinstance(item, Service) else item.id
+
+
+def item_name(item: Item) -> str:
+    return item.code if isinstance(item, Service) else item.name
+
+
+def load(store: Catalogue, kind: str, key: str) -> Optional[Item]:
+    loaders = {HOTEL: store.hotel, SIGHT: store.sight, TOUR: store.tour, SERVICE: store.service}
+    return loaders[kind](key)
+
+
+def money(amount: Any) -> str:
+    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
+
+
+# --- which item ------------------------------------------------------------------
+
+
+def referenced_item(
+    store: Catalogue, text: str, slots: Dict[str, Any], city: Optional[str] = None
+) -> Optional[Tuple[str, Item, bool]]:
+    """The item a message is about: (kind, item, explicit).
+
+    A named item wins, then "第N个" among the last shown, then the item in focus
+    ("它", "这家", or nothing at all). ``explicit`` is False for the silent focus.
+    """
+    for match in store.named_in(text, kinds=ITEM_KINDS, city=city):
+        if match.kind in ITEM_KINDS:
+            item = load(store, match.kind, match.id)
+            if item is not None:
+                return match.kind, item, True
+    position = ordinal_in(text)
+    shown = [ref for ref in (split_ref(r) for r in slots.get(SHOWN_SLOT) or []) if ref]
+    if position and shown:
+        if position > len(shown):
+            return None
+        kind, key = shown[position - 1]
+        item = load(store, kind, key)
+        return (kind, item, True) if item is not None else None
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if focus:
+        item = load(store, *focus)
+        if item is not None:
+            return focus[0], item, bool(FOCUS_WORDS.search(text))
+    return None
+
+
+def asked_attributes(text: str, kind: str) -> List[str]:
+    """The attributes asked, as this kind of item has them, each once."""
+    meant = [for_kind(m.name, kind) or m.name for m in attributes_in(text)]
+    return list(dict.fromkeys(meant))
+
+
+def is_question_about_item(text: str, explicit: bool) -> bool:
+    """A question about one item, not a new search that happens to use an attribute word."""
+    return bool(attributes_in(text)) and (explicit or not SEARCH_WORDS.search(text))
+
+
+# --- answers ---------------------------------------------------------------------
+
+
+class Answerer:
+    """Renders one item's facts as response calls; says precisely what is missing."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                 day: Optional[date] = None) -> None:
+        self.dispatcher = dispatcher
+        self.domain = domain
+        self.store = store
+        self.day = day
+        self.listed: List[str] = []  # "kind:id" of items listed (nearby), for "第N个" next
+
+    def say(self, response: str, **values: Any) -> None:
+        self.dispatcher.utter_message(response=response, **values)
+
+    def missing(self, item: Item, attribute: str, kind: str) -> None:
+        available = [a for a in ("地址", "电话", "评分", "票价", "开放时间", "价格", "发车时间", "到达时间")
+                     if for_kind(a, kind) == a and a != attribute and self._has(item, a)]
+        self.say("utter_attr_missing", name=item_name(item), attribute=attribute,
+                 available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
+
+    @staticmethod
+    def _has(item: Item, attribute: str) -> bool:
+        field = {"地址": "address", "电话": "phone", "评分": "rating", "开放时间": "opening_hours"}.get(attribute)
+        return bool(getattr(item, field, None)) if field else True
+
+    def answer(self, kind: str, item: Item, attribute: str, text: str) -> None:
+        if for_kind(attribute, kind) is None:
+            self.missing(item, attribute, kind)
+            return
+        handler = getattr(self, f"_{kind}", None)
+        if handler is None or not handler(item, attribute, text):
+            self.missing(item, attribute, kind)
+
+    # Each returns False when the catalogue lacks the fact.
+
+    def _common(self, item: Union[Hotel, Sight], attribute: str, text: str) -> bool:
+        name = item.name
+        if attribute == "地址":
+            if not item.address:
+                return False
+            self.say("utter_attr_address", name=name, city=item.city, district=item.district, address=item.address)
+        elif attribute == "电话":
+            if not item.phone:
+                return False
+            self.say("utter_attr_phone", name=name, phone=item.phone)
+        elif attribute == "评分":
+            if item.rating is None:
+                return False
+            self.say("utter_attr_rating", name=name, rating=f"{item.rating:.1f}")
+        elif attribute == "地铁":
+            if item.metro is None:
+                return False
+            distance = template(self.domain, "utter_attr_metro_distance", metres=item.metro.distance_m) \
+                if item.metro.distance_m else ""
+            self.say("utter_attr_metro", name=name, station=item.metro.station, line=item.metro.line,
+                     distance=distance)
+        elif attribute == "周边":
+            return self._nearby(item, text)
+        elif attribute == "介绍":
+            if not item.description:
+                return False
+            self.say("utter_attr_intro", name=name, description=item.description)
+        else:
+            return False
+        return True
+
+    def _nearby(self, item: Union[Hotel, Sight], text: str) -> bool:
+        if item.lat is None or item.lon is None:
+            return False
+        want_hotels = bool(NEARBY_HOTELS.search(text)) or (isinstance(item, Sight) and not NEARBY_SIGHTS.search(text))
+        found: Sequence[Tuple[Any, float]]
+        if want_hotels:
+            found = self.store.nearby_hotels(item.lat, item.lon, item.city, limit=6)
+            kind = HOTEL
+        else:
+            found = self.store.nearby_sights(item.lat, item.lon, item.city, limit=6)
+            kind = SIGHT
+        found = [(other, km) for other, km in found if other.id != item.id][:5]
+        if not found:
+            return False
+        lines = "\n".join(
+            template(self.domain, "utter_line_nearby", index=index, name=other.name, km=f"{km:.1f}",
+                     extra=self._nearby_extra(other))
+            for index, (other, km) in enumerate(found, start=1)
+        )
+        self.listed = [item_ref(kind, other.id) for other, _ in found]
+        self.say("utter_attr_nearby_hotels" if want_hotels else "utter_attr_nearby_sights", name=item.name, lines=lines)
+        return True
+
+    def _nearby_extra(self, other: Any) -> str:
+        if isinstance(other, Hotel) and other.rooms:
+            return template(self.domain, "utter_nearby_hotel_price", price=money(other.lowest_price))
+        if isinstance(other, Sight):
+            if other.free:
+                return template(self.domain, "utter_nearby_sight_free")
+            if other.tickets:
+                return template(self.domain, "utter_nearby_sight_ticket", price=money(other.lowest_ticket))
+        return ""
+
+    def _hotel(self, hotel: Hotel, attribute: str, text: str) -> bool:
+        name = hotel.name
+        if attribute in FACILITY_OF:
+            options = FACILITY_OF[attribute]
+            has = [f for f in options if f in hotel.facilities]
+            if attribute == "无烟房" and not has and any(not room.smoking for room in hotel.rooms):
+                has = ["无烟房"]
+            response = "utter_attr_facility_yes" if has else "utter_attr_facility_no"
+            self.say(response, name=name, facility=has[0] if has else options[-1])
+            return True
+        if attribute == "早餐":
+            with_breakfast = [room.type for room in hotel.rooms if room.breakfast]
+            if hotel.breakfast_included or len(with_breakfast) == len(hotel.rooms):
+                self.say("utter_attr_breakfast_all", name=name)
+            elif with_breakfast:
+                self.say("utter_attr_breakfast_some", name=name, rooms=joined(self.domain, with_breakfast))
+            else:
+                self.say("utter_attr_breakfast_none", name=name)
+            return True
+        if attribute in ("价格", "房型"):
+            if not hotel.rooms:
+                return False
+            rooms = "\n".join(
+                template(self.domain, "utter_attr_room_line", type=room.type, bed=room.bed or "—",
+                         max_guests=room.max_guests, price=money(room.price),
+                         breakfast=template(self.domain, "utter_room_breakfast") if room.breakfast else "")
+                for room in self._rooms_asked(hotel, text)
+            )
+            self.say("utter_attr_rooms", name=name, rooms=rooms)
+            return True
+        if attribute == "星级":
+            if not hotel.stars and not hotel.grade:
+                return False
+            stars = template(self.domain, "utter_stars", stars=hotel.stars) if hotel.stars else ""
+            self.say("utter_attr_stars", name=name, stars=stars, grade=hotel.grade)
+            return True
+        if attribute == "设施":
+            if not hotel.facilities:
+                return False
+            self.say("utter_attr_facilities", name=name, facilities=joined(self.domain, hotel.facilities))
+            return True
+        if attribute == "入住时间":
+            if not hotel.checkin_time:
+                return False
+            self.say("utter_attr_checkin", name=name, time=hotel.checkin_time)
+            return True
+        if attribute == "退房时间":
+            if not hotel.checkout_time:
+                return False
+            self.say("utter_attr_checkout", name=name, time=hotel.checkout_time)
+            return True
+        if attribute == "介绍" and not hotel.description:
+            self._hotel_summary(hotel)
+            return True
+        return self._common(hotel, attribute, text)
+
+    @staticmethod
+    def _rooms_asked(hotel: Hotel, text: str) -> Sequence[Any]:
+        named = [room for room in hotel.rooms if room.type and room.type in text]
+        return named or hotel.rooms
+
+    def _hotel_summary(self, hotel: Hotel) -> None:
+        stars = template(self.domain, "utter_stars", stars=hotel.stars) if hotel.stars else hotel.grade
+        self.say("utter_attr_hotel_summary", name=hotel.name, stars=stars or "—",
+                 rating=f"{hotel.rating:.1f}" if hotel.rating is not None else "—",
+                 district=hotel.district, address=hotel.address, price=money(hotel.lowest_price))
+
+    def _sight(self, sight: Sight, attribute: str, text: str) -> bool:
+        name = sight.name
+        if attribute == "票价":
+            if sight.free:
+                self.say("utter_attr_free", name=name)
+            elif sight.tickets:
+                tickets = template(self.domain, "utter_clause_separator").join(
+                    template(self.domain, "utter_fare", fare=kind, price=money(price)) for kind, price in sight.tickets)
+                self.say("utter_attr_tickets", name=name, tickets=tickets)
+            else:
+                return False
+            return True
+        if attribute == "开放时间":
+            if not sight.opening_hours:
+                return False
+            self.say("utter_attr_hours", name=name, hours=sight.opening_hours)
+            return True
+        if attribute == "游玩时长":
+            if not sight.visit_hours:
+                return False
+            low, high = sight.visit_hours
+            hours = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+            self.say("utter_attr_visit", name=name, hours=hours)
+            return True
+        if attribute == "适合人群":
+            if not sight.suitable_for:
+                return False
+            self.say("utter_attr_suitable", name=name, who=joined(self.domain, sight.suitable_for))
+            return True
+        return self._common(sight, attribute, text)
+
+    def _tour(self, tour: Tour, attribute: str, text: str) -> bool:
+        name = tour.name
+        if attribute == "价格":
+            child = template(self.domain, "utter_tour_child_price", price=money(tour.child_price)) \
+                if tour.child_price else ""
+            self.say("utter_attr_tour_price", name=name, price=money(tour.price), child_price=child)
+        elif attribute == "费用包含":
+            if not tour.includes:
+                return False
+            self.say("utter_attr_includes", name=name, includes=tour.includes)
+        elif attribute == "费用不含":
+            if not tour.excludes:
+                return False
+            self.say("utter_attr_excludes", name=name, excludes=tour.excludes)
+        elif attribute == "行程":
+            if not tour.itinerary and not tour.attractions:
+                return False
+            days = "\n".join(
+                template(self.domain, "utter_attr_itinerary_day", day=index, plan=plan)
+                for index, plan in enumerate(tour.itinerary, start=1)
+            ) or joined(self.domain, tour.attractions)
+            self.say("utter_attr_itinerary", name=name, days=days)
+        elif attribute == "团期":
+            weekdays = joined(self.domain, (template(self.domain, WEEKDAY_RESPONSES[d - 1]) for d in tour.departure_weekdays))
+            self.say("utter_attr_departures", name=name, departs_from=tour.departs_from, weekdays=weekdays)
+        elif attribute == "天数":
+            self.say("utter_attr_days", name=name, days=tour.days)
+        elif attribute == "介绍":
+            self.say("utter_attr_tour_intro", name=name, days=tour.days, departs_from=tour.departs_from,
+                     highlights=tour.highlights or joined(self.domain, tour.attractions), price=money(tour.price))
+        else:
+            return False
+        return True
+
+    def _service(self, service: Service, attribute: str, text: str) -> bool:
+        code = service.code
+        if attribute == "发车时间":
+            self.say("utter_attr_depart", code=code, depart=service.depart,
+                     station=service.from_station + service.from_terminal)
+        elif attribute == "到达时间":
+            arrive = service.arrive.replace("+1", template(self.domain, "utter_next_day"))
+            self.say("utter_attr_arrive", code=code, arrive=arrive, station=service.to_station + service.to_terminal)
+        elif attribute == "时长":
+            hours, minutes = divmod(service.duration_minutes, 60)
+            self.say("utter_attr_duration", code=code, hours=hours, minutes=minutes,
+                     depart=service.depart, arrive=service.arrive)
+        elif attribute == "票价":
+            fares = template(self.domain, "utter_clause_separator").join(
+                template(self.domain, "utter_fare", fare=fare.name, price=money(fare.price)) for fare in service.fares)
+            self.say("utter_attr_fares", code=code, fares=fares)
+        elif attribute == "座位":
+            self._seats(service)
+        elif attribute == "车站":
+            self.say("utter_attr_stations", code=code, from_station=service.from_station + service.from_terminal,
+                     to_station=service.to_station + service.to_terminal)
+        elif attribute == "航站楼":
+            if service.mode != "flight" or not (service.from_terminal or service.to_terminal):
+                return False
+            self.say("utter_attr_terminals", code=code, from_station=service.from_station,
+                     from_terminal=service.from_terminal or "—", to_station=service.to_station,
+                     to_terminal=service.to_terminal or "—")
+        else:
+            return False
+        return True
+
+    def _seats(self, service: Service) -> None:
+        if self.day is None:
+            self.say("utter_attr_seats_need_date", code=service.code)
+            return
+        date_text = day_text(self.domain, self.day)
+        if self.day.isoweekday() not in service.weekdays:
+            self.say("utter_attr_not_running", code=service.code, date_text=date_text)
+            return
+        seats = template(self.domain, "utter_clause_separator").join(
+            template(self.domain, "utter_fare_seats", fare=fare.name, price=money(fare.price),
+                     seats=self.store.seats_left(service.code, fare.name, self.day))
+            for fare in service.fares
+        )
+        self.say("utter_attr_seats", code=service.code, date_text=date_text, seats=seats)
+
+
+# --- the action ------------------------------------------------------------------
+
+
+def inquiry_slots(tracker: Tracker) -> Dict[str, Any]:
+    return {name: tracker.get_slot(name) for name in (FOCUS_SLOT, SHOWN_SLOT, SEEN_SLOT, "search_date", "search_city")}
+
+
+def remembered(seen: Optional[List[str]], *refs: str) -> List[str]:
+    """Items talked about, most recent last, so an earlier place stays resolvable."""
+    kept = [ref for ref in (seen or []) if ref not in refs] + list(refs)
+    return kept[-SEEN_KEPT:]
+
+
+def answer_inquiry(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, store: Optional[Catalogue] = None
+) -> Optional[List[Dict[Text, Any]]]:
+    """Answer an attribute question about an item, or None when the message is not one."""
+    text = latest_text(tracker)
+    if not attributes_in(text):
+        return None
+    store = store or catalogue()
+    slots = inquiry_slots(tracker)
+    found = referenced_item(store, text, slots, city=slots.get("search_city"))
+    if found is None:
+        return None
+    kind, item, explicit = found
+    if not is_question_about_item(text, explicit):
+        return None
+    day = first_day(slots["search_date"]) if slots.get("search_date") else None
+    answerer = Answerer(dispatcher, domain, store, day)
+    for attribute in asked_attributes(text, kind):
+        answerer.answer(kind, item, attribute, text)
+    ref = item_ref(kind, item_id(kind, item))
+    events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
+    if answerer.listed:
+        events.append(SlotSet(SHOWN_SLOT, answerer.listed))
+    return events
+
+
+class ActionAnswerInquiry(Action):
+    """Answers attribute questions; the fallback and FAQ actions call the same function
+    when the NLU missed the intent but an item and an attribute are in the message."""
+
+    def name(self) -> Text:
+        return "action_answer_inquiry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        events = answer_inquiry(dispatcher, tracker, domain)
+        if events is None:
+            dispatcher.utter_message(response="utter_which_item")
+            return []
+        return events
