@@ -26,11 +26,14 @@ logger = logging.getLogger(__name__)
 
 INTENT_TYPES = {"search_hotel": "hotel", "search_ticket": "ticket", "search_tour": "tour"}
 PRODUCT_TYPES = {"hotel": "hotel", "tour": "tour", "flight": "ticket", "train": "ticket", "bus": "ticket"}
+# Only what a list needs: browsing and questions need no date or party size (the booking
+# form asks for those when the traveller books).
 REQUIRED = {
-    "hotel": ("city", "date", "people"),
-    "ticket": ("destination", "origin", "date", "people"),
-    "tour": ("city", "date", "people"),
+    "hotel": ("city",),
+    "ticket": ("destination", "origin"),
+    "tour": ("city",),
 }
+ASKED_AT_MOST = 2  # a slot question is put twice at most, then the bot explains instead
 ASK = {
     ("hotel", "city"): "utter_ask_hotel_city",
     ("tour", "city"): "utter_ask_tour_city",
@@ -61,11 +64,22 @@ def money(amount: Any) -> str:
     return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
 
 
+def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[str]:
+    """Covered cities to offer instead of ``city``: the same province first, then the
+    popular ones, never ``city`` itself (a refusal must not list what it refuses)."""
+    provinces = {d.name: d.province for d in knowledge.destinations()}
+    popular = {d.name for d in knowledge.destinations() if d.popular}
+    province = provinces.get(city)
+    candidates = [c for c in dict.fromkeys(covered) if c != city]
+    candidates.sort(key=lambda c: (provinces.get(c) != province or province is None, c not in popular))
+    return candidates[:limit]
+
+
 class SearchState:
     """The search slots as one object: read once, changed, written back as events."""
 
     FIELDS = ("search_type", "search_mode", "search_city", "search_origin", "search_date",
-              "search_people", "search_pending", "search_shown")
+              "search_people", "search_pending", "search_shown", "search_asked")
 
     def __init__(self, tracker: Tracker) -> None:
         self.values: Dict[str, Any] = {name: tracker.get_slot(name) for name in self.FIELDS}
@@ -135,8 +149,7 @@ class ActionSearch(Action):
 
         missing = [field for field in REQUIRED[search_type] if not self._has(state, field)]
         if missing:
-            state.set(pending=missing[0])
-            dispatcher.utter_message(response=ASK.get((search_type, missing[0]), "utter_ask_people"))
+            self._ask(dispatcher, state, missing[0])
             return state.events()
 
         state.set(pending=None)
@@ -147,13 +160,32 @@ class ActionSearch(Action):
 
     @staticmethod
     def _cities(tracker: Tracker) -> List[Tuple[str, int, int]]:
+        """Cities the traveller named: known city names only, and not a fragment of a hotel's
+        or sight's name (the NLU labels 成都 in 成都东站小憩酒店 or 东门 as a city)."""
+        names = [
+            (int(e.get("start", 0)), int(e.get("end", 0)))
+            for kind in ("hotel_name", "attraction_name")
+            for e in entities_of(tracker, kind)
+        ]
         found = []
         for entity in entities_of(tracker, "city"):
-            value = str(entity.get("value") or "")
-            name = knowledge.canonical_city(value) or value
-            if name:
-                found.append((name, int(entity.get("start", 0)), int(entity.get("end", 0))))
+            start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+            name = knowledge.canonical_city(str(entity.get("value") or ""))
+            inside_a_name = any(s <= start and end <= e and (s, e) != (start, end) for s, e in names)
+            if name and not inside_a_name:
+                found.append((name, start, end))
         return found
+
+    @staticmethod
+    def _ask(dispatcher: CollectingDispatcher, state: SearchState, field: str) -> None:
+        """Ask for a missing value, at most twice; then say what is needed with an example."""
+        asked = list(state.asked or [])
+        state.set(pending=field)
+        if asked.count(field) >= ASKED_AT_MOST:
+            dispatcher.utter_message(response=f"utter_search_still_need_{field}")
+            return
+        state.set(asked=asked + [field])
+        dispatcher.utter_message(response=ASK.get((state.type, field), "utter_ask_people"))
 
     @staticmethod
     def _start_new_search(state: SearchState, search_type: str) -> None:
@@ -210,7 +242,11 @@ class ActionSearch(Action):
         return bool(getattr(state, field))
 
     def _known_place(self, dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState) -> bool:
-        """Refuse a city or route the catalogue does not cover, listing what it does."""
+        """Say exactly what the catalogue does not cover, with the nearest alternatives.
+
+        The traveller's city stays in focus (it is what they asked for; wiping it made the
+        bot ask for it again), and the alternatives never include the refused place.
+        """
         covered = {
             "hotel": ("utter_unknown_hotel_city", catalogue.hotel_cities),
             "tour": ("utter_unknown_tour_city", catalogue.tour_destinations),
@@ -218,22 +254,32 @@ class ActionSearch(Action):
         if state.type in covered and state.city:
             response, cities = covered[state.type]
             if state.city not in cities():
-                dispatcher.utter_message(response=response, city=state.city, cities=joined(domain, cities()))
-                state.set(city=None, pending="city")
+                alternatives = nearest_cities(state.city, cities())
+                dispatcher.utter_message(response=response, city=state.city, cities=joined(domain, alternatives))
+                state.set(pending=None, shown=None)
                 return False
         if state.type == "ticket" and state.city and state.origin:
             if state.origin == state.city:
-                state.set(origin=None, pending="origin")
-                dispatcher.utter_message(response="utter_ask_origin")
+                state.set(origin=None)
+                self._ask(dispatcher, state, "origin")
                 return False
-            if (state.origin, state.city) not in catalogue.ticket_routes():
-                routes = joined(domain, (f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b))
+            routes = catalogue.ticket_routes()
+            if (state.origin, state.city) in routes:
+                return True
+            destinations = [b for a, b in routes if a == state.origin and b != state.city]
+            if destinations:
                 dispatcher.utter_message(
-                    response="utter_unknown_route", origin=state.origin,
-                    destination=state.city, routes=routes,
+                    response="utter_unknown_route", origin=state.origin, destination=state.city,
+                    alternatives=joined(domain, nearest_cities(state.city, destinations)),
                 )
-                state.set(origin=None, city=None, pending="destination")
-                return False
+            else:
+                origins = sorted({a for a, _ in routes} - {state.origin})
+                dispatcher.utter_message(
+                    response="utter_unknown_origin", origin=state.origin, destination=state.city,
+                    alternatives=joined(domain, nearest_cities(state.origin, origins)),
+                )
+            state.set(pending=None, shown=None)
+            return False
         return True
 
     # --- results -------------------------------------------------------------------
@@ -272,7 +318,14 @@ class ActionSearch(Action):
         state.set(shown=previously_shown + [o.id for o in shown])
         people = int(state.people or 1)
         date_text = format_date(domain, state.date)
-        if state.type == "hotel":
+        browsing = not state.people
+        if state.type == "hotel" and browsing:
+            dispatcher.utter_message(response="utter_hotel_results_browse", city=state.city,
+                                     date_text=date_text, lines=lines)
+        elif state.type == "tour" and browsing:
+            dispatcher.utter_message(response="utter_tour_results_browse", city=state.city,
+                                     date_text=date_text, lines=lines)
+        elif state.type == "hotel":
             dispatcher.utter_message(
                 response="utter_hotel_results", city=state.city, date_text=date_text,
                 people=people, lines=lines,

@@ -26,18 +26,34 @@ async def test_hotel_search_without_details_asks_for_the_city(domain_dict):
     assert slots["search_type"] == "hotel" and slots["search_pending"] == "city"
 
 
-async def test_hotel_search_asks_each_missing_value_then_shows_results(domain_dict):
-    _, slots, _ = await run_search(domain_dict, "上海有什么酒店", "search_hotel", city_entities("上海有什么酒店", "上海"))
-    assert slots["search_pending"] == "date"
-    dispatcher, slots, _ = await run_search(domain_dict, "明天", "inform", slots=slots)
-    assert responses(dispatcher) == ["utter_ask_people"]
-    dispatcher, slots, texts = await run_search(domain_dict, "两个人", "inform", slots=slots)
-    assert responses(dispatcher) == ["utter_hotel_results"]
+async def test_hotel_browsing_needs_no_date_or_party(domain_dict):
+    text = "上海有什么酒店"
+    dispatcher, slots, texts = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    assert responses(dispatcher) == ["utter_hotel_results_browse"]
     shanghai = {h.name for h in knowledge.hotels() if h.city == "上海"}
     shown = [line for line in texts[0].splitlines() if line[:2] in ("1.", "2.", "3.")]
     assert len(shown) == 3
     assert all(any(name in line for name in shanghai) for line in shown)
-    assert slots["search_people"] == 2 and slots["search_pending"] is None
+    assert "/晚起" in texts[0] and slots.get("search_pending") is None
+
+
+async def test_a_city_question_is_asked_at_most_twice(domain_dict):
+    _, slots, _ = await run_search(domain_dict, "帮我找个酒店", "search_hotel")
+    dispatcher, slots, _ = await run_search(domain_dict, "嗯", "inform", slots=slots)
+    assert responses(dispatcher) == ["utter_ask_hotel_city"]
+    dispatcher, slots, _ = await run_search(domain_dict, "随便", "inform", slots=slots)
+    assert responses(dispatcher) == ["utter_search_still_need_city"]
+
+
+async def test_a_hotel_name_fragment_is_not_taken_as_the_city(domain_dict):
+    hotel = knowledge.hotels()[0]
+    text = f"我想订{hotel.name}"
+    entities = [
+        {"entity": "city", "start": 3, "end": 3 + len(hotel.name), "value": hotel.name},
+    ]
+    dispatcher, slots, _ = await run_search(domain_dict, text, "search_hotel", entities)
+    assert "utter_unknown_hotel_city" not in responses(dispatcher)
+    assert slots.get("search_city") in (None, hotel.city)
 
 
 async def test_everything_in_one_message_goes_straight_to_results(domain_dict):
@@ -113,7 +129,10 @@ async def test_city_without_hotels_is_refused_with_the_covered_cities(domain_dic
     text = "明天漠河的酒店两个人"
     dispatcher, slots, texts = await run_search(domain_dict, text, "search_hotel", city_entities(text, "漠河"))
     assert responses(dispatcher) == ["utter_unknown_hotel_city"]
-    assert "上海" in texts[0] and slots["search_pending"] == "city"
+    listed = texts[0].split("：", 1)[1]
+    assert "漠河" in texts[0] and "漠河" not in listed
+    assert any(city in listed for city in {h.city for h in knowledge.hotels()})
+    assert slots["search_city"] == "漠河"  # kept in focus, never asked again
 
 
 async def test_past_date_is_refused(domain_dict):
@@ -153,5 +172,7 @@ async def test_destination_without_tours_is_refused_with_the_covered_ones(domain
     text = "漠河有什么跟团游"
     dispatcher, slots, texts = await run_search(domain_dict, text, "search_tour", city_entities(text, "漠河"))
     assert responses(dispatcher) == ["utter_unknown_tour_city"]
-    assert knowledge.tours()[0].destination in texts[0] and slots["search_pending"] == "city"
+    listed = texts[0].split("：", 1)[1]
+    assert "漠河" not in listed and any(t.destination in listed for t in knowledge.tours())
+    assert slots["search_city"] == "漠河"
 
