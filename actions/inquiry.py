@@ -95,11 +95,14 @@ def referenced_item(
     A named item wins, then "第N个" among the last shown, then the item in focus
     ("它", "这家", or nothing at all). ``explicit`` is False for the silent focus.
     """
-    for match in store.named_in(text, kinds=ITEM_KINDS, city=city):
-        if match.kind in ITEM_KINDS:
-            item = load(store, match.kind, match.id)
-            if item is not None:
-                return match.kind, item, True
+    seen = set(slots.get(SEEN_SLOT) or [])
+    matches = [m for m in store.named_in(text, kinds=ITEM_KINDS, city=city) if m.kind in ITEM_KINDS]
+    # A part-name shared by several items means the one talked about before.
+    matches.sort(key=lambda m: (not m.exact, item_ref(m.kind, m.id) not in seen))
+    for match in matches:
+        item = load(store, match.kind, match.id)
+        if item is not None:
+            return match.kind, item, True
     position = ordinal_in(text)
     shown = [ref for ref in (split_ref(r) for r in slots.get(SHOWN_SLOT) or []) if ref]
     if position and shown:
@@ -123,8 +126,12 @@ def asked_attributes(text: str, kind: str) -> List[str]:
 
 
 def is_question_about_item(text: str, explicit: bool) -> bool:
-    """A question about one item, not a new search that happens to use an attribute word."""
-    return bool(attributes_in(text)) and (explicit or not SEARCH_WORDS.search(text))
+    """A question about one item, not a new search that happens to use an attribute word
+    or name a landmark ("外滩附近评分高的酒店" is a search; "它评分多少" is a question)."""
+    if not attributes_in(text):
+        return False
+    pointed = bool(FOCUS_WORDS.search(text)) or ordinal_in(text) is not None
+    return pointed or not SEARCH_WORDS.search(text)
 
 
 # --- answers ---------------------------------------------------------------------
@@ -154,6 +161,23 @@ class Answerer:
     def _has(item: Item, attribute: str) -> bool:
         field = {"地址": "address", "电话": "phone", "评分": "rating", "开放时间": "opening_hours"}.get(attribute)
         return bool(getattr(item, field, None)) if field else True
+
+    def overview(self, kind: str, item: Item) -> None:
+        """What "第二个" or "这个怎么样" wants: the item's main facts in one message."""
+        if isinstance(item, Hotel):
+            self._hotel_summary(item)
+        elif isinstance(item, Sight):
+            ticket = template(self.domain, "utter_nearby_sight_free") if item.free else (
+                template(self.domain, "utter_nearby_sight_ticket", price=money(item.lowest_ticket))
+                if item.tickets else "")
+            self.say("utter_attr_sight_summary", name=item.name, type=item.type, city=item.city,
+                     district=item.district, address=item.address or "—", ticket=ticket,
+                     hours=item.opening_hours or "—", description=item.description)
+        elif isinstance(item, Tour):
+            self._tour(item, "介绍", "")
+        else:
+            for attribute in ("车站", "时长", "票价"):
+                self._service(item, attribute, "")
 
     def answer(self, kind: str, item: Item, attribute: str, text: str) -> None:
         if for_kind(attribute, kind) is None:
@@ -280,7 +304,7 @@ class Answerer:
                 return False
             self.say("utter_attr_checkout", name=name, time=hotel.checkout_time)
             return True
-        if attribute == "介绍" and not hotel.description:
+        if attribute == "介绍":
             self._hotel_summary(hotel)
             return True
         return self._common(hotel, attribute, text)
@@ -291,10 +315,12 @@ class Answerer:
         return named or hotel.rooms
 
     def _hotel_summary(self, hotel: Hotel) -> None:
+        """Stars, rating, address, from-price, and the description when there is one."""
         stars = template(self.domain, "utter_stars", stars=hotel.stars) if hotel.stars else hotel.grade
         self.say("utter_attr_hotel_summary", name=hotel.name, stars=stars or "—",
                  rating=f"{hotel.rating:.1f}" if hotel.rating is not None else "—",
-                 district=hotel.district, address=hotel.address, price=money(hotel.lowest_price))
+                 district=hotel.district, address=hotel.address, price=money(hotel.lowest_price),
+                 description=hotel.description)
 
     def _sight(self, sight: Sight, attribute: str, text: str) -> bool:
         name = sight.name
@@ -319,6 +345,9 @@ class Answerer:
             low, high = sight.visit_hours
             hours = f"{low:g}" if low == high else f"{low:g}–{high:g}"
             self.say("utter_attr_visit", name=name, hours=hours)
+            return True
+        if attribute == "介绍":
+            self.overview(SIGHT, sight)
             return True
         if attribute == "适合人群":
             if not sight.suitable_for:
@@ -379,6 +408,8 @@ class Answerer:
             self.say("utter_attr_fares", code=code, fares=fares)
         elif attribute == "座位":
             self._seats(service)
+        elif attribute == "介绍":
+            self.overview(SERVICE, service)
         elif attribute == "车站":
             self.say("utter_attr_stations", code=code, from_station=service.from_station + service.from_terminal,
                      to_station=service.to_station + service.to_terminal)

@@ -107,6 +107,8 @@ def test_a_list_request_is_not_a_question_about_the_focus():
     assert not is_question_about_item("有带停车场的酒店吗", explicit=False)
     assert is_question_about_item("有停车场吗", explicit=False)
     assert is_question_about_item("推荐的这家有停车场吗", explicit=True)
+    assert not is_question_about_item("外滩附近评分高的酒店", explicit=True)
+    assert is_question_about_item("上海外滩云景酒店评分多少", explicit=True)
 
 
 def test_places_talked_about_are_remembered_most_recent_last():

@@ -23,7 +23,7 @@ HOTEL_ATTRIBUTES = (
 )
 SIGHT_ATTRIBUTES = ("地址", "电话", "票价", "开放时间", "游玩时长", "地铁", "评分", "周边", "介绍", "适合人群")
 TOUR_ATTRIBUTES = ("价格", "费用包含", "费用不含", "行程", "团期", "天数", "介绍")
-SERVICE_ATTRIBUTES = ("发车时间", "到达时间", "时长", "票价", "座位", "车站", "航站楼")
+SERVICE_ATTRIBUTES = ("发车时间", "到达时间", "时长", "票价", "座位", "车站", "航站楼", "介绍")
 BY_KIND: Dict[str, Tuple[str, ...]] = {
     HOTEL: HOTEL_ATTRIBUTES,
     SIGHT: SIGHT_ATTRIBUTES,
@@ -57,7 +57,6 @@ KIND_MEANING: Dict[Tuple[str, str], str] = {
     ("设施", SIGHT): "介绍",
     ("房型", TOUR): "费用包含",
     ("早餐", TOUR): "费用包含",
-    ("介绍", SERVICE): "发车时间",
     ("适合人群", HOTEL): "介绍",
     ("适合人群", TOUR): "介绍",
     ("行程", SIGHT): "介绍",

@@ -1,0 +1,99 @@
+"""Questions about listed, named and focused items, answered by action_search against a
+real seeded SQLite catalogue; the facts asserted are read from that catalogue."""
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+import actions.inquiry
+import actions.search
+from actions.faq import ActionAnswerFaq
+from actions.search import ActionSearch
+from bot.booking.seed import seed
+from bot.booking.store import BookingStore
+from bot.catalogue.items import HotelQuery, ServiceQuery
+from bot.catalogue.queries import Catalogue
+from tests.helpers import city_entities, make_tracker, rendered, slots_after
+
+
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Catalogue:
+    url = f"sqlite:///{tmp_path / 'tripdesk.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    seed(BookingStore(url), demo=True)
+    facade = Catalogue(url)
+    monkeypatch.setattr(actions.search, "catalogue", lambda: facade)
+    monkeypatch.setattr(actions.inquiry, "catalogue", lambda: facade)
+    return facade
+
+
+async def say(domain, text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
+              entities: Optional[List[Dict[str, Any]]] = None, action: Any = None) -> Tuple[str, Dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await (action or ActionSearch()).run(dispatcher, make_tracker(text, intent, entities, slots), domain)
+    return "\n".join(rendered(dispatcher, domain)), slots_after(events, slots)
+
+
+async def test_hotels_listed_without_a_date_then_the_first_ones_address_and_parking(domain_dict, store):
+    reply, slots = await say(domain_dict, "上海有什么酒店", "search_hotel", entities=city_entities("上海有什么酒店", "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    assert first.name in reply and "/晚起" in reply
+    reply, slots = await say(domain_dict, "第一个的地址在哪？有停车场吗", "search_hotel", slots)
+    assert first.address in reply
+    parking = [f for f in ("免费停车", "停车场") if f in first.facilities]
+    assert (f"有{parking[0]}" if parking else "没有停车场") in reply
+    assert slots["inquiry_focus"] == f"hotel:{first.id}"
+    reply, _ = await say(domain_dict, "它的房型有哪些", "search_hotel", slots)
+    assert all(room.type in reply for room in first.rooms)
+
+
+async def test_a_hotel_named_in_full_is_answered_without_a_search_or_a_date(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="成都"))[0]
+    reply, slots = await say(domain_dict, f"{hotel.name}多少钱一晚", "search_hotel")
+    assert hotel.name in reply and all(str(int(room.price)) in reply for room in hotel.rooms)
+    assert "哪天" not in reply
+
+
+async def test_a_missing_fact_is_said_precisely(domain_dict, store):
+    hotel = next(h for h in store.find_hotels(HotelQuery(city="上海")) if not h.phone)
+    reply, _ = await say(domain_dict, f"{hotel.name}的电话是多少", "search_hotel")
+    assert f"暂无{hotel.name}的电话信息" in reply
+
+
+async def test_a_budget_is_honoured(domain_dict, store):
+    text = "上海一晚500以内的酒店"
+    reply, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.lowest_price <= 500 for h in shown)
+    assert "500元以内" in reply
+
+
+async def test_a_timetable_needs_no_date_and_a_train_question_is_answered(domain_dict, store):
+    text = "上海到北京的高铁有哪些"
+    reply, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    services = store.find_services(ServiceQuery(origin="上海", destination="北京", modes=("train",)))
+    assert services and services[0].code in reply
+    reply, _ = await say(domain_dict, f"{services[0].code}几点到，要多久", "search_ticket", slots)
+    assert services[0].arrive in reply and f"{services[0].duration_minutes // 60}小时" in reply
+
+
+async def test_a_tour_question_by_position(domain_dict, store):
+    text = "桂林有什么跟团游"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "桂林"))
+    tour = store.tour(slots["search_shown"][0])
+    reply, _ = await say(domain_dict, "第一个费用包含什么", "search_tour", slots)
+    assert tour.includes in reply
+
+
+async def test_refused_city_stays_and_the_list_never_names_it(domain_dict, store):
+    text = "漠河有什么酒店"
+    reply, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "漠河"))
+    assert "漠河" in reply and "漠河" not in reply.split("：", 1)[1]
+    assert slots["search_city"] == "漠河"
+
+
+async def test_the_faq_action_answers_an_attribute_question_about_the_focus(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    slots = {"inquiry_focus": f"hotel:{hotel.id}"}
+    reply, _ = await say(domain_dict, "这家酒店地址在哪", "faq", slots, action=ActionAnswerFaq())
+    assert hotel.address in reply
