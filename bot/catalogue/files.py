@@ -214,13 +214,18 @@ def tickets(value: Any) -> List[List[Any]]:
 
 def fares(value: Any) -> List[List[Any]]:
     """``二等座:553:80|一等座:930:20`` or a list of mappings → ``[[name, fen, seats], ...]``."""
+    raw: List[Tuple[Any, Any, Any]]
     if isinstance(value, list) and value and isinstance(value[0], dict):
         raw = [(f.get("name"), f.get("price"), f.get("seats")) for f in value]
     elif isinstance(value, dict):
         raw = [(k, v, None) for k, v in value.items()]
     else:
-        raw = [tuple(part.split(":")) + (None,) * (3 - len(part.split(":")))
-               for part in items(value)]
+        raw = []
+        for part in items(value):
+            pieces = part.split(":")
+            if len(pieces) not in (2, 3):
+                raise RowError(f"fare '{part}' must be class:price:seats")
+            raw.append((pieces[0], pieces[1], pieces[2] if len(pieces) == 3 else None))
     result = []
     for name, price, seats in raw:
         if _blank(name) or _blank(price):

@@ -242,31 +242,50 @@ def _min_prices(connection: Connection) -> None:
 # --- the booking store's products ----------------------------------------------------
 
 
-def product_rows(connection: Connection) -> List[Dict[str, Any]]:
-    """One product per room type, tour and fare of the stored catalogue."""
-    hotels, rooms = CatalogueHotel.__table__, CatalogueRoom.__table__
-    tours, services, fares = (CatalogueTour.__table__, CatalogueService.__table__,
-                              CatalogueFare.__table__)
+def products_of(hotel_names: Dict[str, str], rooms: Iterable[Dict[str, Any]],
+                tours: Iterable[Dict[str, Any]], services: Iterable[Dict[str, Any]]
+                ) -> List[Dict[str, Any]]:
+    """One product per room type, tour and fare, with its price, daily capacity and
+    sale weekdays (services' ``fares`` are ``[name, fen, seats]`` as parsed)."""
     rows: List[Dict[str, Any]] = []
-
-    for r in connection.execute(select(rooms, hotels.c.name).join(hotels)):
-        rows.append(dict(kind=HOTEL_ROOM, code=f"{r.hotel_id}/{r.type}", catalogue_id=r.hotel_id,
-                         variant=r.type, name=f"{r.name} {r.type}", mode=None, departs_at=None,
-                         duration_days=1, max_guests=r.max_guests, unit_price_fen=r.price_fen,
-                         capacity=r.rooms_per_day, sale_weekdays="1234567"))
-    for t in connection.execute(select(tours)):
-        rows.append(dict(kind=TOUR, code=t.id, catalogue_id=t.id, variant="", name=t.name,
-                         mode=None, departs_at=None, duration_days=t.days, max_guests=None,
-                         unit_price_fen=t.price_fen, capacity=t.seats,
-                         sale_weekdays=t.departure_weekdays))
-    for s in connection.execute(select(services, fares.c.name.label("fare"), fares.c.price_fen,
-                                       fares.c.seats).join(fares)):
-        rows.append(dict(
-            kind=TRANSPORT, code=f"{s.code}/{s.fare}", catalogue_id=s.code, variant=s.fare,
-            name=f"{s.code} {s.from_station}→{s.to_station} {s.fare}", mode=s.mode,
-            departs_at=s.depart, duration_days=1, max_guests=None, unit_price_fen=s.price_fen,
-            capacity=s.seats, sale_weekdays=s.weekdays))
+    for r in rooms:
+        name = hotel_names[r["hotel_id"]]
+        rows.append(dict(kind=HOTEL_ROOM, code=f"{r['hotel_id']}/{r['type']}",
+                         catalogue_id=r["hotel_id"], variant=r["type"], name=f"{name} {r['type']}",
+                         mode=None, departs_at=None, duration_days=1, max_guests=r["max_guests"],
+                         unit_price_fen=r["price_fen"], capacity=r["rooms_per_day"],
+                         sale_weekdays="1234567"))
+    for t in tours:
+        rows.append(dict(kind=TOUR, code=t["id"], catalogue_id=t["id"], variant="", name=t["name"],
+                         mode=None, departs_at=None, duration_days=t["days"], max_guests=None,
+                         unit_price_fen=t["price_fen"], capacity=t["seats"],
+                         sale_weekdays=t["departure_weekdays"]))
+    for s in services:
+        for fare, price, seats in s["fares"]:
+            rows.append(dict(
+                kind=TRANSPORT, code=f"{s['code']}/{fare}", catalogue_id=s["code"], variant=fare,
+                name=f"{s['code']} {s['from_station']}→{s['to_station']} {fare}", mode=s["mode"],
+                departs_at=s["depart"], duration_days=1, max_guests=None, unit_price_fen=price,
+                capacity=seats, sale_weekdays=s["weekdays"]))
     return rows
+
+
+def product_rows(connection: Connection) -> List[Dict[str, Any]]:
+    """The products of the stored catalogue."""
+    hotels = CatalogueHotel.__table__
+    names = {hotel_id: name for hotel_id, name in connection.execute(
+        select(hotels.c.id, hotels.c.name))}
+    rooms = [dict(r._mapping) for r in connection.execute(select(CatalogueRoom.__table__))]
+    tours = [dict(r._mapping) for r in connection.execute(select(CatalogueTour.__table__))]
+    services = list(_stored(connection, "services").values())
+    return products_of(names, rooms, tours, services)
+
+
+def parsed_products(parsed: Parsed) -> List[Dict[str, Any]]:
+    """The products an import of ``parsed`` alone (into an empty catalogue) makes."""
+    values = {kind: [row.values for row in parsed.rows.get(kind, [])] for kind in KINDS}
+    names = {h["id"]: h["name"] for h in values["hotels"]}
+    return products_of(names, values["rooms"], values["tours"], values["services"])
 
 
 def _sync_products(connection: Connection, prune: bool) -> Tuple[int, int]:
@@ -345,4 +364,5 @@ def summary(report: ImportReport) -> List[str]:
             for k in kinds]
 
 
-__all__ = ["ImportFailed", "import_rows", "import_path", "summary", "product_rows"]
+__all__ = ["ImportFailed", "import_rows", "import_path", "summary", "product_rows",
+           "products_of", "parsed_products"]
