@@ -315,14 +315,12 @@ def _sync_products(connection: Connection, prune: bool) -> Tuple[int, int]:
 def import_rows(engine: Engine, parsed: Parsed, dry_run: bool = False,
                 prune: bool = False) -> ImportReport:
     """Load validated rows in one transaction; raises ImportFailed (nothing written)."""
-    if parsed.errors:
-        raise ImportFailed(ImportReport(errors=tuple(parsed.errors)))
     counts = _Counts()
     with engine.connect() as connection:
         transaction = connection.begin()
         try:
             stored = {kind: _stored(connection, kind) for kind in KINDS}
-            errors = _check_references(parsed.rows, stored)
+            errors = parsed.errors + _check_references(parsed.rows, stored)
             if errors:
                 raise ImportFailed(ImportReport(errors=tuple(errors)))
             for kind in KINDS:
