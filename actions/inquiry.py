@@ -17,13 +17,48 @@ from datetime import date
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Union
 
 from rasa_sdk import Action, Tracker
+from sqlalchemy.exc import SQLAlchemyError
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_text, template
 from actions.wording import WEEKDAY_RESPONSES, day_text, joined
-from bot.catalogue.attributes import attributes_in, for_kind
+from bot.catalogue.attributes import (
+    BASICS,
+    FACILITY_OF,
+    ADDRESS,
+    ARRIVE,
+    BREAKFAST,
+    CHECKIN,
+    CHECKOUT,
+    DAYS,
+    DEPART,
+    DEPARTURES,
+    DURATION,
+    EXCLUDES,
+    FACILITIES,
+    HOURS,
+    INCLUDES,
+    INTRO,
+    ITINERARY,
+    METRO,
+    NEARBY,
+    NON_SMOKING,
+    PHONE,
+    PRICE,
+    RATING,
+    ROOMS,
+    SEATS,
+    STARS,
+    STATIONS,
+    SUITABLE,
+    TERMINAL,
+    TICKET,
+    VISIT,
+    attributes_in,
+    for_kind,
+)
 from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import ordinal_in
@@ -48,14 +83,6 @@ SEARCH_WORDS = re.compile(
 )
 NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
-FACILITY_OF = {"停车": ("免费停车", "停车场"), "泳池": ("游泳池",), "健身房": ("健身房",),
-               "无烟房": ("无烟房",), "行李寄存": ("行李寄存",)}
-ATTRIBUTE_RESPONSES = {
-    "地址": "utter_attr_address", "电话": "utter_attr_phone", "评分": "utter_attr_rating",
-    "星级": "utter_attr_stars", "入住时间": "utter_attr_checkin", "退房时间": "utter_attr_checkout",
-    "开放时间": "utter_attr_hours", "介绍": "utter_attr_intro", "费用包含": "utter_attr_includes",
-    "费用不含": "utter_attr_excludes",
-}
 
 
 def item_ref(kind: str, item_id: str) -> str:
@@ -152,14 +179,14 @@ class Answerer:
         self.dispatcher.utter_message(response=response, **values)
 
     def missing(self, item: Item, attribute: str, kind: str) -> None:
-        available = [a for a in ("地址", "电话", "评分", "票价", "开放时间", "价格", "发车时间", "到达时间")
+        available = [a for a in BASICS
                      if for_kind(a, kind) == a and a != attribute and self._has(item, a)]
         self.say("utter_attr_missing", name=item_name(item), attribute=attribute,
                  available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
 
     @staticmethod
     def _has(item: Item, attribute: str) -> bool:
-        field = {"地址": "address", "电话": "phone", "评分": "rating", "开放时间": "opening_hours"}.get(attribute)
+        field = {ADDRESS: "address", PHONE: "phone", RATING: "rating", HOURS: "opening_hours"}.get(attribute)
         return bool(getattr(item, field, None)) if field else True
 
     def overview(self, kind: str, item: Item) -> None:
@@ -174,9 +201,9 @@ class Answerer:
                      district=item.district, address=item.address or "—", ticket=ticket,
                      hours=item.opening_hours or "—", description=item.description)
         elif isinstance(item, Tour):
-            self._tour(item, "介绍", "")
+            self._tour(item, INTRO, "")
         else:
-            for attribute in ("车站", "时长", "票价"):
+            for attribute in (STATIONS, DURATION, TICKET):
                 self._service(item, attribute, "")
 
     def answer(self, kind: str, item: Item, attribute: str, text: str) -> None:
@@ -191,28 +218,28 @@ class Answerer:
 
     def _common(self, item: Union[Hotel, Sight], attribute: str, text: str) -> bool:
         name = item.name
-        if attribute == "地址":
+        if attribute == ADDRESS:
             if not item.address:
                 return False
             self.say("utter_attr_address", name=name, city=item.city, district=item.district, address=item.address)
-        elif attribute == "电话":
+        elif attribute == PHONE:
             if not item.phone:
                 return False
             self.say("utter_attr_phone", name=name, phone=item.phone)
-        elif attribute == "评分":
+        elif attribute == RATING:
             if item.rating is None:
                 return False
             self.say("utter_attr_rating", name=name, rating=f"{item.rating:.1f}")
-        elif attribute == "地铁":
+        elif attribute == METRO:
             if item.metro is None:
                 return False
             distance = template(self.domain, "utter_attr_metro_distance", metres=item.metro.distance_m) \
                 if item.metro.distance_m else ""
             self.say("utter_attr_metro", name=name, station=item.metro.station, line=item.metro.line,
                      distance=distance)
-        elif attribute == "周边":
+        elif attribute == NEARBY:
             return self._nearby(item, text)
-        elif attribute == "介绍":
+        elif attribute == INTRO:
             if not item.description:
                 return False
             self.say("utter_attr_intro", name=name, description=item.description)
@@ -258,12 +285,12 @@ class Answerer:
         if attribute in FACILITY_OF:
             options = FACILITY_OF[attribute]
             has = [f for f in options if f in hotel.facilities]
-            if attribute == "无烟房" and not has and any(not room.smoking for room in hotel.rooms):
-                has = ["无烟房"]
+            if attribute == NON_SMOKING and not has and any(not room.smoking for room in hotel.rooms):
+                has = [NON_SMOKING]
             response = "utter_attr_facility_yes" if has else "utter_attr_facility_no"
             self.say(response, name=name, facility=has[0] if has else options[-1])
             return True
-        if attribute == "早餐":
+        if attribute == BREAKFAST:
             with_breakfast = [room.type for room in hotel.rooms if room.breakfast]
             if hotel.breakfast_included or len(with_breakfast) == len(hotel.rooms):
                 self.say("utter_attr_breakfast_all", name=name)
@@ -272,7 +299,7 @@ class Answerer:
             else:
                 self.say("utter_attr_breakfast_none", name=name)
             return True
-        if attribute in ("价格", "房型"):
+        if attribute in (PRICE, ROOMS):
             if not hotel.rooms:
                 return False
             rooms = "\n".join(
@@ -283,28 +310,28 @@ class Answerer:
             )
             self.say("utter_attr_rooms", name=name, rooms=rooms)
             return True
-        if attribute == "星级":
+        if attribute == STARS:
             if not hotel.stars and not hotel.grade:
                 return False
             stars = template(self.domain, "utter_stars", stars=hotel.stars) if hotel.stars else ""
             self.say("utter_attr_stars", name=name, stars=stars, grade=hotel.grade)
             return True
-        if attribute == "设施":
+        if attribute == FACILITIES:
             if not hotel.facilities:
                 return False
             self.say("utter_attr_facilities", name=name, facilities=joined(self.domain, hotel.facilities))
             return True
-        if attribute == "入住时间":
+        if attribute == CHECKIN:
             if not hotel.checkin_time:
                 return False
             self.say("utter_attr_checkin", name=name, time=hotel.checkin_time)
             return True
-        if attribute == "退房时间":
+        if attribute == CHECKOUT:
             if not hotel.checkout_time:
                 return False
             self.say("utter_attr_checkout", name=name, time=hotel.checkout_time)
             return True
-        if attribute == "介绍":
+        if attribute == INTRO:
             self._hotel_summary(hotel)
             return True
         return self._common(hotel, attribute, text)
@@ -324,7 +351,7 @@ class Answerer:
 
     def _sight(self, sight: Sight, attribute: str, text: str) -> bool:
         name = sight.name
-        if attribute == "票价":
+        if attribute == TICKET:
             if sight.free:
                 self.say("utter_attr_free", name=name)
             elif sight.tickets:
@@ -334,22 +361,22 @@ class Answerer:
             else:
                 return False
             return True
-        if attribute == "开放时间":
+        if attribute == HOURS:
             if not sight.opening_hours:
                 return False
             self.say("utter_attr_hours", name=name, hours=sight.opening_hours)
             return True
-        if attribute == "游玩时长":
+        if attribute == VISIT:
             if not sight.visit_hours:
                 return False
             low, high = sight.visit_hours
             hours = f"{low:g}" if low == high else f"{low:g}–{high:g}"
             self.say("utter_attr_visit", name=name, hours=hours)
             return True
-        if attribute == "介绍":
+        if attribute == INTRO:
             self.overview(SIGHT, sight)
             return True
-        if attribute == "适合人群":
+        if attribute == SUITABLE:
             if not sight.suitable_for:
                 return False
             self.say("utter_attr_suitable", name=name, who=joined(self.domain, sight.suitable_for))
@@ -358,19 +385,19 @@ class Answerer:
 
     def _tour(self, tour: Tour, attribute: str, text: str) -> bool:
         name = tour.name
-        if attribute == "价格":
+        if attribute == PRICE:
             child = template(self.domain, "utter_tour_child_price", price=money(tour.child_price)) \
                 if tour.child_price else ""
             self.say("utter_attr_tour_price", name=name, price=money(tour.price), child_price=child)
-        elif attribute == "费用包含":
+        elif attribute == INCLUDES:
             if not tour.includes:
                 return False
             self.say("utter_attr_includes", name=name, includes=tour.includes)
-        elif attribute == "费用不含":
+        elif attribute == EXCLUDES:
             if not tour.excludes:
                 return False
             self.say("utter_attr_excludes", name=name, excludes=tour.excludes)
-        elif attribute == "行程":
+        elif attribute == ITINERARY:
             if not tour.itinerary and not tour.attractions:
                 return False
             days = "\n".join(
@@ -378,12 +405,12 @@ class Answerer:
                 for index, plan in enumerate(tour.itinerary, start=1)
             ) or joined(self.domain, tour.attractions)
             self.say("utter_attr_itinerary", name=name, days=days)
-        elif attribute == "团期":
+        elif attribute == DEPARTURES:
             weekdays = joined(self.domain, (template(self.domain, WEEKDAY_RESPONSES[d - 1]) for d in tour.departure_weekdays))
             self.say("utter_attr_departures", name=name, departs_from=tour.departs_from, weekdays=weekdays)
-        elif attribute == "天数":
+        elif attribute == DAYS:
             self.say("utter_attr_days", name=name, days=tour.days)
-        elif attribute == "介绍":
+        elif attribute == INTRO:
             self.say("utter_attr_tour_intro", name=name, days=tour.days, departs_from=tour.departs_from,
                      highlights=tour.highlights or joined(self.domain, tour.attractions), price=money(tour.price))
         else:
@@ -392,28 +419,28 @@ class Answerer:
 
     def _service(self, service: Service, attribute: str, text: str) -> bool:
         code = service.code
-        if attribute == "发车时间":
+        if attribute == DEPART:
             self.say("utter_attr_depart", code=code, depart=service.depart,
                      station=service.from_station + service.from_terminal)
-        elif attribute == "到达时间":
+        elif attribute == ARRIVE:
             arrive = service.arrive.replace("+1", template(self.domain, "utter_next_day"))
             self.say("utter_attr_arrive", code=code, arrive=arrive, station=service.to_station + service.to_terminal)
-        elif attribute == "时长":
+        elif attribute == DURATION:
             hours, minutes = divmod(service.duration_minutes, 60)
             self.say("utter_attr_duration", code=code, hours=hours, minutes=minutes,
                      depart=service.depart, arrive=service.arrive)
-        elif attribute == "票价":
+        elif attribute == TICKET:
             fares = template(self.domain, "utter_clause_separator").join(
                 template(self.domain, "utter_fare", fare=fare.name, price=money(fare.price)) for fare in service.fares)
             self.say("utter_attr_fares", code=code, fares=fares)
-        elif attribute == "座位":
+        elif attribute == SEATS:
             self._seats(service)
-        elif attribute == "介绍":
+        elif attribute == INTRO:
             self.overview(SERVICE, service)
-        elif attribute == "车站":
+        elif attribute == STATIONS:
             self.say("utter_attr_stations", code=code, from_station=service.from_station + service.from_terminal,
                      to_station=service.to_station + service.to_terminal)
-        elif attribute == "航站楼":
+        elif attribute == TERMINAL:
             if service.mode != "flight" or not (service.from_terminal or service.to_terminal):
                 return False
             self.say("utter_attr_terminals", code=code, from_station=service.from_station,
@@ -476,6 +503,18 @@ def answer_inquiry(
     if answerer.listed:
         events.append(SlotSet(SHOWN_SLOT, answerer.listed))
     return events
+
+
+def answer_inquiry_besides(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> Optional[List[Dict[Text, Any]]]:
+    """:func:`answer_inquiry` for actions that have an answer of their own (FAQ, fallback):
+    a catalogue that cannot be read leaves them to it instead of failing the turn."""
+    try:
+        return answer_inquiry(dispatcher, tracker, domain)
+    except SQLAlchemyError:
+        logger.exception("catalogue unreadable; answering without it")
+        return None
 
 
 class ActionAnswerInquiry(Action):

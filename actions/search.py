@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
@@ -62,6 +62,8 @@ ITEM_KIND_OF = {"hotel": HOTEL, "ticket": SERVICE, "tour": TOUR, "sight": SIGHT}
 # search_tour covers sights and tours: the words say which list is wanted.
 TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六七八九十\d]+日游|线路|旅行团|报团|行程")
 SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
+HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
+NEAR_FOCUS = re.compile(r"(?:它|这|那)(?:个|家|里)?(?:附近|周边|旁边)")  # "它附近的酒店"
 MODE_WORDS = {"train": "utter_mode_train", "flight": "utter_mode_flight", "bus": "utter_mode_bus"}
 # Only what a list needs; dates and party size are the booking form's questions.
 REQUIRED = {
@@ -83,17 +85,15 @@ RESULTS = {"hotel": "utter_hotel_results", "sight": "utter_sight_results", "tour
 
 
 def format_date(domain: DomainDict, value: Optional[str]) -> str:
-    """ISO value → how a Chinese reply names it: 12月3日（周四）, 12月3日–12月5日."""
+    """ISO value → how a Chinese reply names it: 12月3日（周四）, 12月3日–12月5日 (a time
+    said with the day, "明天上午", is a constraint of its own, not part of the day)."""
     if not value:
         return ""
     parts = value.split("/")
     days = [date.fromisoformat(p[:10]) for p in parts]
     if len(days) == 2 and days[0] != days[1]:
         return "–".join(short_day_text(domain, day) for day in days)
-    text = day_text(domain, days[0])
-    if "T" in parts[0]:
-        text += parts[0][11:16]
-    return text
+    return day_text(domain, days[0])
 
 
 def money(amount: Any) -> str:
@@ -257,7 +257,7 @@ class ActionSearch(Action):
             return state.type if state.type in ("tour", "sight") else "tour"
         if by_product or by_intent:
             return by_product or by_intent
-        if re.search(r"酒店|宾馆|住宿|民宿", text):
+        if HOTEL_WORDS.search(text):
             return "hotel"
         return state.type or ("sight" if first_entity_value(tracker, "attraction_name") else None)
 
@@ -344,7 +344,7 @@ class ActionSearch(Action):
                     state.set(city=city, district=district, near=None)
                     return True
         landmark = store.landmark(said.near, state.city) if said.near else None
-        if landmark is None and re.search(r"(?:它|这|那)(?:个|家|里)?(?:附近|周边|旁边)", text):
+        if landmark is None and NEAR_FOCUS.search(text):
             focus = split_ref(state.focus_ref)
             if focus and focus[0] in (HOTEL, SIGHT):
                 item = store.hotel(focus[1]) if focus[0] == HOTEL else store.sight(focus[1])
@@ -451,6 +451,8 @@ class ActionSearch(Action):
             weekday = day.isoweekday() if day else None
             return store.find_tours(tour_query(wanted, state.city, weekday, limit=limit))
         weekday = day.isoweekday() if day else None
+        # The mode is the state's (a mode that does not run on the route was replaced).
+        wanted = replace(wanted, modes=(state.mode,) if state.mode else ())
         services = store.find_services(service_query(wanted, state.origin, state.city, weekday, state.mode))
         return [s for s in services if arrives_in_time(s.arrive, wanted.arrive_before)]
 
@@ -470,7 +472,8 @@ class ActionSearch(Action):
         previously_shown = list(state.shown or []) if not fresh else []
         start_index = len(previously_shown) + 1
         lines = "\n".join(
-            self._line(domain, item, index) for index, item in enumerate(shown, start=start_index)
+            self._line(domain, item, index, state.wanted_constraints.fare_class)
+            for index, item in enumerate(shown, start=start_index)
         )
         ids = previously_shown + [self._id(item) for item in shown]
         state.set(shown=ids)
@@ -538,7 +541,7 @@ class ActionSearch(Action):
         return f"{state.city}{state.district or ''}{format_date(domain, state.date)}"
 
     @staticmethod
-    def _line(domain: DomainDict, item: Any, index: int) -> str:
+    def _line(domain: DomainDict, item: Any, index: int, fare_class: Optional[str] = None) -> str:
         if isinstance(item, Hotel):
             stars = template(domain, "utter_stars", stars=item.stars) if item.stars else (item.grade or item.type)
             rating = template(domain, "utter_line_rating", rating=f"{item.rating:.1f}") if item.rating else ""
@@ -551,7 +554,8 @@ class ActionSearch(Action):
             return template(domain, "utter_line_sight", index=index, name=item.name, type=item.type,
                             district=item.district, ticket=ticket, rating=rating)
         if isinstance(item, Service):
-            fare = min(item.fares, key=lambda f: f.price)
+            asked = [f for f in item.fares if f.name == fare_class]
+            fare = asked[0] if asked else min(item.fares, key=lambda f: f.price)
             return template(domain, "utter_line_ticket", index=index, code=item.code,
                             from_station=item.from_station + item.from_terminal, depart=item.depart,
                             to_station=item.to_station + item.to_terminal, arrive=item.arrive,

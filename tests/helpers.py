@@ -112,3 +112,25 @@ def seeded_store(path: Path, monkeypatch: Any, today: Optional[date] = None) -> 
     seed(store, today, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     return store
+
+
+FIXTURE_CATALOGUE = Path(__file__).parent / "catalogue" / "fixtures" / "good"
+
+
+def install_fixture_catalogue(folder: Path) -> Any:
+    """A fresh SQLite store in ``folder`` holding the small test catalogue (hotels with
+    facilities and coordinates, sights, tours, services), installed as the process's
+    catalogue facade. Call ``bot.catalogue.queries.use(None)`` afterwards."""
+    from bot.booking.store import BookingStore
+    from bot.catalogue.importer import import_path
+    from bot.catalogue.queries import Catalogue, use
+    from bot.nlu.dates import business_now
+
+    url = f"sqlite:///{folder / 'catalogue.db'}"
+    store = BookingStore(url)
+    report = import_path(FIXTURE_CATALOGUE, store.engine)
+    assert not report.errors, report.errors
+    store.start_sales_on(business_now().date())
+    facade = Catalogue(url)
+    use(facade)
+    return facade

@@ -1,30 +1,25 @@
 """Questions about listed, named and focused items, answered by action_search against a
 real seeded SQLite catalogue; the facts asserted are read from that catalogue."""
+from datetime import timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-import actions.inquiry
-import actions.search
+from actions.fallback import ActionHandleFallback
 from actions.faq import ActionAnswerFaq
 from actions.search import ActionSearch
-from bot.booking.seed import seed
-from bot.booking.store import BookingStore
 from bot.catalogue.items import HotelQuery, ServiceQuery
-from bot.catalogue.queries import Catalogue
-from tests.helpers import city_entities, make_tracker, rendered, slots_after
+from bot.catalogue.queries import use
+from bot.nlu.dates import business_now
+from tests.helpers import city_entities, install_fixture_catalogue, make_tracker, rendered, slots_after
 
 
 @pytest.fixture
-def store(tmp_path, monkeypatch) -> Catalogue:
-    url = f"sqlite:///{tmp_path / 'tripdesk.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    seed(BookingStore(url), demo=True)
-    facade = Catalogue(url)
-    monkeypatch.setattr(actions.search, "catalogue", lambda: facade)
-    monkeypatch.setattr(actions.inquiry, "catalogue", lambda: facade)
-    return facade
+def store(tmp_path):
+    facade = install_fixture_catalogue(tmp_path)
+    yield facade
+    use(None)
 
 
 async def say(domain, text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
@@ -50,6 +45,7 @@ async def test_hotels_listed_without_a_date_then_the_first_ones_address_and_park
 async def test_a_hotel_named_in_full_is_answered_without_a_search_or_a_date(domain_dict, store):
     hotel = store.find_hotels(HotelQuery(city="成都"))[0]
     reply, slots = await say(domain_dict, f"{hotel.name}多少钱一晚", "search_hotel")
+    assert slots["inquiry_focus"] == f"hotel:{hotel.id}"
     assert hotel.name in reply and all(str(int(room.price)) in reply for room in hotel.rooms)
     assert "哪天" not in reply
 
@@ -61,11 +57,10 @@ async def test_a_missing_fact_is_said_precisely(domain_dict, store):
 
 
 async def test_a_budget_is_honoured(domain_dict, store):
-    text = "上海一晚500以内的酒店"
+    text = "上海一晚900以内的酒店"
     reply, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
     shown = [store.hotel(i) for i in slots["search_shown"]]
-    assert shown and all(h.lowest_price <= 500 for h in shown)
-    assert "500元以内" in reply
+    assert shown and all(h.lowest_price <= 900 for h in shown)
 
 
 async def test_a_timetable_needs_no_date_and_a_train_question_is_answered(domain_dict, store):
@@ -78,8 +73,8 @@ async def test_a_timetable_needs_no_date_and_a_train_question_is_answered(domain
 
 
 async def test_a_tour_question_by_position(domain_dict, store):
-    text = "桂林有什么跟团游"
-    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "桂林"))
+    text = "北京有什么跟团游"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "北京"))
     tour = store.tour(slots["search_shown"][0])
     reply, _ = await say(domain_dict, "第一个费用包含什么", "search_tour", slots)
     assert tour.includes in reply
@@ -97,3 +92,45 @@ async def test_the_faq_action_answers_an_attribute_question_about_the_focus(doma
     slots = {"inquiry_focus": f"hotel:{hotel.id}"}
     reply, _ = await say(domain_dict, "这家酒店地址在哪", "faq", slots, action=ActionAnswerFaq())
     assert hotel.address in reply
+
+
+async def test_a_sight_by_name_alias_then_hotels_near_it(domain_dict, store):
+    sight = store.landmark("故宫")
+    reply, slots = await say(domain_dict, "故宫几点开门，门票多少钱", "search_tour")
+    assert sight.opening_hours in reply and all(str(int(p)) in reply for _, p in sight.tickets)
+    reply, slots = await say(domain_dict, "它附近有什么酒店", "search_hotel", slots)
+    nearest, km = store.nearby_hotels(sight.lat, sight.lon, sight.city)[0]
+    assert nearest.name in reply and f"{km:.1f}公里" in reply
+    reply, slots = await say(domain_dict, "第一个有行李寄存吗", "search_hotel", slots)
+    assert nearest.name in reply and ("有行李寄存" in reply) == ("行李寄存" in nearest.facilities)
+
+
+async def test_seats_on_the_searched_day(domain_dict, store):
+    day = business_now().date() + timedelta(days=3)
+    text = f"{day.month}月{day.day}号上海到北京的火车"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    code = slots["search_shown"][0]
+    service = store.service(code)
+    reply, _ = await say(domain_dict, "第一个还有票吗", "search_ticket", slots)
+    if day.isoweekday() in service.weekdays:
+        for fare in service.fares:
+            assert f"{fare.name}¥{int(fare.price)}剩{store.seats_left(code, fare.name, day)}张" in reply
+    else:
+        assert "不开行" in reply
+
+
+async def test_a_flight_terminal(domain_dict, store):
+    reply, _ = await say(domain_dict, "MU5101从哪个航站楼出发", "search_ticket")
+    service = store.service("MU5101")
+    assert service.from_terminal in reply and service.from_station in reply
+
+
+async def test_the_fallback_action_answers_a_question_naming_an_item(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    reply, _ = await say(domain_dict, f"{hotel.name}几点退房", "nlu_fallback", action=ActionHandleFallback())
+    assert hotel.checkout_time in reply
+
+
+async def test_without_an_item_the_faq_answers_as_before(domain_dict, store):
+    reply, slots = await say(domain_dict, "可以寄存行李吗", "faq", action=ActionAnswerFaq())
+    assert "inquiry_focus" not in slots

@@ -17,6 +17,52 @@ import yaml
 from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR
 from bot.settings import settings
 
+# The closed set's names, for code that branches on them.
+ADDRESS = "地址"
+PHONE = "电话"
+RATING = "评分"
+STARS = "星级"
+PRICE = "价格"
+ROOMS = "房型"
+BREAKFAST = "早餐"
+PARKING = "停车"
+FACILITIES = "设施"
+POOL = "泳池"
+GYM = "健身房"
+NON_SMOKING = "无烟房"
+LUGGAGE = "行李寄存"
+CHECKIN = "入住时间"
+CHECKOUT = "退房时间"
+METRO = "地铁"
+NEARBY = "周边"
+TICKET = "票价"
+HOURS = "开放时间"
+VISIT = "游玩时长"
+INTRO = "介绍"
+SUITABLE = "适合人群"
+INCLUDES = "费用包含"
+EXCLUDES = "费用不含"
+ITINERARY = "行程"
+DEPARTURES = "团期"
+DAYS = "天数"
+DEPART = "发车时间"
+ARRIVE = "到达时间"
+DURATION = "时长"
+SEATS = "座位"
+STATIONS = "车站"
+TERMINAL = "航站楼"
+# A yes/no facility question and the catalogue facilities that answer it (parking is
+# either kind of car park).
+FACILITY_OF = {
+    PARKING: ("免费停车", "停车场"),
+    POOL: ("游泳池",),
+    GYM: ("健身房",),
+    NON_SMOKING: ("无烟房",),
+    LUGGAGE: ("行李寄存",),
+}
+# What to offer when a fact is missing, in this order.
+BASICS = (ADDRESS, PHONE, RATING, TICKET, HOURS, PRICE, DEPART, ARRIVE)
+
 HOTEL_ATTRIBUTES = (
     "地址", "电话", "评分", "星级", "价格", "房型", "早餐", "停车", "设施", "泳池", "健身房",
     "无烟房", "行李寄存", "入住时间", "退房时间", "地铁", "周边", "介绍",
