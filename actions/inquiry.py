@@ -59,6 +59,7 @@ from bot.catalogue.attributes import (
     attributes_in,
     for_kind,
 )
+from bot import knowledge
 from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import ordinal_in
@@ -159,6 +160,24 @@ def is_question_about_item(text: str, explicit: bool) -> bool:
         return False
     pointed = bool(FOCUS_WORDS.search(text)) or ordinal_in(text) is not None
     return pointed or not SEARCH_WORDS.search(text)
+
+
+PRODUCT_KINDS = {"hotel": (HOTEL,), "tour": (TOUR, SIGHT), "train": (SERVICE,), "flight": (SERVICE,),
+                 "bus": (SERVICE,)}
+
+
+def silent_focus_meant(tracker: Tracker, kind: str, text: str) -> bool:
+    """Whether a question that points at nothing is about the item in focus: not when it
+    names a city or another kind of product ("北京到上海的高铁几点发车" after a hotel),
+    nor when nothing asked is a fact that item has."""
+    if any(knowledge.canonical_city(str(e.get("value") or "")) for e in tracker.latest_message.get("entities") or []
+           if e.get("entity") == "city"):
+        return False
+    products = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == "product_type"]
+    if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
+        return False
+    return any(for_kind(m.name, kind) for m in attributes_in(text))
 
 
 # --- answers ---------------------------------------------------------------------
@@ -493,6 +512,8 @@ def answer_inquiry(
         return None
     kind, item, explicit = found
     if not is_question_about_item(text, explicit):
+        return None
+    if not explicit and not silent_focus_meant(tracker, kind, text):
         return None
     day = first_day(slots["search_date"]) if slots.get("search_date") else None
     answerer = Answerer(dispatcher, domain, store, day)

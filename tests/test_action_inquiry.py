@@ -134,3 +134,11 @@ async def test_the_fallback_action_answers_a_question_naming_an_item(domain_dict
 async def test_without_an_item_the_faq_answers_as_before(domain_dict, store):
     reply, slots = await say(domain_dict, "可以寄存行李吗", "faq", action=ActionAnswerFaq())
     assert "inquiry_focus" not in slots
+
+
+async def test_a_new_route_question_is_not_taken_for_the_hotel_in_focus(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    text = "上海到北京的高铁几点发车"
+    reply, slots = await say(domain_dict, text, "search_ticket", {"inquiry_focus": f"hotel:{hotel.id}"},
+                             entities=city_entities(text, "上海", "北京"))
+    assert hotel.name not in reply and "G101" in reply
