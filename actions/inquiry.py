@@ -60,7 +60,7 @@ from bot.catalogue.attributes import (
     for_kind,
 )
 from bot import knowledge
-from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
+from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, NameMatch, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import ordinal_in
 from bot.nlu.dates import first_day
@@ -80,8 +80,10 @@ FOCUS_WORDS = re.compile(
 # A request for a list, not a question about one item: "有带停车场的酒店吗".
 SEARCH_WORDS = re.compile(
     r"推荐|找(?:一)?(?:家|个|些)|有(?:什么|哪些|没有)[^，。？?！!]{0,12}(?:酒店|宾馆|民宿|景点|地方|车|航班|团|线路)|"
-    r"(?:的|些)(?:酒店|宾馆|民宿|景点|景区)(?:吗|呢|？|\?|$)"
+    r"(?:的|些)(?:酒店|宾馆|民宿|景点|景区)(?:吗|呢|$|[，,。.？?！!])"
 )
+NUMBERED_DAY = re.compile(r"^\s*(?:第|D|Day)\s*\d")  # an itinerary line already numbered
+ROOM_KINDS = re.compile(r"大床房|双床房|家庭房|亲子房|套房|单人间|三人间|标准间|床位")
 NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
 
@@ -115,19 +117,33 @@ def money(amount: Any) -> str:
 # --- which item ------------------------------------------------------------------
 
 
+def named_items(store: Catalogue, text: str, slots: Dict[str, Any], city: Optional[str]) -> List[NameMatch]:
+    """Items named in the message, surest first; never the words of the question itself
+    (地址 sounds like 地质 and would name 黄山地质公园 as a typo)."""
+    asked = [(m.start, m.end) for m in attributes_in(text)]
+    matches = [
+        m for m in store.named_in(text, kinds=ITEM_KINDS, city=city)
+        if m.kind in ITEM_KINDS and all(m.end <= s or m.start >= e for s, e in asked)
+    ]
+    seen = set(slots.get(SEEN_SLOT) or [])
+    # A part-name shared by several items means the one talked about before.
+    matches.sort(key=lambda m: (not m.exact, item_ref(m.kind, m.id) not in seen))
+    return matches
+
+
 def referenced_item(
     store: Catalogue, text: str, slots: Dict[str, Any], city: Optional[str] = None
 ) -> Optional[Tuple[str, Item, bool]]:
     """The item a message is about: (kind, item, explicit).
 
-    A named item wins, then "第N个" among the last shown, then the item in focus
-    ("它", "这家", or nothing at all). ``explicit`` is False for the silent focus.
+    A full name or alias wins, then "第N个" among the last shown, then a part of a name or
+    a near-spelling, then the item in focus ("它", "这家", or nothing at all).
+    ``explicit`` is False for the silent focus.
     """
-    seen = set(slots.get(SEEN_SLOT) or [])
-    matches = [m for m in store.named_in(text, kinds=ITEM_KINDS, city=city) if m.kind in ITEM_KINDS]
-    # A part-name shared by several items means the one talked about before.
-    matches.sort(key=lambda m: (not m.exact, item_ref(m.kind, m.id) not in seen))
-    for match in matches:
+    matches = named_items(store, text, slots, city)
+    exact = [m for m in matches if m.exact]
+    loose = [m for m in matches if not m.exact]
+    for match in exact:
         item = load(store, match.kind, match.id)
         if item is not None:
             return match.kind, item, True
@@ -139,6 +155,10 @@ def referenced_item(
         kind, key = shown[position - 1]
         item = load(store, kind, key)
         return (kind, item, True) if item is not None else None
+    for match in loose:
+        item = load(store, match.kind, match.id)
+        if item is not None:
+            return match.kind, item, True
     focus = split_ref(slots.get(FOCUS_SLOT))
     if focus:
         item = load(store, *focus)
@@ -150,6 +170,8 @@ def referenced_item(
 def asked_attributes(text: str, kind: str) -> List[str]:
     """The attributes asked, as this kind of item has them, each once."""
     meant = [for_kind(m.name, kind) or m.name for m in attributes_in(text)]
+    if PRICE in meant and ROOMS in meant:
+        meant.remove(ROOMS)  # "双床房多少钱": one answer lists the rooms with their prices
     return list(dict.fromkeys(meant))
 
 
@@ -164,6 +186,14 @@ def is_question_about_item(text: str, explicit: bool) -> bool:
 
 PRODUCT_KINDS = {"hotel": (HOTEL,), "tour": (TOUR, SIGHT), "train": (SERVICE,), "flight": (SERVICE,),
                  "bus": (SERVICE,)}
+
+
+def is_search_near_a_sight(text: str, kind: str, found_by_name: bool) -> bool:
+    """"宽窄巷子附近的酒店，一晚600以内" names a sight but is a hotel search around it, with
+    the budget and stars the search honours; "它附近的酒店" stays a question."""
+    asked = {m.name for m in attributes_in(text)}
+    return found_by_name and kind == SIGHT and asked <= {NEARBY, PRICE, TICKET, RATING, STARS} \
+        and bool(NEARBY_HOTELS.search(text))
 
 
 def silent_focus_meant(tracker: Tracker, kind: str, text: str) -> bool:
@@ -358,6 +388,10 @@ class Answerer:
     @staticmethod
     def _rooms_asked(hotel: Hotel, text: str) -> Sequence[Any]:
         named = [room for room in hotel.rooms if room.type and room.type in text]
+        if not named:
+            # "双床房" asks for 豪华双床房 and 高级双床房: the kind of room, at any grade.
+            kinds = ROOM_KINDS.findall(text)
+            named = [room for room in hotel.rooms if any(word in room.type for word in kinds)]
         return named or hotel.rooms
 
     def _hotel_summary(self, hotel: Hotel) -> None:
@@ -420,7 +454,7 @@ class Answerer:
             if not tour.itinerary and not tour.attractions:
                 return False
             days = "\n".join(
-                template(self.domain, "utter_attr_itinerary_day", day=index, plan=plan)
+                plan if NUMBERED_DAY.match(plan) else template(self.domain, "utter_attr_itinerary_day", day=index, plan=plan)
                 for index, plan in enumerate(tour.itinerary, start=1)
             ) or joined(self.domain, tour.attractions)
             self.say("utter_attr_itinerary", name=name, days=days)
@@ -514,6 +548,8 @@ def answer_inquiry(
     if not is_question_about_item(text, explicit):
         return None
     if not explicit and not silent_focus_meant(tracker, kind, text):
+        return None
+    if is_search_near_a_sight(text, kind, found_by_name=explicit and not FOCUS_WORDS.search(text)):
         return None
     day = first_day(slots["search_date"]) if slots.get("search_date") else None
     answerer = Answerer(dispatcher, domain, store, day)

@@ -64,6 +64,8 @@ TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六�
 SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
 HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
 NEAR_FOCUS = re.compile(r"(?:它|这|那)(?:个|家|里)?(?:附近|周边|旁边)")  # "它附近的酒店"
+DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
+DURATION_AFTER = re.compile(r"[游晚]")  # 三日游, 两天一晚
 MODE_WORDS = {"train": "utter_mode_train", "flight": "utter_mode_flight", "bus": "utter_mode_bus"}
 # Only what a list needs; dates and party size are the booking form's questions.
 REQUIRED = {
@@ -110,6 +112,16 @@ def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[st
     candidates = [c for c in dict.fromkeys(covered) if c != city]
     candidates.sort(key=lambda c: (provinces.get(c) != province or province is None, c not in popular))
     return candidates[:limit]
+
+
+def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[Sight]:
+    """The landmark in the words before "附近": "下周五成都宽窄巷子" → 宽窄巷子 (the words
+    reach back to whatever preceded the place)."""
+    for start in range(0, max(len(words) - 1, 0)):
+        found = store.landmark(words[start:], city)
+        if found is not None:
+            return found
+    return None
 
 
 def wanted_from_slot(value: Any) -> Constraints:
@@ -320,7 +332,7 @@ class ActionSearch(Action):
             changed = True
         if state.type != "ticket":
             changed = self._place_from_names(tracker, store, state, text, said, bool(cities)) or changed
-        date_value = first_entity_value(tracker, "date")
+        date_value = self._day_said(tracker, text)
         if date_value:
             state.set(date=str(date_value))
             changed = True
@@ -334,6 +346,18 @@ class ActionSearch(Action):
             state.set(shown=None)
 
     @staticmethod
+    def _day_said(tracker: Tracker, text: str) -> Optional[str]:
+        """The day the traveller named; a time of day alone ("下午的", "下午两点那班") keeps the
+        day already known, and a tour's length ("三日游") is not the 3rd of the month."""
+        for entity in entities_of(tracker, "date"):
+            start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+            words = text[start:end]
+            if not DAY_WORDS.search(words) or DURATION_AFTER.match(text[end:end + 1]):
+                continue
+            return str(entity.get("value"))
+        return None
+
+    @staticmethod
     def _place_from_names(tracker: Tracker, store: Catalogue, state: SearchState, text: str,
                           said: Constraints, city_said: bool) -> bool:
         """A district, a landmark ("故宫附近") or "它附近" sets the place, and the city with it."""
@@ -343,7 +367,7 @@ class ActionSearch(Action):
                 if not city_said or city == state.city:
                     state.set(city=city, district=district, near=None)
                     return True
-        landmark = store.landmark(said.near, state.city) if said.near else None
+        landmark = landmark_in(store, said.near, state.city) if said.near else None
         if landmark is None and NEAR_FOCUS.search(text):
             focus = split_ref(state.focus_ref)
             if focus and focus[0] in (HOTEL, SIGHT):

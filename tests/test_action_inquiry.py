@@ -142,3 +142,18 @@ async def test_a_new_route_question_is_not_taken_for_the_hotel_in_focus(domain_d
     reply, slots = await say(domain_dict, text, "search_ticket", {"inquiry_focus": f"hotel:{hotel.id}"},
                              entities=city_entities(text, "上海", "北京"))
     assert hotel.name not in reply and "G101" in reply
+
+
+async def test_the_words_of_a_question_never_name_an_item(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    reply, _ = await say(domain_dict, "第一个的地址在哪", "search_hotel", slots)
+    assert first.address in reply
+
+
+async def test_a_room_kind_gets_its_rooms_once(domain_dict, store):
+    hotel = store.hotel("H-SH-101")
+    reply, _ = await say(domain_dict, f"{hotel.name}双床房多少钱一晚", "search_hotel")
+    twin = [room for room in hotel.rooms if "双床房" in room.type]
+    assert reply.count(twin[0].type) == 1 and all(room.type not in reply for room in hotel.rooms if room not in twin)

@@ -199,3 +199,19 @@ async def test_follow_up_without_any_search_explains(domain_dict, store):
 async def test_vague_request_asks_what_to_search(domain_dict, store):
     responses, _, _ = await run_search(domain_dict, "明天", "inform")
     assert responses == ["utter_ask_search_type"]
+
+
+async def test_a_time_of_day_keeps_the_day_and_a_tour_length_is_not_a_day(domain_dict, store):
+    day = (business_now().date() + timedelta(days=5)).isoformat()
+    slots = {"search_type": "ticket", "search_origin": "上海", "search_city": "北京", "search_date": day}
+    _, after, _ = await run_search(domain_dict, "下午的呢", "search_ticket", slots=slots)
+    assert after["search_date"] == day
+    text = "北京有什么三日游"
+    _, after, _ = await run_search(domain_dict, text, "search_tour", city_entities(text, "北京"))
+    assert not after.get("search_date")
+
+
+async def test_the_landmark_is_found_behind_the_words_before_it(domain_dict, store):
+    _, slots, reply = await run_search(domain_dict, "下周五上海外滩附近的酒店，一晚2000以内", "search_hotel")
+    assert slots["search_city"] == "上海" and slots["search_near"] == f"sight:{store.landmark('外滩').id}"
+    assert "外滩附近" in reply
