@@ -60,9 +60,13 @@ def synthesise(folder: Path, scale: int = 1, seed: int = 7) -> Dict[str, int]:
     """Write districts/hotels/rooms/sights/tours/services CSV files; returns row counts."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    districts = [dict(city=c, name=d, aliases=d[:-1], lat=30 + i * 0.1, lon=110 + i * 0.1)
+    districts: List[Dict[str, object]] = [dict(city=c, name=d, aliases=d[:-1], lat=30 + i * 0.1, lon=110 + i * 0.1)
                  for i, c in enumerate(CITIES) for d in DISTRICTS]
-    hotels, rooms, sights, tours, services = [], [], [], [], []
+    hotels: List[Dict[str, object]] = []
+    rooms: List[Dict[str, object]] = []
+    sights: List[Dict[str, object]] = []
+    tours: List[Dict[str, object]] = []
+    services: List[Dict[str, object]] = []
     for n in range(PER_SCALE["hotels"] * scale):
         city, district = CITIES[n % len(CITIES)], DISTRICTS[n % len(DISTRICTS)]
         lat, lon = 30 + CITIES.index(city) * 0.1 + rng.uniform(-0.1, 0.1), 110 + rng.uniform(-0.1, 0.1)
