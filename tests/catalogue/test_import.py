@@ -186,3 +186,22 @@ def test_errors_in_json_and_yaml_name_the_line_of_the_item(tmp_path, sqlite_url,
     errors = capsys.readouterr().err.splitlines()
     assert "sights.json:4: rating '7' must be between 0 and 5" in errors
     assert "tours.yml:8: days '0' must be between 1 and 60" in errors
+
+
+def test_a_catalogue_of_the_demo_size_imports_completely_and_then_changes_nothing(tmp_path):
+    """~1,500 hotels / 4,500 rooms / 1,000 sights / 2,000 services (bench/catalogue.py
+    times it: under a second on SQLite)."""
+    from bench.catalogue import synthesise
+
+    counts = synthesise(tmp_path / "demo", scale=1)
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    assert main(["import", str(tmp_path / "demo"), "--database-url", url]) == 0
+    facade = Catalogue(url)
+    try:
+        first = import_path(tmp_path / "demo", facade.engine)
+        assert sum(first.added.values()) + sum(first.changed.values()) == 0
+        assert first.unchanged["hotels"] == counts["hotels"]
+        assert first.unchanged["rooms"] == counts["rooms"]
+        assert _count(facade.engine, Product) == counts["rooms"] + counts["tours"] + 3 * counts["services"]
+    finally:
+        facade.close()
