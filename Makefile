@@ -48,9 +48,10 @@ test-fast: setup  ## unit tests only (no model, no servers)
 eval: train  ## NLU figures on the held-out split (tests/nlu/); report in results/nlu/
 	@$(PY) -m bot.cli eval
 
-bench: train  ## benchmarks (NLU parse latency, normaliser scaling); figures printed, nothing asserted
+bench: train  ## benchmarks (NLU parse latency, normaliser scaling, catalogue import and queries); figures printed, nothing asserted
 	@$(PY) bench/nlu_latency.py
 	@$(PY) bench/normaliser_scaling.py
+	@$(PY) bench/catalogue.py
 
 validate: setup  ## rasa data validate
 	@$(PY) -m bot.validate

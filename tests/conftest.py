@@ -25,6 +25,25 @@ def domain_dict() -> Dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def catalogue_facade(tmp_path_factory) -> Iterator[Any]:
+    """The catalogue the seed loads, in one SQLite file that the dialogue code reads
+    through the facade (tests/helpers.seeded_store points it at its own store)."""
+    from bot.booking.db import upgrade
+    from bot.booking.seed import catalogue_source
+    from bot.catalogue import queries
+    from bot.catalogue.importer import import_rows
+
+    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.db'}"
+    upgrade(url)
+    facade = queries.Catalogue(url)
+    import_rows(facade.engine, catalogue_source())
+    queries.use(facade)
+    yield facade
+    queries.use(None)
+    facade.close()
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     if not MODEL.exists():

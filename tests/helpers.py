@@ -108,9 +108,12 @@ def seeded_store(path: Path, monkeypatch: Any, today: Optional[date] = None) -> 
     from bot.booking.seed import seed
     from bot.booking.store import BookingStore
 
+    from bot.catalogue import queries
+
     store = BookingStore(f"sqlite:///{path / 'tripdesk.db'}")
     seed(store, today, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
+    monkeypatch.setattr(queries, "_catalogue", queries.Catalogue(engine=store.engine))
     return store
 
 

@@ -164,10 +164,10 @@ async def summary(domain_dict, sender: str, slots: Dict[str, Any]) -> Dict[str, 
 
 
 def departure_day(store: BookingStore) -> Any:
-    with store.transaction() as session:
-        return session.execute(select(Inventory.day).join(Product).where(
-            Product.code == "G7/二等座", Inventory.day >= business_now().date() + timedelta(days=7))
-            .order_by(Inventory.day)).scalars().first()
+    """G7's first running day a week ahead, with its inventory row made (as a read does)."""
+    day = store.first_sale_day("G7/二等座", business_now().date() + timedelta(days=7))
+    store.available("G7/二等座", day)
+    return day
 
 
 async def test_a_confirmed_booking_is_made_once_with_a_pending_payment(store, domain_dict):

@@ -24,7 +24,7 @@ from bot.booking.kinds import per_room, priced_units, span, stay_end
 from bot.booking.models import Booking, BookingItem, Payment, Product, Traveller
 from bot.booking.store import BookingStore, CustomerRef
 from bot.catalogue.curated import curated_rows
-from bot.catalogue.files import Parsed, parse
+from bot.catalogue.files import Parsed, import_files, parse
 from bot.catalogue.importer import import_rows, parsed_products
 from bot.catalogue.items import ImportReport
 from bot.settings import settings
@@ -70,11 +70,22 @@ DEMO_CUSTOMERS = (
 )
 
 
+_parsed: Dict[Tuple[object, ...], Parsed] = {}
+
+
 def catalogue_source() -> Parsed:
     """The rows the seed loads: the folder of ``settings.catalogue_dir`` (the generated
-    demo catalogue) when it exists, otherwise the curated YAML catalogue."""
+    demo catalogue) when it exists, otherwise the curated YAML catalogue. Parsed once
+    per process while the files are unchanged (tests seed many fresh databases)."""
     folder = settings.catalogue_dir
-    return parse(folder) if folder.is_dir() else curated_rows()
+    if not folder.is_dir():
+        return curated_rows()
+    stamp = (folder, *((f.name, f.stat().st_mtime_ns, f.stat().st_size)
+                       for f in import_files(folder)))
+    if stamp not in _parsed:
+        _parsed.clear()
+        _parsed[stamp] = parse(folder)
+    return _parsed[stamp]
 
 
 def catalogue_products() -> List[Dict[str, object]]:

@@ -450,19 +450,21 @@ def parse(path: Path) -> Parsed:
 
 
 def names(path: Path) -> List[str]:
-    """Names and aliases of hotels, sights, tours and districts in a folder's files, for
-    the tokenizer's dictionary; rows that do not validate still give their name."""
+    """Names and aliases of hotels, sights, tours and districts, and room types, in a
+    folder's files, for the tokenizer's dictionary; rows that do not validate still
+    give their name."""
     words: List[str] = []
     if not path.is_dir():
         return words
     for file in import_files(path):
-        if kind_of(file) not in ("districts", "hotels", "sights", "tours"):
+        if kind_of(file) not in ("districts", "hotels", "rooms", "sights", "tours"):
             continue
+        field = "type" if kind_of(file) == "rooms" else "name"
         try:
             for _line, record in read_records(file):
                 if isinstance(record, dict):
-                    words.append(text(record.get("name")))
+                    words.append(text(record.get(field)))
                     words.extend(items(record.get("aliases")))
         except (OSError, ValueError, yaml.YAMLError, csv.Error):
             continue
-    return [w for w in words if w]
+    return list(dict.fromkeys(w for w in words if w))

@@ -53,10 +53,16 @@ def _strip_prefixes(name: str, prefixes: Sequence[str]) -> str:
     return name
 
 
+def short_district(name: str) -> str:
+    """A district's name as people say it: 浦东新区 → 浦东, 朝阳区 → 朝阳; "" if too short."""
+    for suffix in ("新区", "区", "县", "市"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= MIN_KEY:
+            return name[: -len(suffix)]
+    return ""
+
+
 def _places(city: str, district: str) -> List[str]:
-    places = [city, city + "市", district]
-    if len(district) > 2 and district[-1] in "区县市":
-        places.append(district[:-1])
+    places = [city, city + "市", district, short_district(district)]
     return sorted({p for p in places if p}, key=len, reverse=True)
 
 
@@ -89,7 +95,7 @@ def item_keys(name: str, aliases: Iterable[str], city: str = "",
 def _district_rows(connection: Connection) -> Iterable[Dict[str, Any]]:
     table = CatalogueDistrict.__table__
     for d in connection.execute(select(table)):
-        short = d.name[:-1] if len(d.name) > 2 and d.name[-1] in "区县市" else ""
+        short = short_district(d.name)
         keys = [(k, False, True) for k in {d.name, *d.aliases}]
         if short and short not in d.aliases:
             keys.append((short, False, False))

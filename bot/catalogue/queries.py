@@ -325,7 +325,7 @@ class Catalogue:
             if len(items) > 1 and not all(h.exact for h in items.values()):
                 continue
             chosen.extend(items.values())
-        chosen.sort(key=lambda h: (h.spoken, not h.exact, -(h.end - h.start), h.start))
+        chosen.sort(key=lambda h: (h.spoken, -(h.end - h.start), not h.exact, h.start))
         kept: List[_Hit] = []
         for hit in chosen:
             clash = [k for k in kept if hit.start < k.end and k.start < hit.end]
