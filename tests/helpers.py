@@ -123,7 +123,7 @@ FIXTURE_CATALOGUE = Path(__file__).parent / "catalogue" / "fixtures" / "good"
 def install_fixture_catalogue(folder: Path) -> Any:
     """A fresh SQLite store in ``folder`` holding the small test catalogue (hotels with
     facilities and coordinates, sights, tours, services), installed as the process's
-    catalogue facade. Call ``bot.catalogue.queries.use(None)`` afterwards."""
+    catalogue facade (tests restore the one they found afterwards)."""
     from bot.booking.store import BookingStore
     from bot.catalogue.importer import import_path
     from bot.catalogue.queries import Catalogue, use

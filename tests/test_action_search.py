@@ -8,16 +8,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.search import ActionSearch
 from bot.catalogue.items import HotelQuery, ServiceQuery
-from bot.catalogue.queries import use
+from bot.catalogue.queries import catalogue, use
 from bot.nlu.dates import business_now
 from tests.helpers import city_entities, install_fixture_catalogue, make_tracker, rendered, slots_after
 
 
 @pytest.fixture
 def store(tmp_path):
+    previous = catalogue()
     facade = install_fixture_catalogue(tmp_path)
     yield facade
-    use(None)
+    use(previous)
 
 
 async def run_search(domain, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
