@@ -223,6 +223,7 @@ class Answerer:
         self.store = store
         self.day = day
         self.listed: List[str] = []  # "kind:id" of items listed (nearby), for "第N个" next
+        self.search: Dict[str, Any] = {}  # the search slots a nearby list stands for
 
     def say(self, response: str, **values: Any) -> None:
         self.dispatcher.utter_message(response=response, **values)
@@ -316,6 +317,11 @@ class Answerer:
             for index, (other, km) in enumerate(found, start=1)
         )
         self.listed = [item_ref(kind, other.id) for other, _ in found]
+        # The list is a search around the item: "还有便宜点的吗" refines it next.
+        self.search = {"search_type": "hotel" if want_hotels else "sight", "search_city": item.city,
+                       "search_district": None, "search_near": item_ref(HOTEL if isinstance(item, Hotel) else SIGHT, item.id),
+                       "search_shown": [other.id for other, _ in found], "search_wanted": None,
+                       "search_pending": None}
         self.say("utter_attr_nearby_hotels" if want_hotels else "utter_attr_nearby_sights", name=item.name, lines=lines)
         return True
 
@@ -559,7 +565,21 @@ def answer_inquiry(
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
     if answerer.listed:
         events.append(SlotSet(SHOWN_SLOT, answerer.listed))
+    events += [SlotSet(name, value) for name, value in answerer.search.items()]
+    city = item_city(item)
+    if city and not answerer.search and city != tracker.get_slot("search_city") \
+            and tracker.get_slot("search_type") != "ticket":
+        # The place talked about is where the trip is now: "附近的酒店" asks no city.
+        events += [SlotSet("search_city", city), SlotSet("search_district", None), SlotSet("search_near", None)]
     return events
+
+
+def item_city(item: Item) -> Optional[str]:
+    if isinstance(item, (Hotel, Sight)):
+        return item.city
+    if isinstance(item, Tour):
+        return item.destination
+    return None
 
 
 def answer_inquiry_besides(

@@ -158,3 +158,15 @@ async def test_a_room_kind_gets_its_rooms_once(domain_dict, store):
     reply, _ = await say(domain_dict, f"{hotel.name}双床房多少钱一晚", "search_hotel")
     twin = [room for room in hotel.rooms if "双床房" in room.type]
     assert reply.count(twin[0].type) == 1 and all(room.type not in reply for room in hotel.rooms if room not in twin)
+
+
+async def test_a_nearby_list_is_a_search_that_can_be_refined(domain_dict, store):
+    reply, slots = await say(domain_dict, "故宫几点开门", "search_tour")
+    assert slots["search_city"] == "北京"  # the place talked about: no city asked next
+    reply, slots = await say(domain_dict, "它附近的酒店", "search_hotel", slots)
+    assert slots["search_type"] == "hotel" and slots["search_near"].startswith("sight:")
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    reply, after = await say(domain_dict, "还有便宜点的吗", "search_hotel", slots)
+    assert "哪个城市" not in reply
+    new = [store.hotel(i) for i in after.get("search_shown") or [] if i not in slots["search_shown"]]
+    assert all(h.lowest_price < min(s.lowest_price for s in shown) for h in new)
