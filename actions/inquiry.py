@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import latest_text, template
 from actions.wording import WEEKDAY_RESPONSES, day_text, joined
+from bot.catalogue.constraints import constraints_in
 from bot.catalogue.attributes import (
     BASICS,
     FACILITY_OF,
@@ -84,6 +85,7 @@ SEARCH_WORDS = re.compile(
 )
 NUMBERED_DAY = re.compile(r"^\s*(?:第|D|Day)\s*\d")  # an itinerary line already numbered
 ROOM_KINDS = re.compile(r"大床房|双床房|家庭房|亲子房|套房|单人间|三人间|标准间|床位")
+NEAR_WORDS = re.compile(r"附近|周边|旁边|周围|边上|一带")
 NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
 
@@ -188,12 +190,19 @@ PRODUCT_KINDS = {"hotel": (HOTEL,), "tour": (TOUR, SIGHT), "train": (SERVICE,), 
                  "bus": (SERVICE,)}
 
 
-def is_search_near_a_sight(text: str, kind: str, found_by_name: bool) -> bool:
-    """"宽窄巷子附近的酒店，一晚600以内" names a sight but is a hotel search around it, with
-    the budget and stars the search honours; "它附近的酒店" stays a question."""
+def is_a_search_instead(text: str, kind: str, by_name: bool) -> bool:
+    """A list wanted rather than a fact: "宽窄巷子附近的酒店，一晚600以内" or "亚龙湾附近有泳池
+    的五星酒店" name a sight but search around it; "它附近有什么酒店，要含早的" is a nearby
+    search with a condition the search honours. "它附近的酒店" stays a question."""
     asked = {m.name for m in attributes_in(text)}
-    return found_by_name and kind == SIGHT and asked <= {NEARBY, PRICE, TICKET, RATING, STARS} \
-        and bool(NEARBY_HOTELS.search(text))
+    said = constraints_in(text)
+    conditions = bool(said.max_price or said.min_price or said.min_stars or said.min_rating or said.hotel_types
+                      or said.breakfast is not None or said.sight_types or said.suitable_for or said.free)
+    if NEARBY in asked and (conditions or said.facilities):
+        return True
+    if by_name and not any(for_kind(name, kind) for name in asked):
+        return True  # nothing asked is a fact of the item named: its name is a place
+    return by_name and kind == SIGHT and bool(NEARBY_HOTELS.search(text)) and bool(NEAR_WORDS.search(text))
 
 
 def silent_focus_meant(tracker: Tracker, kind: str, text: str) -> bool:
@@ -555,7 +564,8 @@ def answer_inquiry(
         return None
     if not explicit and not silent_focus_meant(tracker, kind, text):
         return None
-    if is_search_near_a_sight(text, kind, found_by_name=explicit and not FOCUS_WORDS.search(text)):
+    if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
+                           and ordinal_in(text) is None):
         return None
     day = first_day(slots["search_date"]) if slots.get("search_date") else None
     answerer = Answerer(dispatcher, domain, store, day)

@@ -63,7 +63,7 @@ ITEM_KIND_OF = {"hotel": HOTEL, "ticket": SERVICE, "tour": TOUR, "sight": SIGHT}
 TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六七八九十\d]+日游|线路|旅行团|报团|行程")
 SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
 HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
-NEAR_FOCUS = re.compile(r"(?:它|这|那)(?:个|家|里)?(?:附近|周边|旁边)")  # "它附近的酒店"
+NEAR_FOCUS = re.compile(r"附近|周边|旁边|周围")  # "它附近的酒店", "周边还有什么景点": around the focus
 DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
 DURATION_AFTER = re.compile(r"[游晚]")  # 三日游, 两天一晚
 MODE_WORDS = {"train": "utter_mode_train", "flight": "utter_mode_flight", "bus": "utter_mode_bus"}
@@ -368,7 +368,7 @@ class ActionSearch(Action):
                     state.set(city=city, district=district, near=None)
                     return True
         landmark = landmark_in(store, said.near, state.city) if said.near else None
-        if landmark is None and NEAR_FOCUS.search(text):
+        if landmark is None and not city_said and NEAR_FOCUS.search(text):
             focus = split_ref(state.focus_ref)
             if focus and focus[0] in (HOTEL, SIGHT):
                 item = store.hotel(focus[1]) if focus[0] == HOTEL else store.sight(focus[1])
@@ -543,6 +543,8 @@ class ActionSearch(Action):
                  *(wanted.hotel_types if state.type == "hotel" else ()),
                  *(wanted.sight_types if state.type == "sight" else ()),
                  *(wanted.suitable_for if state.type == "sight" else ())]
+        if state.type == "hotel" and wanted.breakfast:
+            words.append(template(domain, "utter_condition_breakfast"))
         if state.type == "ticket" and wanted.fare_class:
             words.append(wanted.fare_class)
         if state.type == "ticket" and wanted.depart_after and wanted.depart_before:
@@ -558,11 +560,12 @@ class ActionSearch(Action):
         parts += words
         return template(domain, "utter_conditions", conditions=joined(domain, parts)) if parts else ""
 
-    @staticmethod
-    def _describe(domain: DomainDict, state: SearchState) -> str:
+    def _describe(self, domain: DomainDict, state: SearchState) -> str:
+        """What found nothing, with every condition, so the traveller sees what to relax."""
+        conditions = self._conditions(domain, state)
         if state.type == "ticket":
-            return f"{format_date(domain, state.date)}{state.origin}→{state.city}"
-        return f"{state.city}{state.district or ''}{format_date(domain, state.date)}"
+            return f"{format_date(domain, state.date)}{state.origin}→{state.city}{conditions}"
+        return f"{state.city}{self._where(domain, state)}{format_date(domain, state.date)}{conditions}"
 
     @staticmethod
     def _line(domain: DomainDict, item: Any, index: int, fare_class: Optional[str] = None) -> str:

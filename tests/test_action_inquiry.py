@@ -170,3 +170,19 @@ async def test_a_nearby_list_is_a_search_that_can_be_refined(domain_dict, store)
     assert "哪个城市" not in reply
     new = [store.hotel(i) for i in after.get("search_shown") or [] if i not in slots["search_shown"]]
     assert all(h.lowest_price < min(s.lowest_price for s in shown) for h in new)
+
+
+async def test_a_named_sight_with_hotel_conditions_is_a_search_around_it(domain_dict, store):
+    reply, slots = await say(domain_dict, "外滩附近有泳池的五星酒店，两千以内", "search_hotel")
+    assert slots["search_near"] == f"sight:{store.landmark('外滩').id}"
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.stars >= 5 and "游泳池" in h.facilities and h.lowest_price <= 2000 for h in shown)
+    reply, _ = await say(domain_dict, "第一个的电话", "search_hotel", slots)
+    assert shown[0].phone in reply
+
+
+async def test_around_the_focus_with_a_condition(domain_dict, store):
+    _, slots = await say(domain_dict, "外滩要门票吗", "search_tour")
+    reply, slots = await say(domain_dict, "它附近有什么酒店，要含早的", "search_hotel", slots)
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert "含早" in reply and all(h.breakfast_included or any(r.breakfast for r in h.rooms) for h in shown)
