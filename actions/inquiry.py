@@ -143,8 +143,14 @@ def referenced_item(
     ``explicit`` is False for the silent focus.
     """
     matches = named_items(store, text, slots, city)
-    exact = [m for m in matches if m.exact]
     loose = [m for m in matches if not m.exact]
+    # "西湖畔云溪酒店" (a typo of a hotel's name) names the hotel, not the 西湖 inside it.
+    exact = [m for m in matches if m.exact and not any(
+        o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start) for o in loose)]
+    loose.sort(key=lambda m: -(m.end - m.start))
+    exact = exact + [m for m in loose if any(
+        m.start <= e.start and e.end <= m.end for e in matches if e.exact and e not in exact)]
+    loose = [m for m in loose if m not in exact]
     for match in exact:
         item = load(store, match.kind, match.id)
         if item is not None:
@@ -172,6 +178,11 @@ def referenced_item(
 def asked_attributes(text: str, kind: str) -> List[str]:
     """The attributes asked, as this kind of item has them, each once."""
     meant = [for_kind(m.name, kind) or m.name for m in attributes_in(text)]
+    fitting = [name for name in meant if for_kind(name, kind)]
+    if fitting and len(fitting) < len(meant):
+        meant = fitting  # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions
+    if INTRO in meant and len(meant) > 1:
+        meant.remove(INTRO)  # "评分怎么样": 怎么样 asks about the rating, not for an overview
     if PRICE in meant and ROOMS in meant:
         meant.remove(ROOMS)  # "双床房多少钱": one answer lists the rooms with their prices
     return list(dict.fromkeys(meant))

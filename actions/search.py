@@ -248,8 +248,35 @@ class ActionSearch(Action):
             return state.events()
 
         state.set(pending=None)
-        self._present(dispatcher, domain, state, self._results(store, state), fresh=True)
+        results = self._results(store, state)
+        if not results and state.type != "ticket":
+            results = self._relaxed(dispatcher, domain, store, state)
+        self._present(dispatcher, domain, state, results, fresh=True)
         return state.events()
+
+    def _relaxed(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                 state: SearchState) -> List[Any]:
+        """Nothing matched: say so with every condition, then offer the nearest alternative
+        (the whole city instead of the area, then the city without the conditions), keeping
+        the traveller's city. Returns nothing when even that is empty."""
+        what = self._describe(domain, state)
+        if state.district or state.near:
+            area = {"district": state.district, "near": state.near}
+            state.set(district=None, near=None)
+            found = self._results(store, state)
+            if found:
+                dispatcher.utter_message(response="utter_no_results_in_area", what=what, city=state.city)
+                return found
+            state.set(**area)
+        if state.wanted:
+            wanted = state.wanted
+            state.set(wanted=None)
+            found = self._results(store, state)
+            if found:
+                dispatcher.utter_message(response="utter_no_results_with_conditions", what=what)
+                return found
+            state.set(wanted=wanted)
+        return []
 
     # --- reading the message -------------------------------------------------------
 
@@ -260,6 +287,8 @@ class ActionSearch(Action):
         by_intent = INTENT_TYPES.get(latest_intent(tracker) or "")
         if said.modes and not by_product:
             by_product = "ticket"
+        if not by_product and HOTEL_WORDS.search(text) and not TOUR_WORDS.search(text):
+            by_product = "hotel"  # "故宫附近的酒店" is a hotel search whatever the intent
         if by_product == "tour" or (by_product is None and by_intent == "tour") or \
                 (by_product is None and by_intent is None and state.type in ("tour", "sight")):
             if TOUR_WORDS.search(text):
@@ -361,13 +390,13 @@ class ActionSearch(Action):
     def _place_from_names(tracker: Tracker, store: Catalogue, state: SearchState, text: str,
                           said: Constraints, city_said: bool) -> bool:
         """A district, a landmark ("故宫附近") or "它附近" sets the place, and the city with it."""
-        for match in store.named_in(text, city=state.city):
+        landmark = landmark_in(store, said.near, state.city) if said.near else None
+        for match in ([] if landmark is not None else store.named_in(text, city=state.city)):
             if match.kind == "district" and "/" in match.id:
                 city, district = match.id.split("/", 1)
                 if not city_said or city == state.city:
                     state.set(city=city, district=district, near=None)
                     return True
-        landmark = landmark_in(store, said.near, state.city) if said.near else None
         if landmark is None and not city_said and NEAR_FOCUS.search(text):
             focus = split_ref(state.focus_ref)
             if focus and focus[0] in (HOTEL, SIGHT):
@@ -504,8 +533,9 @@ class ActionSearch(Action):
         state.show([item_ref(ITEM_KIND_OF[state.type], i) for i in ids])
         if len(shown) == 1 and fresh:
             state.focus(item_ref(ITEM_KIND_OF[state.type], ids[0]))
+        where = self._where(domain, state)
         dispatcher.utter_message(
-            response=RESULTS[state.type], city=state.city, where=self._where(domain, state),
+            response=RESULTS[state.type], city="" if where.startswith(state.city or "-") else state.city, where=where,
             origin=state.origin, destination=state.city, date_text=format_date(domain, state.date),
             mode_text=template(domain, MODE_WORDS[state.mode]) if state.mode else "",
             conditions=self._conditions(domain, state), lines=lines,

@@ -186,3 +186,9 @@ async def test_around_the_focus_with_a_condition(domain_dict, store):
     reply, slots = await say(domain_dict, "它附近有什么酒店，要含早的", "search_hotel", slots)
     shown = [store.hotel(i) for i in slots["search_shown"]]
     assert "含早" in reply and all(h.breakfast_included or any(r.breakfast for r in h.rooms) for h in shown)
+
+
+async def test_only_the_facts_the_item_has_are_answered(domain_dict, store):
+    hotel = store.hotel("H-SH-101")
+    reply, _ = await say(domain_dict, f"{hotel.name}含不含早餐，退房几点", "search_hotel")
+    assert "含早餐" in reply and hotel.checkout_time in reply and "暂无" not in reply

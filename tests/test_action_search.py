@@ -216,3 +216,10 @@ async def test_the_landmark_is_found_behind_the_words_before_it(domain_dict, sto
     _, slots, reply = await run_search(domain_dict, "下周五上海外滩附近的酒店，一晚2000以内", "search_hotel")
     assert slots["search_city"] == "上海" and slots["search_near"] == f"sight:{store.landmark('外滩').id}"
     assert "外滩附近" in reply
+
+
+async def test_nothing_in_the_area_offers_the_rest_of_the_city(domain_dict, store):
+    _, slots, reply = await run_search(domain_dict, "静安有五星酒店吗", "search_hotel")
+    assert "静安区" in reply.splitlines()[0] and slots["search_city"] == "上海"
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.city == "上海" and h.stars >= 5 for h in shown)

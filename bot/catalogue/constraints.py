@@ -83,7 +83,7 @@ PRICE_CEILING = re.compile(
     rf"(?:不超过|不要超过|不高于|别超过|低于|少于|最多|预算|控制在|以内的?|不到)\s*({NUMBER})\s*(?:元|块)?"
     rf"|({NUMBER})\s*(?:元|块)?\s*(?:以内|以下|之内|内|左右以内|封顶|以下的)"
 )
-PRICE_FLOOR = re.compile(rf"({NUMBER})\s*(?:元|块)\s*(?:以上|起)|(?<!不)(?:高于|超过|不低于)\s*({NUMBER})\s*(?:元|块)")
+PRICE_FLOOR = re.compile(rf"({NUMBER})\s*(?:元|块)\s*(?:以上|起)|(?<![不别没勿])(?:高于|超过|不低于)\s*({NUMBER})\s*(?:元|块)")
 ABOUT_PRICE = re.compile(rf"({NUMBER})\s*(?:元|块)\s*(?:左右|上下)")
 CHEAP = re.compile(r"便宜|实惠|划算|经济|性价比|省钱|不要太贵|别太贵|价格低|平价")
 EXPENSIVE = re.compile(r"偏贵|贵一点|贵点|高档|豪华|奢华|高端|好一点的|好点的")
