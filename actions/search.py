@@ -61,7 +61,7 @@ PRODUCT_TYPES = {"hotel": "hotel", "tour": "tour", "flight": "ticket", "train": 
 ITEM_KIND_OF = {"hotel": HOTEL, "ticket": SERVICE, "tour": TOUR, "sight": SIGHT}
 # search_tour covers sights and tours: the words say which list is wanted.
 TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六七八九十\d]+日游|线路|旅行团|报团|行程")
-SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
+SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|玩的|地方|去处|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
 HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
 NEAR_FOCUS = re.compile(r"附近|周边|旁边|周围")  # "它附近的酒店", "周边还有什么景点": around the focus
 DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
@@ -293,7 +293,7 @@ class ActionSearch(Action):
                 (by_product is None and by_intent is None and state.type in ("tour", "sight")):
             if TOUR_WORDS.search(text):
                 return "tour"
-            if SIGHT_WORDS.search(text) or said.sight_types or said.free:
+            if SIGHT_WORDS.search(text) or said.sight_types or said.free or said.suitable_for:
                 return "sight"
             return state.type if state.type in ("tour", "sight") else "tour"
         if by_product or by_intent:
