@@ -63,7 +63,7 @@ from bot.catalogue.attributes import (
 from bot import knowledge
 from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, NameMatch, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
-from bot.catalogue.search import ordinal_in
+from bot.catalogue.search import clock_in, operator_named, ordinal_in
 from bot.nlu.dates import first_day
 
 logger = logging.getLogger(__name__)
@@ -163,6 +163,9 @@ def referenced_item(
         kind, key = shown[position - 1]
         item = load(store, kind, key)
         return (kind, item, True) if item is not None else None
+    by_time = shown_service_at(store, text, shown)
+    if by_time is not None:
+        return SERVICE, by_time, True
     for match in loose:
         item = load(store, match.kind, match.id)
         if item is not None:
@@ -172,7 +175,26 @@ def referenced_item(
         item = load(store, *focus)
         if item is not None:
             return focus[0], item, bool(FOCUS_WORDS.search(text))
+    if shown and FOCUS_WORDS.search(text):
+        # "它几点到" right after a list, nothing in focus yet: the first one listed (the one
+        # the traveller asked for with 最早/最便宜, or the bot's first recommendation).
+        item = load(store, *shown[0])
+        return (shown[0][0], item, True) if item is not None else None
     return None
+
+
+def shown_service_at(store: Catalogue, text: str, shown: Sequence[Tuple[str, str]]) -> Optional[Service]:
+    """"南航11点40那班", "下午两点那趟": the listed service leaving at that time (and run
+    by that airline or operator when several leave then)."""
+    clock = clock_in(text)
+    if clock is None:
+        return None
+    services = [store.service(key) for kind, key in shown if kind == SERVICE]
+    at = [s for s in services if s is not None and s.depart == clock]
+    if len(at) > 1:
+        named = [s for s in at if operator_named(text, s.operator)]
+        at = named or at
+    return at[0] if at else None
 
 
 def asked_attributes(text: str, kind: str) -> List[str]:
@@ -216,13 +238,38 @@ def is_a_search_instead(text: str, kind: str, by_name: bool) -> bool:
     return by_name and kind == SIGHT and bool(NEARBY_HOTELS.search(text)) and bool(NEAR_WORDS.search(text))
 
 
-def silent_focus_meant(tracker: Tracker, kind: str, text: str) -> bool:
+DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
+DURATION_AFTER = re.compile(r"[游晚]")  # 三日游, 两天一晚
+
+
+def day_said(tracker: Tracker, text: str) -> Optional[str]:
+    """The day the traveller named; a time of day alone ("下午的", "下午两点那班") keeps the
+    day already known, and a tour's length ("三日游") is not the 3rd of the month."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") != "date":
+            continue
+        start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+        if DAY_WORDS.search(text[start:end]) and not DURATION_AFTER.match(text[end:end + 1]):
+            return str(entity.get("value"))
+    return None
+
+
+def places_of(item: Item) -> Tuple[str, ...]:
+    if isinstance(item, Service):
+        return item.origin, item.destination
+    return (item_city(item) or "",)
+
+
+def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bool:
     """Whether a question that points at nothing is about the item in focus: not when it
-    names a city or another kind of product ("北京到上海的高铁几点发车" after a hotel),
-    nor when nothing asked is a fact that item has."""
-    if any(knowledge.canonical_city(str(e.get("value") or "")) for e in tracker.latest_message.get("entities") or []
-           if e.get("entity") == "city"):
-        return False
+    names another city or another kind of product ("北京到上海的高铁几点发车" after a
+    hotel), nor when nothing asked is a fact that item has. Its own city ("从北京哪个站
+    上车" about a train from 北京) does not count."""
+    own = places_of(item)
+    for entity in tracker.latest_message.get("entities") or []:
+        city = knowledge.canonical_city(str(entity.get("value") or "")) if entity.get("entity") == "city" else None
+        if city and city not in own:
+            return False
     products = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
                 if e.get("entity") == "product_type"]
     if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
@@ -573,17 +620,21 @@ def answer_inquiry(
     kind, item, explicit = found
     if not is_question_about_item(text, explicit):
         return None
-    if not explicit and not silent_focus_meant(tracker, kind, text):
+    if not explicit and not silent_focus_meant(tracker, kind, item, text):
         return None
     if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
                            and ordinal_in(text) is None):
         return None
-    day = first_day(slots["search_date"]) if slots.get("search_date") else None
+    said_day = day_said(tracker, text)
+    day_value = said_day or slots.get("search_date")
+    day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
     for attribute in asked_attributes(text, kind):
         answerer.answer(kind, item, attribute, text)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
+    if said_day:
+        events.append(SlotSet("search_date", said_day))
     if answerer.listed:
         events.append(SlotSet(SHOWN_SLOT, answerer.listed))
     events += [SlotSet(name, value) for name, value in answerer.search.items()]

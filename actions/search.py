@@ -32,6 +32,7 @@ from actions.inquiry import (
     SHOWN_SLOT,
     Answerer,
     answer_inquiry,
+    day_said,
     item_ref,
     load,
     remembered,
@@ -64,8 +65,6 @@ TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六�
 SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|玩的|地方|去处|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
 HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
 NEAR_FOCUS = re.compile(r"附近|周边|旁边|周围")  # "它附近的酒店", "周边还有什么景点": around the focus
-DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
-DURATION_AFTER = re.compile(r"[游晚]")  # 三日游, 两天一晚
 MODE_WORDS = {"train": "utter_mode_train", "flight": "utter_mode_flight", "bus": "utter_mode_bus"}
 # Only what a list needs; dates and party size are the booking form's questions.
 REQUIRED = {
@@ -232,7 +231,7 @@ class ActionSearch(Action):
         if search_type == "ticket":
             modes = said.modes or ((str(product),) if product in ("train", "flight", "bus") else ())
             if modes:
-                state.set(mode=modes[0])
+                state.set(mode=modes[0] if len(modes) == 1 else None)  # "航班和高铁": both
         self._update_criteria(tracker, store, state, cities, text, said)
 
         if state.date and first_day(state.date) < business_now().date():
@@ -289,6 +288,8 @@ class ActionSearch(Action):
             by_product = "ticket"
         if not by_product and HOTEL_WORDS.search(text) and not TOUR_WORDS.search(text):
             by_product = "hotel"  # "故宫附近的酒店" is a hotel search whatever the intent
+        if not by_product and state.type and not (TOUR_WORDS.search(text) or SIGHT_WORDS.search(text)):
+            return state.type  # "下午两点那班呢": a follow-up names no product; the search goes on
         if by_product == "tour" or (by_product is None and by_intent == "tour") or \
                 (by_product is None and by_intent is None and state.type in ("tour", "sight")):
             if TOUR_WORDS.search(text):
@@ -317,7 +318,7 @@ class ActionSearch(Action):
             start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
             name = knowledge.canonical_city(str(entity.get("value") or ""))
             inside_a_name = any(s <= start and end <= e and (e - s) > (end - start) for s, e in names)
-            if name and not inside_a_name:
+            if name and not inside_a_name and all(name != f[0] for f in found):
                 found.append((name, start, end))
         return found
 
@@ -361,7 +362,7 @@ class ActionSearch(Action):
             changed = True
         if state.type != "ticket":
             changed = self._place_from_names(tracker, store, state, text, said, bool(cities)) or changed
-        date_value = self._day_said(tracker, text)
+        date_value = day_said(tracker, text)
         if date_value:
             state.set(date=str(date_value))
             changed = True
@@ -373,18 +374,6 @@ class ActionSearch(Action):
             changed = True
         if changed:
             state.set(shown=None)
-
-    @staticmethod
-    def _day_said(tracker: Tracker, text: str) -> Optional[str]:
-        """The day the traveller named; a time of day alone ("下午的", "下午两点那班") keeps the
-        day already known, and a tour's length ("三日游") is not the 3rd of the month."""
-        for entity in entities_of(tracker, "date"):
-            start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
-            words = text[start:end]
-            if not DAY_WORDS.search(words) or DURATION_AFTER.match(text[end:end + 1]):
-                continue
-            return str(entity.get("value"))
-        return None
 
     @staticmethod
     def _place_from_names(tracker: Tracker, store: Catalogue, state: SearchState, text: str,

@@ -192,3 +192,22 @@ async def test_only_the_facts_the_item_has_are_answered(domain_dict, store):
     hotel = store.hotel("H-SH-101")
     reply, _ = await say(domain_dict, f"{hotel.name}含不含早餐，退房几点", "search_hotel")
     assert "含早餐" in reply and hotel.checkout_time in reply and "暂无" not in reply
+
+
+async def test_a_service_by_its_departure_time_and_it_after_a_list(domain_dict, store):
+    text = "上海到北京的航班和高铁"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    reply, _ = await say(domain_dict, "东航8点那班几点到", "search_ticket", slots)
+    assert "MU5101" in reply and store.service("MU5101").arrive in reply
+    first = store.service(slots["search_shown"][0])
+    reply, _ = await say(domain_dict, "它几点到", "search_ticket", slots)
+    assert first.code in reply and first.arrive in reply
+
+
+async def test_the_day_said_with_a_seat_question_is_used(domain_dict, store):
+    day = business_now().date() + timedelta(days=2)
+    reply, slots = await say(domain_dict, "G101后天还有票吗", "search_ticket")
+    service = store.service("G101")
+    if day.isoweekday() in service.weekdays:
+        assert f"剩{store.seats_left('G101', '二等座', day)}张" in reply
+    assert slots["search_date"] == day.isoformat()

@@ -206,3 +206,45 @@ def split_route(text: str, cities: Sequence[Tuple[str, int, int]]) -> Tuple[Opti
         elif origin is None:
             origin = name
     return origin, destination
+
+
+# --- a service by when it leaves and who runs it ----------------------------------
+
+CLOCK = re.compile(r"(上午|早上|中午|下午|晚上|傍晚)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:点|:|：)\s*(半|\d{2})?\s*(?:分)?\s*(?:的|那|出发|发车|起飞)")
+OPERATOR_SHORT = {
+    "南航": "南方航空", "东航": "东方航空", "国航": "中国国际航空", "海航": "海南航空", "川航": "四川航空",
+    "厦航": "厦门航空", "深航": "深圳航空", "山航": "山东航空", "春秋": "春秋航空", "吉祥": "吉祥航空",
+}
+
+
+def clock_in(text: str) -> Optional[str]:
+    """"11点40那班" → "11:40", "下午两点的" → "14:00"; None without a time said of a service."""
+    match = CLOCK.search(text)
+    if not match:
+        return None
+    token = match.group(2)
+    hour = int(token) if token.isdigit() else _chinese_hour(token)
+    if hour is None or hour > 24:
+        return None
+    if match.group(1) in ("下午", "晚上", "傍晚") and hour < 12:
+        hour += 12
+    elif match.group(1) is None and 1 <= hour <= 6:
+        hour += 12  # "三点半出发的": nobody means 03:30 without saying 凌晨
+    minutes = match.group(3)
+    minute = 30 if minutes == "半" else int(minutes) if minutes else 0
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _chinese_hour(token: str) -> Optional[int]:
+    if token in CHINESE_DIGITS:
+        return CHINESE_DIGITS[token]
+    if token.startswith("十") and len(token) == 2:
+        return 10 + CHINESE_DIGITS.get(token[1], 0)
+    return None
+
+
+def operator_named(text: str, operator: str) -> bool:
+    """Whether the text names this airline or operator, in full or by its short name."""
+    if operator and operator in text:
+        return True
+    return any(short in text and full in operator for short, full in OPERATOR_SHORT.items())
