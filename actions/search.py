@@ -313,7 +313,7 @@ class ActionSearch(Action):
             for e in entities_of(tracker, kind)
         ]
         names += [(m.start, m.end) for m in store.named_in(text) if m.kind != "district"]
-        found = []
+        found: List[Tuple[str, int, int]] = []
         for entity in entities_of(tracker, "city"):
             start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
             name = knowledge.canonical_city(str(entity.get("value") or ""))
