@@ -207,3 +207,14 @@ def test_a_catalogue_of_the_demo_size_imports_completely_and_then_changes_nothin
         assert _count(facade.engine, Product) == counts["rooms"] + counts["tours"] + 3 * counts["services"]
     finally:
         facade.close()
+
+
+def test_a_text_longer_than_its_column_is_a_row_error(engine, tmp_path):
+    folder = tmp_path / "cat"
+    shutil.copytree(GOOD, folder)
+    with (folder / "rooms.csv").open("a", encoding="utf-8") as rooms:
+        rooms.write(f"H-SH-101,{'超' * 40},300,2,,,,,\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_path(folder, engine)
+    assert failure.value.report.errors == (
+        f"rooms.csv:12: type '{'超' * 40}' is longer than 32 characters",)
