@@ -29,15 +29,10 @@ def domain_dict() -> Dict[str, Any]:
 def catalogue_facade(tmp_path_factory) -> Iterator[Any]:
     """The catalogue the seed loads, in one SQLite file that the dialogue code reads
     through the facade (tests/helpers.seeded_store points it at its own store)."""
-    from bot.booking.db import upgrade
-    from bot.booking.seed import catalogue_source
     from bot.catalogue import queries
-    from bot.catalogue.importer import import_rows
+    from tests.helpers import fresh_store_url
 
-    url = f"sqlite:///{tmp_path_factory.mktemp('catalogue') / 'catalogue.db'}"
-    upgrade(url)
-    facade = queries.Catalogue(url)
-    import_rows(facade.engine, catalogue_source())
+    facade = queries.Catalogue(fresh_store_url(tmp_path_factory.mktemp("catalogue")))
     queries.use(facade)
     yield facade
     queries.use(None)

@@ -23,14 +23,14 @@ from bot.booking.policy import hold_time
 from bot.booking.seed import seed
 from bot.booking.store import BookingStore
 from bot.nlu.dates import business_now
-from tests.helpers import make_tracker, rendered, slots_after
+from tests.helpers import fresh_store_url, make_tracker, rendered, slots_after
 
 OWNER = "rest:demo-zhang"  # REST identity of the demo customer 张伟 (bot/booking/seed.py)
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> BookingStore:
-    store = BookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
+    store = BookingStore(fresh_store_url(tmp_path))
     seed(store, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     yield store
@@ -374,7 +374,7 @@ class SlowBookingStore(BookingStore):
 
 @pytest.fixture
 def slow_store(tmp_path, monkeypatch) -> Iterator[BookingStore]:
-    store = SlowBookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
+    store = SlowBookingStore(fresh_store_url(tmp_path))
     seed(store, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     yield store

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+from contextvars import ContextVar
 import json
 import re
 from dataclasses import dataclass
@@ -37,6 +38,11 @@ DEFAULT_TOUR_SEATS = 30
 
 class RowError(ValueError):
     """One field of one row is wrong; the message names the field and the value."""
+
+
+# While a row is parsed, each wrong field is noted here and parsing goes on, so the
+# operator sees every problem of the row at once.
+_row_errors: ContextVar[Optional[List[str]]] = ContextVar("row_errors", default=None)
 
 
 @dataclass(frozen=True)
@@ -267,14 +273,23 @@ def _get(record: Dict[str, Any], name: str, parse: Field, required: bool = False
     value = record.get(name)
     if _blank(value) or (isinstance(value, list) and not value and required):
         if required:
-            raise RowError(f"{name} is required")
+            return _wrong(f"{name} is required", default)
         if default is not None:
             return default
         return parse(None) if parse in (text, items, flag) else None
     try:
         return parse(value)
     except RowError as error:
-        raise RowError(f"{name} {error}") from None
+        return _wrong(f"{name} {error}", default)
+
+
+def _wrong(message: str, default: Any) -> Any:
+    """Note a wrong field and carry on with its default (raise outside a row parse)."""
+    noted = _row_errors.get()
+    if noted is None:
+        raise RowError(message)
+    noted.append(message)
+    return default
 
 
 def _located(record: Dict[str, Any]) -> Dict[str, Any]:
@@ -407,6 +422,22 @@ def key_of(kind: str, values: Dict[str, Any]) -> Tuple[Any, ...]:
     return tuple(values[k] for k in KEYS[kind])
 
 
+def _parse_row(kind: str, record: Dict[str, Any]) -> Any:
+    """The row's values, or the list of everything wrong with it."""
+    token = _row_errors.set([])
+    try:
+        values = PARSERS[kind](record)
+    except RowError as error:
+        values = None
+        (_row_errors.get() or []).append(str(error))
+    except (TypeError, ValueError, ArithmeticError):
+        values = None  # a consequence of a field already noted as wrong
+    finally:
+        noted = _row_errors.get() or []
+        _row_errors.reset(token)
+    return noted or values
+
+
 def parse_file(path: Path, parsed: Parsed) -> None:
     """Validate every record of ``path`` into ``parsed`` (rows or errors, never raises)."""
     kind = kind_of(path)
@@ -425,11 +456,11 @@ def parse_file(path: Path, parsed: Parsed) -> None:
         if not isinstance(record, dict):
             parsed.errors.append(f"{where}: expected an object with the columns of {kind}")
             continue
-        try:
-            values = PARSERS[kind](record)
-        except RowError as error:
-            parsed.errors.append(f"{where}: {error}")
+        problems = _parse_row(kind, record)
+        if isinstance(problems, list):
+            parsed.errors.append(f"{where}: {'; '.join(problems)}")
             continue
+        values = problems
         key = key_of(kind, values)
         if key in seen:
             parsed.errors.append(f"{where}: {'/'.join(map(str, key))} already given at {seen[key]}")

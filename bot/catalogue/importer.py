@@ -117,6 +117,20 @@ def _same(kind: str, new: Dict[str, Any], old: Dict[str, Any]) -> bool:
 # --- checks across rows ----------------------------------------------------------------
 
 
+def _check_lengths(rows: Dict[str, List[Row]]) -> List[str]:
+    """Errors of texts longer than their column holds (PostgreSQL would refuse them)."""
+    errors: List[str] = []
+    for kind, kind_rows in rows.items():
+        limits = {c.name: c.type.length for c in TABLES[kind].c
+                  if getattr(c.type, "length", None)}
+        for row in kind_rows:
+            for name, limit in limits.items():
+                value = row.values.get(name)
+                if isinstance(value, str) and len(value) > limit:
+                    errors.append(f"{row.where}: {name} '{value}' is longer than {limit} characters")
+    return errors
+
+
 def _check_references(rows: Dict[str, List[Row]],
                       stored: Dict[str, Dict[Tuple[Any, ...], Dict[str, Any]]]) -> List[str]:
     """Errors of rows that point at something neither imported nor stored."""
@@ -320,7 +334,8 @@ def import_rows(engine: Engine, parsed: Parsed, dry_run: bool = False,
         transaction = connection.begin()
         try:
             stored = {kind: _stored(connection, kind) for kind in KINDS}
-            errors = parsed.errors + _check_references(parsed.rows, stored)
+            errors = (parsed.errors + _check_lengths(parsed.rows)
+                      + _check_references(parsed.rows, stored))
             if errors:
                 raise ImportFailed(ImportReport(errors=tuple(errors)))
             for kind in KINDS:

@@ -38,7 +38,9 @@ def test_bad_rows_are_reported_with_file_and_line_and_nothing_is_written(sqlite_
     errors = capsys.readouterr().err.splitlines()
     assert "hotels.csv:3: rating '6.2' must be between 0 and 5" in errors
     assert "hotels.csv:4: name is required" in errors
-    assert any(e.startswith("hotels.csv:5: facilities '飞机场' not in the closed list") for e in errors)
+    [row5] = [e for e in errors if e.startswith("hotels.csv:5: ")]
+    assert row5.startswith("hotels.csv:5: facilities '飞机场' not in the closed list")
+    assert row5.endswith("; checkin_time '25:00' is not a time HH:MM")  # every wrong field
     assert any(e.startswith("hotels.csv:6: district '朝阳区' is not one of 上海's") for e in errors)
     assert "rooms.csv:3: price '-5' must be yuan, not negative, at most two decimals" in errors
     assert any(e.startswith("rooms.csv:4: hotel_id 'H-NOPE' is not a hotel") for e in errors)
@@ -205,3 +207,14 @@ def test_a_catalogue_of_the_demo_size_imports_completely_and_then_changes_nothin
         assert _count(facade.engine, Product) == counts["rooms"] + counts["tours"] + 3 * counts["services"]
     finally:
         facade.close()
+
+
+def test_a_text_longer_than_its_column_is_a_row_error(engine, tmp_path):
+    folder = tmp_path / "cat"
+    shutil.copytree(GOOD, folder)
+    with (folder / "rooms.csv").open("a", encoding="utf-8") as rooms:
+        rooms.write(f"H-SH-101,{'超' * 40},300,2,,,,,\n")
+    with pytest.raises(ImportFailed) as failure:
+        import_path(folder, engine)
+    assert failure.value.report.errors == (
+        f"rooms.csv:12: type '{'超' * 40}' is longer than 32 characters",)
