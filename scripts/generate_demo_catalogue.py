@@ -226,7 +226,9 @@ class District:
         """The name travellers say without the administrative suffix (浦东新区 -> 浦东)."""
         short = re.sub(r"(新区|区|县|市|镇|乡)$", "", self.name)
         short = re.sub(r"(各族自治|纳西族自治|彝族自治|回族|布依族苗族自治|苗族自治)$", "", short)
-        return short if len(short) >= 2 and short != self.name else ""
+        if len(short) < 2 or short == self.name or re.search(".[市区县]", short) or short.startswith("第"):
+            return ""  # 桐乡市乌镇, 第七区: no short form a traveller would say
+        return short
 
 
 @dataclass
@@ -381,11 +383,13 @@ def money(value: float) -> str:
 
 # ---------------------------------------------------------------- districts
 
-def district_rows(cities: Dict[str, City]) -> List[Dict[str, str]]:
+def district_rows(cities: Dict[str, City], sights: List[Dict[str, str]]) -> List[Dict[str, str]]:
+    """Districts with their short aliases, unless the short form names a city or a sight (崂山)."""
+    taken = set(cities) | {sight["name"] for sight in sights}
     rows = []
     for city in cities.values():
         for district in city.districts:
-            alias = district.alias if district.alias not in cities else ""
+            alias = district.alias if district.alias not in taken else ""
             rows.append({"city": city.name, "name": district.name, "aliases": alias,
                          "lat": f"{district.lat:.4f}", "lon": f"{district.lon:.4f}"})
     return rows
@@ -575,6 +579,9 @@ def one_hotel(rng: random.Random, hotel_id: str, city: City, taken_names: set,
     facilities = facilities_for(rng, city, grade, kind, breakfast, bool(station))
     road = next((road for road in district.roads if road in name), None) or rng.choice(district.roads)
     address = f"{road}{rng.randint(1, 999)}号"
+    while f"{city.name}/{address}" in taken_names:  # one hotel per street number
+        address = f"{road}{rng.randint(1, 999)}号"
+    taken_names.add(f"{city.name}/{address}")
     low, high = GRADE_RATING[grade]
     lat, lon = jitter(rng, district.lat, district.lon)
     tags = [kind]
@@ -1002,7 +1009,7 @@ def trains(rng: random.Random, book: CodeBook, origin: City, destination: City, 
             fast_count = (rng.randint(5, 8) if busy else rng.randint(3, 5)) if duration < 8 * 60 else 2
             earliest, latest = 6 * 60 + 30, min(21 * 60, 24 * 60 - duration - 10)
             for depart in spread_times(rng, fast_count, earliest, max(earliest + 60, latest)):
-                own = duration + rng.randint(-10, 25)
+                own = duration + rng.randint(-duration // 15, duration // 8 + 3)  # more or fewer stops
                 price2 = rail_km * (0.42 if fast == "G" else 0.31)
                 fares = [("二等座", half_yuan(price2), seats_for(rng, "二等座")),
                          ("一等座", half_yuan(price2 * 1.6), seats_for(rng, "一等座"))]
@@ -1135,7 +1142,7 @@ def generate(out: Path, scale: int = 1) -> Dict[str, int]:
     for sight in sights:
         sights_by_district.setdefault((sight["city"], sight["district"]), []).append(sight["name"])
     hotels = known_hotels(cities)
-    taken = {draft.row["name"] for draft in hotels}
+    taken = {draft.row["name"] for draft in hotels} | {f"{d.row['city']}/{d.row['address']}" for d in hotels}
     counts: Dict[str, int] = {}
     for draft in hotels:
         counts[draft.row["city"]] = counts.get(draft.row["city"], 0) + 1
@@ -1147,7 +1154,7 @@ def generate(out: Path, scale: int = 1) -> Dict[str, int]:
     generated, pair_count = generated_services(cities, CodeBook(row["code"] for row in known))
     services = known + generated
 
-    write_csv(out / "districts.csv", ("city", "name", "aliases", "lat", "lon"), district_rows(cities))
+    write_csv(out / "districts.csv", ("city", "name", "aliases", "lat", "lon"), district_rows(cities, sights))
     write_csv(out / "hotels.csv", HOTEL_COLUMNS, scaled(hotel_rows, scale, "id", ("name",)))
     room_copies = list(rooms)
     for copy in range(2, scale + 1):

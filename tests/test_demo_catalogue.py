@@ -71,6 +71,8 @@ def test_ids_and_names_are_unique(catalogue: Dict[str, list]) -> None:
                       ("hotels", "name"), ("sights", "name")):
         values = [item[key] for item in catalogue[kind]]
         assert len(values) == len(set(values)), f"duplicate {kind} {key}"
+    addresses = [(hotel["city"], hotel["address"]) for hotel in catalogue["hotels"]]
+    assert len(addresses) == len(set(addresses)), "two hotels at one street number"
     room_keys = [(room["hotel_id"], room["type"]) for room in catalogue["rooms"]]
     assert len(room_keys) == len(set(room_keys))
 
