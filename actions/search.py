@@ -248,10 +248,27 @@ class ActionSearch(Action):
 
         state.set(pending=None)
         results = self._results(store, state)
-        if not results and state.type != "ticket":
+        if not results:
             results = self._relaxed(dispatcher, domain, store, state)
+        if not results and state.type == "ticket" and state.date:
+            self._other_days(dispatcher, domain, store, state)
+            return state.events()
         self._present(dispatcher, domain, state, results, fresh=True)
         return state.events()
+
+    def _other_days(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                    state: SearchState) -> None:
+        """No service that day: say so, and list the route's services with the days they run."""
+        day = state.date
+        state.set(date=None)
+        found = self._results(store, state)
+        if found:
+            dispatcher.utter_message(response="utter_no_service_that_day", date_text=format_date(domain, day),
+                                     origin=state.origin, destination=state.city)
+            self._present(dispatcher, domain, state, found, fresh=True)
+        else:
+            dispatcher.utter_message(response="utter_no_results", what=self._describe(domain, state))
+        state.set(date=day)
 
     def _relaxed(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
                  state: SearchState) -> List[Any]:

@@ -223,3 +223,13 @@ async def test_nothing_in_the_area_offers_the_rest_of_the_city(domain_dict, stor
     assert "静安区" in reply.splitlines()[0] and slots["search_city"] == "上海"
     shown = [store.hotel(i) for i in slots["search_shown"]]
     assert shown and all(h.city == "上海" and h.stars >= 5 for h in shown)
+
+
+async def test_a_day_without_service_says_so_and_lists_the_route(domain_dict, store):
+    day = business_now().date() + timedelta(days=1)
+    while day.isoweekday() in (6, 7):  # CA4101 runs on Saturdays and Sundays only
+        day += timedelta(days=1)
+    text = f"{day.month}月{day.day}号北京到成都的航班"
+    responses, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "北京", "成都"))
+    assert responses[0] == "utter_no_service_that_day" and "CA4101" in reply
+    assert slots["search_date"] == day.isoformat()
