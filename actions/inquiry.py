@@ -203,6 +203,9 @@ def asked_attributes(text: str, kind: str) -> List[str]:
     fitting = [name for name in meant if for_kind(name, kind)]
     if fitting and len(fitting) < len(meant):
         meant = fitting  # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions
+    raw = {m.name for m in attributes_in(text)}
+    if kind == TOUR and TICKET in raw and PRICE not in raw and (INCLUDES in meant or EXCLUDES in meant):
+        meant.remove(PRICE)  # "包含门票吗": 门票 is what is asked to be included, not a price
     if INTRO in meant and len(meant) > 1:
         meant.remove(INTRO)  # "评分怎么样": 怎么样 asks about the rating, not for an overview
     if PRICE in meant and ROOMS in meant:

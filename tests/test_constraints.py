@@ -89,3 +89,9 @@ def test_hotel_query_carries_every_constraint():
 def test_a_later_constraint_refines_an_earlier_one():
     merged = constraints_in("便宜点的").merged_into(constraints_in("故宫附近四星以上"))
     assert (merged.near, merged.min_stars, merged.sort) == ("故宫", 4, "price")
+
+
+@pytest.mark.parametrize("text, rating, ceiling", [("评价4.5以上的", 4.5, None), ("一晚唔超过800蚊", None, 800)])
+def test_other_ways_to_say_a_rating_or_a_budget(text, rating, ceiling):
+    wanted = constraints_in(text)
+    assert wanted.min_rating == rating and wanted.max_price == (Decimal(ceiling) if ceiling else None)

@@ -120,3 +120,14 @@ def test_a_non_running_day_is_said(domain_dict):
     weekday_only = Service(**{**TRAIN.__dict__, "weekdays": (1,)})
     reply = answer(domain_dict, SERVICE, weekday_only, "还有票吗", day=date(2026, 12, 2))
     assert "不开行" in reply
+
+
+def test_tickets_asked_to_be_included_are_not_a_price_question(domain_dict):
+    reply = answer(domain_dict, TOUR, TOUR_ITEM, "费用有包含门票跟午餐吗")
+    assert "漓江游船" in reply and "1280" not in reply
+
+
+@pytest.mark.parametrize("text, fact", [("几点check in", "14:00"), ("开几点到几点", "08:30-17:00")])
+def test_mixed_and_colloquial_wordings(domain_dict, text, fact):
+    item, kind = (HOTEL_ITEM, HOTEL) if "check" in text else (SIGHT_ITEM, SIGHT)
+    assert fact in answer(domain_dict, kind, item, text)
