@@ -72,7 +72,10 @@ Item = Union[Hotel, Sight, Tour, Service]
 FOCUS_SLOT = "inquiry_focus"
 SHOWN_SLOT = "inquiry_shown"
 SEEN_SLOT = "inquiry_seen"
+ASKED_SLOT = "inquiry_asked"
 SEEN_KEPT = 30
+# "天坛呢", "那拙政园呢？": the last questions, about another item.
+SAME_QUESTION = re.compile(r"^\s*(?:那|那么)?\s*(.{2,24}?)\s*(?:呢|又如何|又怎么样)\s*[?？。!！]?\s*$")
 
 # Words that point at the item in focus rather than name one.
 FOCUS_WORDS = re.compile(
@@ -166,6 +169,11 @@ def referenced_item(
     by_time = shown_service_at(store, text, shown)
     if by_time is not None:
         return SERVICE, by_time, True
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if focus and FOCUS_WORDS.search(text):
+        item = load(store, *focus)
+        if item is not None:
+            return focus[0], item, True  # "它能寄存行李吗": 它 beats a near-spelling elsewhere
     for match in loose:
         item = load(store, match.kind, match.id)
         if item is not None:
@@ -599,7 +607,8 @@ class Answerer:
 
 
 def inquiry_slots(tracker: Tracker) -> Dict[str, Any]:
-    return {name: tracker.get_slot(name) for name in (FOCUS_SLOT, SHOWN_SLOT, SEEN_SLOT, "search_date", "search_city")}
+    names = (FOCUS_SLOT, SHOWN_SLOT, SEEN_SLOT, ASKED_SLOT, "search_date", "search_city")
+    return {name: tracker.get_slot(name) for name in names}
 
 
 def remembered(seen: Optional[List[str]], *refs: str) -> List[str]:
@@ -613,10 +622,13 @@ def answer_inquiry(
 ) -> Optional[List[Dict[Text, Any]]]:
     """Answer an attribute question about an item, or None when the message is not one."""
     text = latest_text(tracker)
-    if not attributes_in(text):
+    slots = inquiry_slots(tracker)
+    again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
+    if not attributes_in(text) and not again:
         return None
     store = store or catalogue()
-    slots = inquiry_slots(tracker)
+    if again:
+        return same_question_about(dispatcher, domain, store, slots, again.group(1))
     found = referenced_item(store, text, slots, city=slots.get("search_city"))
     if found is None:
         return None
@@ -632,10 +644,12 @@ def answer_inquiry(
     day_value = said_day or slots.get("search_date")
     day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
-    for attribute in asked_attributes(text, kind):
+    asked = asked_attributes(text, kind)
+    for attribute in asked:
         answerer.answer(kind, item, attribute, text)
     ref = item_ref(kind, item_id(kind, item))
-    events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
+    events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
+              SlotSet(ASKED_SLOT, asked)]
     if said_day:
         events.append(SlotSet("search_date", said_day))
     if answerer.listed:
@@ -647,6 +661,24 @@ def answer_inquiry(
         # The place talked about is where the trip is now: "附近的酒店" asks no city.
         events += [SlotSet("search_city", city), SlotSet("search_district", None), SlotSet("search_near", None)]
     return events
+
+
+def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                        slots: Dict[str, Any], words: str) -> Optional[List[Dict[Text, Any]]]:
+    """"天坛呢" after "故宫周一开门吗？门票多少钱": the same questions about the item named."""
+    matches = [m for m in named_items(store, words, slots, slots.get("search_city")) if m.exact]
+    item = load(store, matches[0].kind, matches[0].id) if matches else None
+    if item is None:
+        return None
+    kind = matches[0].kind
+    asked = [name for name in (for_kind(a, kind) for a in slots.get(ASKED_SLOT) or []) if name]
+    if not asked:
+        return None
+    answerer = Answerer(dispatcher, domain, store)
+    for attribute in dict.fromkeys(asked):
+        answerer.answer(kind, item, attribute, words)
+    ref = item_ref(kind, item_id(kind, item))
+    return [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
 
 
 def item_city(item: Item) -> Optional[str]:

@@ -63,6 +63,7 @@ ITEM_KIND_OF = {"hotel": HOTEL, "ticket": SERVICE, "tour": TOUR, "sight": SIGHT}
 # search_tour covers sights and tours: the words say which list is wanted.
 TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六七八九十\d]+日游|线路|旅行团|报团|行程")
 SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|玩的|地方|去处|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
+SECOND_REQUEST = re.compile(r"另外|还有就是|顺便|再帮我|再帮忙|然后帮我|还想问")
 HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
 NEAR_FOCUS = re.compile(r"附近|周边|旁边|周围")  # "它附近的酒店", "周边还有什么景点": around the focus
 MODE_WORDS = {"train": "utter_mode_train", "flight": "utter_mode_flight", "bus": "utter_mode_bus"}
@@ -160,11 +161,12 @@ class SearchState:
         self.values: Dict[str, Any] = {name: tracker.get_slot(name) for name in self.FIELDS}
         self._original = dict(self.values)
         self.extra: List[Dict[Text, Any]] = []
+        self.before: List[Dict[Text, Any]] = []
         self.seen: Optional[List[str]] = tracker.get_slot(SEEN_SLOT)
         self.focus_ref: Optional[str] = tracker.get_slot(FOCUS_SLOT)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("values", "_original", "extra", "seen", "focus_ref"):
+        if name in ("values", "_original", "extra", "before", "seen", "focus_ref"):
             raise AttributeError(name)
         return self.values.get(f"search_{name}")
 
@@ -182,7 +184,7 @@ class SearchState:
             for name, value in self.values.items()
             if value != self._original.get(name)
         ]
-        return changed + self.extra
+        return self.before + changed + self.extra
 
     def show(self, refs: List[str]) -> None:
         """The listed items become "第N个" for the inquiry answers, and stay resolvable."""
@@ -202,11 +204,12 @@ class ActionSearch(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         answered = answer_inquiry(dispatcher, tracker, domain)
-        if answered is not None:
+        text = latest_text(tracker)
+        if answered is not None and not self._a_search_too(text):
             return answered
         store = catalogue()
         state = SearchState(tracker)
-        text = latest_text(tracker)
+        state.before = answered or []  # the answer's slots first; the search's win
         cities = self._cities(tracker, store, text)
         product = first_entity_value(tracker, "product_type")
         follow_up = follow_up_in(text)
@@ -295,6 +298,17 @@ class ActionSearch(Action):
         return []
 
     # --- reading the message -------------------------------------------------------
+
+    @staticmethod
+    def _a_search_too(text: str) -> bool:
+        """"西湖畔云栖酒店有停车场吗？另外明天上午上海到杭州的高铁有哪些": a question, then a
+        search in the same message; both are served."""
+        parts = SECOND_REQUEST.split(text, maxsplit=1)
+        if len(parts) < 2:
+            return False
+        tail = parts[-1]
+        return bool(constraints_in(tail).modes or HOTEL_WORDS.search(tail) or TOUR_WORDS.search(tail)
+                    or SIGHT_WORDS.search(tail))
 
     @staticmethod
     def _search_type(tracker: Tracker, state: SearchState, product: Optional[str], text: str,

@@ -211,3 +211,26 @@ async def test_the_day_said_with_a_seat_question_is_used(domain_dict, store):
     if day.isoweekday() in service.weekdays:
         assert f"剩{store.seats_left('G101', '二等座', day)}张" in reply
     assert slots["search_date"] == day.isoformat()
+
+
+async def test_the_same_questions_about_another_item(domain_dict, store):
+    _, slots = await say(domain_dict, "故宫几点开门，门票多少钱", "search_tour")
+    reply, _ = await say(domain_dict, "那三里屯太古里呢", "search_tour", slots)
+    sight = store.landmark("三里屯太古里")
+    assert "三里屯太古里免费参观" in reply and (sight.opening_hours or "开放时间") in reply or "暂无" in reply
+
+
+async def test_a_question_and_a_search_in_one_message(domain_dict, store):
+    hotel = store.hotel("H-SH-102")
+    text = f"{hotel.name}有停车场吗？另外明天上海到北京的高铁有哪些"
+    cities = [{"entity": "city", "start": text.rindex(c), "end": text.rindex(c) + 2, "value": c} for c in ("上海", "北京")]
+    reply, slots = await say(domain_dict, text, "search_hotel", entities=cities)
+    assert f"{hotel.name}有停车场" in reply and "G101" in reply
+    assert slots["search_origin"] == "上海" and slots["search_city"] == "北京"
+
+
+async def test_it_means_the_focus_even_when_another_name_sounds_alike(domain_dict, store):
+    hotel = store.hotel("H-BJ-101")
+    slots = {"inquiry_focus": f"hotel:{hotel.id}"}
+    reply, _ = await say(domain_dict, "它能寄存行李吗？我们退房后还要逛一下午", "search_hotel", slots)
+    assert hotel.name in reply

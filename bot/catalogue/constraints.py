@@ -311,6 +311,7 @@ NEAR = re.compile(
     r"(?:附近|旁边|周边|边上|一带|那边|这边|边(?!上)|周围|近一点|近点|不远)"
 )
 NEAR_BEFORE = re.compile(r"(?:靠近|挨着|离)\s*([\u4e00-\u9fa5A-Za-z0-9]{2,10}?)\s*(?:近|不远|的|比较近|最近)")
+PLACE_CUES = re.compile(r"想住|要住|住在|住|在|到|去|离|靠近|找|的|了|以后|之后|我们|我")
 NOT_A_PLACE = re.compile(r"^(?:这|那|它|酒店|景点|地铁|车站|火车站|机场|我们|你们|住的|在|就)")
 SORT_NEAR = re.compile(r"最近的|离得?最近|距离最近")
 
@@ -319,7 +320,9 @@ def near_in(text: str) -> Optional[str]:
     """The words naming a landmark the traveller wants to be near (故宫附近 → 故宫)."""
     for pattern in (NEAR, NEAR_BEFORE):
         for match in pattern.finditer(text):
-            words = re.sub(r"^(?:在|住在?|想住|要住|找|离|靠近|的)+", "", match.group(1))
+            # The words reach back to whatever preceded the place: keep what follows the
+            # last cue ("那到了以后想住西湖" → 西湖).
+            words = PLACE_CUES.split(match.group(1))[-1]
             words = re.sub(r"(?:的|地方)$", "", words)
             if len(words) >= 2 and not NOT_A_PLACE.match(words):
                 return words
