@@ -34,6 +34,7 @@ SIGHT_TYPES = ("山水", "古镇", "博物馆", "商圈", "主题乐园", "历�
 SUITABLE_FOR = ("亲子", "情侣", "老人", "朋友", "学生")
 DEFAULT_ROOMS_PER_DAY = 8
 DEFAULT_TOUR_SEATS = 30
+MAX_VISIT_HOURS = 240  # a Three Gorges cruise is a 3-day visit
 
 
 class RowError(ValueError):
@@ -248,7 +249,7 @@ def visit_hours(value: Any) -> Tuple[Optional[float], Optional[float]]:
     """``2-3`` → (2, 3); ``1.5`` → (1.5, 1.5)."""
     if _blank(value):
         return None, None
-    bounds = [real(part, 0, 48) for part in str(value).split("-")]
+    bounds = [real(part, 0, MAX_VISIT_HOURS) for part in str(value).split("-")]
     if len(bounds) > 2 or bounds[0] > bounds[-1]:
         raise RowError(f"'{value}' must be hours like 2-3 or 1.5")
     return bounds[0], bounds[-1]

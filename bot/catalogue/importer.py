@@ -25,7 +25,6 @@ from bot.catalogue.models import (
     CatalogueFare,
     CatalogueHotel,
     CatalogueHotelFacility,
-    CatalogueName,
     CatalogueRoom,
     CatalogueService,
     CatalogueSight,
@@ -345,7 +344,7 @@ def import_rows(engine: Engine, parsed: Parsed, dry_run: bool = False,
                 for kind in reversed(KINDS):
                     if kind in parsed.rows:
                         _prune(connection, kind, parsed.rows[kind], stored[kind], counts)
-            if counts.touched or not _has_names(connection):
+            if counts.touched or not name_index.current(connection):
                 _min_prices(connection)
                 name_index.rebuild(connection)
             _sync_products(connection, prune)
@@ -357,10 +356,6 @@ def import_rows(engine: Engine, parsed: Parsed, dry_run: bool = False,
         else:
             transaction.commit()
     return counts.report()
-
-
-def _has_names(connection: Connection) -> bool:
-    return connection.execute(select(CatalogueName.id).limit(1)).first() is not None
 
 
 def import_path(path: Path, engine: Engine, dry_run: bool = False,

@@ -12,7 +12,7 @@ import re
 from typing import Any, Dict, Iterable, List, Sequence, Set, Tuple
 
 from pypinyin import lazy_pinyin
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.engine import Connection
 
 from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR
@@ -26,9 +26,18 @@ from bot.catalogue.models import (
 )
 
 DISTRICT = "district"
+# Bumped whenever the keys made for a name change, so the next import rebuilds the index
+# even if no item changed; kept in the index as one row of kind "rules".
+RULES_VERSION = "2"
+RULES = dict(key="#rules", pinyin=False, kind="rules", item_id=RULES_VERSION, name="",
+             city="", exact=False)
 MIN_KEY, MAX_KEY = 2, 20
 PINYIN_MAX = 8  # longer names are typed in full or by a part, not misspelt whole
-TAIL_LENGTHS = (2, 3, 4)
+# Two characters sound like too many ordinary words (地址 / 地质) to match by pinyin.
+PINYIN_MIN = 3
+# A name's last 3-4 characters name it (子栖云, 巷子栖云); two-character tails are often
+# ordinary words (服务 of ...服务公寓), so only a brand gives a two-character part.
+TAIL_LENGTHS = (3, 4)
 GENERIC = re.compile(
     r"(国际大酒店|大酒店|度假酒店|精品酒店|主题酒店|酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|青年旅舍|"
     r"风景名胜区|风景区|旅游区|景区|公园|博物馆|博物院|"
@@ -66,9 +75,10 @@ def _places(city: str, district: str) -> List[str]:
     return sorted({p for p in places if p}, key=len, reverse=True)
 
 
-def distinctive_parts(name: str, city: str = "", district: str = "") -> List[str]:
+def distinctive_parts(name: str, city: str = "", district: str = "", brand: str = "") -> List[str]:
     """Parts of a name that still name the item: without leading city/district, without
-    a generic suffix, and the last 2-4 characters of what remains (with and without it)."""
+    a generic suffix, the last 3-4 characters of what remains and the brand it contains
+    (each with and without the suffix)."""
     rest = _strip_prefixes(name, _places(city, district))
     match = GENERIC.search(rest)
     suffix = match.group(0) if match and len(rest) - len(match.group(0)) >= MIN_KEY else ""
@@ -78,16 +88,20 @@ def distinctive_parts(name: str, city: str = "", district: str = "") -> List[str
         for length in TAIL_LENGTHS:
             if length < len(core):
                 parts.update({core[-length:], core[-length:] + suffix})
+    if brand and brand in core:
+        parts.update({brand, brand + suffix})
     return sorted(p for p in parts if MIN_KEY <= len(p) <= MAX_KEY and p != name)
 
 
-def item_keys(name: str, aliases: Iterable[str], city: str = "",
-              district: str = "") -> List[Tuple[str, bool, bool]]:
+def item_keys(name: str, aliases: Iterable[str], city: str = "", district: str = "",
+              brand: str = "") -> List[Tuple[str, bool, bool]]:
     """(key, is_pinyin, exact) for one item."""
     exact = {k for k in [name, *aliases] if MIN_KEY <= len(k) <= MAX_KEY}
-    parts = {p for k in [name, *aliases] for p in distinctive_parts(k, city, district)} - exact
+    parts = {p for k in [name, *aliases]
+             for p in distinctive_parts(k, city, district, brand)} - exact
     keys = [(k, False, True) for k in exact] + [(p, False, False) for p in parts]
-    spoken = {pinyin_key(k) for k in exact | parts if HAN.match(k) and len(k) <= PINYIN_MAX}
+    spoken = {pinyin_key(k) for k in exact | parts
+              if HAN.match(k) and PINYIN_MIN <= len(k) <= PINYIN_MAX}
     keys += [(s, True, False) for s in spoken]
     return keys
 
@@ -105,8 +119,8 @@ def _district_rows(connection: Connection) -> Iterable[Dict[str, Any]]:
 
 
 def _item_rows(kind: str, rows: Iterable[Any]) -> Iterable[Dict[str, Any]]:
-    for item_id, name, city, district, aliases in rows:
-        for key, spoken, exact in item_keys(name, aliases or (), city, district or ""):
+    for item_id, name, city, district, aliases, brand in rows:
+        for key, spoken, exact in item_keys(name, aliases or (), city, district or "", brand):
             yield dict(key=key, pinyin=spoken, kind=kind, item_id=item_id, name=name,
                        city=city, exact=exact)
 
@@ -117,23 +131,32 @@ def index_rows(connection: Connection) -> List[Dict[str, Any]]:
                                        CatalogueTour.__table__, CatalogueService.__table__)
     rows = list(_district_rows(connection))
     rows += _item_rows(HOTEL, connection.execute(
-        select(hotels.c.id, hotels.c.name, hotels.c.city, hotels.c.district, hotels.c.aliases)))
+        select(hotels.c.id, hotels.c.name, hotels.c.city, hotels.c.district, hotels.c.aliases,
+               hotels.c.brand)))
     rows += _item_rows(SIGHT, connection.execute(
-        select(sights.c.id, sights.c.name, sights.c.city, sights.c.district, sights.c.aliases)))
+        select(sights.c.id, sights.c.name, sights.c.city, sights.c.district, sights.c.aliases,
+               literal("").label("brand"))))
     rows += _item_rows(TOUR, connection.execute(
         select(tours.c.id, tours.c.name, tours.c.destination, tours.c.destination,
-               tours.c.aliases)))
+               tours.c.aliases, literal("").label("brand"))))
     for code, origin in connection.execute(select(services.c.code, services.c.origin)):
         rows.append(dict(key=code, pinyin=False, kind=SERVICE, item_id=code, name=code,
                          city=origin, exact=True))
     return rows
 
 
+def current(connection: Connection) -> bool:
+    """Whether the index was built by these rules (the import rebuilds it otherwise)."""
+    table = CatalogueName.__table__
+    return connection.execute(select(table.c.id).where(
+        table.c.key == RULES["key"], table.c.item_id == RULES_VERSION)).first() is not None
+
+
 def rebuild(connection: Connection) -> int:
     """Replace the name index with the keys of what is stored now; returns its size."""
     table = CatalogueName.__table__
     connection.execute(delete(table))
-    rows = index_rows(connection)
+    rows = [RULES, *index_rows(connection)]
     seen: Set[Tuple[Any, ...]] = set()
     unique = []
     for row in rows:

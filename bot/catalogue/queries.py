@@ -55,7 +55,7 @@ from bot.catalogue.models import (
     CatalogueSight,
     CatalogueTour,
 )
-from bot.catalogue.names import DISTRICT, MAX_KEY, MIN_KEY, PINYIN_MAX
+from bot.catalogue.names import DISTRICT, MAX_KEY, MIN_KEY, PINYIN_MAX, PINYIN_MIN
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.32
@@ -302,7 +302,7 @@ class Catalogue:
         sounds = lazy_pinyin(list(text))
         spans: Dict[str, List[Tuple[int, int]]] = {}
         for begin in range(len(text)):
-            for end in range(begin + MIN_KEY, min(len(text), begin + PINYIN_MAX) + 1):
+            for end in range(begin + PINYIN_MIN, min(len(text), begin + PINYIN_MAX) + 1):
                 if all(HAN.match(c) for c in text[begin:end]):
                     spans.setdefault(" ".join(sounds[begin:end]), []).append((begin, end))
         return spans
