@@ -12,17 +12,9 @@ from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT
 from bot.catalogue import items
 from bot.catalogue.queries import catalogue
 from bot.catalogue.search import (  # noqa: F401 - re-exported for the dialogue layer
-    TICKET_MODES,
-    HotelOffer,
-    TicketOffer,
-    TourOffer,
     follow_up_in,
     ordinal_in,
-    search_hotels,
-    search_tickets,
-    search_tours,
     split_route,
-    tours_with_attraction,
 )
 
 # The booking store's product kind of each kind of catalogue item.
