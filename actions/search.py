@@ -249,7 +249,7 @@ class ActionSearch(Action):
         if not self._covered(dispatcher, domain, store, state):
             return state.events()
 
-        state.set(pending=None)
+        state.set(pending=None, asked=None)  # every value is in: a later search may ask again
         results = self._results(store, state)
         if not results:
             results = self._relaxed(dispatcher, domain, store, state)
@@ -372,7 +372,7 @@ class ActionSearch(Action):
         """A new kind of search keeps the trip's city, date and party (never asked again)."""
         if state.type == "ticket" and search_type != "ticket":
             state.set(origin=None)  # the city now is the trip's destination
-        state.set(type=search_type, mode=None, shown=None, pending=None, wanted=None)
+        state.set(type=search_type, mode=None, shown=None, pending=None, wanted=None, asked=None)
 
     def _update_criteria(self, tracker: Tracker, store: Catalogue, state: SearchState,
                          cities: Sequence[Tuple[str, int, int]], text: str, said: Constraints) -> None:
