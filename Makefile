@@ -51,10 +51,11 @@ eval: train  ## NLU figures on the held-out split (tests/nlu/); report in result
 eval-dialogues: setup  ## replay tests/dialogues/*.yml against the running bot (`make run` first; ARGS=--start starts one); task success, failing turns; full result in results/dialogues/
 	@$(PY) -m bot.dialogue_eval --json results/dialogues/result.json $(ARGS)
 
-bench: train  ## benchmarks (NLU parse latency, normaliser scaling, several acts in one message); figures printed, nothing asserted
+bench: train  ## benchmarks (NLU parse latency, normaliser scaling, several acts in one message, catalogue import and queries); figures printed, nothing asserted
 	@$(PY) bench/nlu_latency.py
 	@$(PY) bench/normaliser_scaling.py
 	@PYTHONPATH=. $(PY) -m bench.acts
+	@$(PY) bench/catalogue.py
 
 .PHONY: bench-load
 bench-load: train  ## closed-loop REST load, TripDesk then stock `rasa init` bot (N=1,20,100 x 16 turns; ARGS="--concurrency 1,20 --turns 8"); figures in results/bench/

@@ -25,7 +25,7 @@ from actions.store_access import (
 )
 from actions.wording import day_text, departure_text, joined, stay_text, yuan
 from actions.names import names_in
-from bot import catalogue, contacts, knowledge
+from bot import catalogue, contacts
 from bot.booking.holds import deadline_text, hold_minutes
 from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, stay_end
 from bot.booking.payments import payment_settings
@@ -61,11 +61,12 @@ MAX_PEOPLE = 20
 
 def variants_of(item_id: str) -> List[Tuple[str, int]]:
     """(variant, price in fen) choices: room types, fare classes; none for tours."""
-    for hotel in knowledge.hotels():
-        if hotel.id == item_id:
-            return [(r.type, int(r.price * 100)) for r in hotel.rooms]
-    service = next((s for s in knowledge.services() if s.code == item_id), None)
-    return [(fare, int(price * 100)) for fare, price in service.fares] if service else []
+    facade = catalogue.catalogue()
+    hotel = facade.hotel(item_id)
+    if hotel is not None:
+        return [(r.type, int(r.price * 100)) for r in hotel.rooms]
+    service = facade.service(item_id)
+    return [(fare.name, int(fare.price * 100)) for fare in service.fares] if service else []
 
 
 def product_code(item_id: str, variant: Optional[str]) -> str:
@@ -89,19 +90,23 @@ def item_in(tracker: Tracker) -> Optional[str]:
     position = catalogue.ordinal_in(text)
     if position and 0 < position <= len(shown):
         return shown[position - 1]
-    codes = {s.code for s in knowledge.services()}
-    code = next((c for c in SERVICE_CODE.findall(text.upper()) if c in codes), None)
+    facade = catalogue.catalogue()
+    code = next((c for c in SERVICE_CODE.findall(text.upper()) if facade.service(c)), None)
     if code:
         return code
     listed = shown_item_named(text, shown, 3 if tracker.get_slot("book_product") else 2)
     if listed:
         return listed
+    city = tracker.get_slot("search_city")
+    exact = [m for m in facade.named_in(text, kinds=("hotel", "tour"), city=city) if m.exact]
+    if exact:
+        return exact[0].id
     hotel_name = first_entity_value(tracker, "hotel_name")
-    named = [h for h in knowledge.hotels() if h.name in text
-             or (hotel_name and (h.name == hotel_name or hotel_name in h.name))]
-    if named:
-        return max(named, key=lambda h: (h.name in text, len(h.name))).id
-    return next((t.id for t in knowledge.tours() if t.name in text), None)
+    if hotel_name:
+        named = facade.named_in(str(hotel_name), kinds=("hotel",), city=city)
+        if named:
+            return named[0].id
+    return None
 
 
 def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
@@ -109,7 +114,8 @@ def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Opt
     by its airline and departure time; None when that is not exactly one."""
     departs = departure_in(text)
     airline = airline_in(text)
-    services = {s.code: s for s in knowledge.services() if s.code in shown}
+    facade = catalogue.catalogue()
+    services = {code: service for code in shown if (service := facade.service(code)) is not None}
     if departs or airline:
         fitting = [code for code, s in services.items()
                    if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
@@ -475,8 +481,8 @@ class ActionAskBookConfirm(Action):
             return stay_text(domain, quote.start, quote.end)
         if item_kind(item) == TOUR:
             return departure_text(domain, quote.start)
-        service = next(s for s in knowledge.services() if s.code == item)
-        return departure_text(domain, quote.start, service.depart)
+        service = catalogue.catalogue().service(item)
+        return departure_text(domain, quote.start, service.depart if service else None)
 
     @staticmethod
     def _quantity_text(domain: DomainDict, quote: BookingQuote, item: str) -> str:

@@ -32,7 +32,8 @@ from actions.store_access import (
 )
 from actions.wording import joined, short_day_text, when_text, yuan
 from actions.names import names_in
-from bot import catalogue, contacts, knowledge
+from bot import catalogue, contacts
+from bot.catalogue.items import ServiceQuery
 from bot.booking import policy as rules
 from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT
 from bot.booking.payments import payment_settings
@@ -92,30 +93,31 @@ def chosen_by_number(text: str, options: List[str]) -> Optional[str]:
 
 
 def room_options(booking: BookingView) -> List[str]:
-    hotel = next((h for h in knowledge.hotels() if booking.product.code.startswith(h.id + "/")), None)
+    hotel = catalogue.catalogue().hotel(booking.product.code.split("/")[0])
     return [room.type for room in hotel.rooms] if hotel else []
 
 
 def departure_options(booking: BookingView) -> List[str]:
     """Other services on the same route and mode, earliest first."""
     code = booking.product.code.split("/")[0]
-    current = next((s for s in knowledge.services() if s.code == code), None)
+    facade = catalogue.catalogue()
+    current = facade.service(code)
     if current is None:
         return []
-    same = [s for s in knowledge.services() if (s.origin, s.destination, s.mode)
-            == (current.origin, current.destination, current.mode) and s.code != code
-            and booking.start_date.isoweekday() in s.weekdays]
-    return [s.code for s in sorted(same, key=lambda s: s.depart)]
+    same = facade.find_services(ServiceQuery(
+        origin=current.origin, destination=current.destination, modes=(current.mode,),
+        weekday=booking.start_date.isoweekday(), sort="depart", limit=1000))
+    return [s.code for s in same if s.code != code]
 
 
 def product_code_for(booking: BookingView, kind: str, value: str) -> Optional[str]:
     if kind == "room":
         return f"{booking.product.code.split('/')[0]}/{value}"
     if kind == "departure":
-        service = next((s for s in knowledge.services() if s.code == value), None)
+        service = catalogue.catalogue().service(value)
         if service is None:
             return None
-        fares = [fare for fare, _ in service.fares]
+        fares = [fare.name for fare in service.fares]
         fare = booking.product.variant if booking.product.variant in fares else fares[0]
         return f"{value}/{fare}"
     return None
@@ -329,7 +331,9 @@ class ActionAskChangeValue(Action):
 
     @staticmethod
     def _service_line(domain: DomainDict, code: str) -> str:
-        service = next(s for s in knowledge.services() if s.code == code)
+        service = catalogue.catalogue().service(code)
+        if service is None:
+            return ""
         response = "utter_service_takes_off" if service.mode == "flight" else "utter_service_departs"
         return template(domain, response, code=code, time=service.depart)
 

@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.inquiry import answer_inquiry_besides
 from bot import contacts
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -32,6 +33,11 @@ class ActionHandleFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        # The NLU may miss the intent of "它几点开门" or "故宫门票多少钱"; an item named or
+        # in focus plus an attribute asked is answered from the catalogue all the same.
+        answered = answer_inquiry_besides(dispatcher, tracker, domain)
+        if answered is not None:
+            return answered
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_fallback_human", **contacts.hotline_values())
         else:

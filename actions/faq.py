@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.inquiry import answer_inquiry_besides
 from bot import contacts, knowledge
 from bot.faq_search import faq_index
 from bot.settings import settings
@@ -34,6 +35,11 @@ class ActionAnswerFaq(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        # The NLU may miss the intent of "它几点开门" or "故宫门票多少钱"; an item named or
+        # in focus plus an attribute asked is answered from the catalogue all the same.
+        answered = answer_inquiry_besides(dispatcher, tracker, domain)
+        if answered is not None:
+            return answered
         entries = knowledge.faq()
         topic, confidence = selector_prediction(tracker)
         if topic in entries and confidence >= settings.faq_confidence_threshold:

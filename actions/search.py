@@ -1,14 +1,23 @@
-"""Hotel, ticket and tour search: ask for what is missing, show the best few, refine.
+"""Hotel, sight, ticket and tour search: what travellers ask for, no needless questions.
 
-One action drives all three searches because travellers move between them freely
-("北京有什么酒店" right after a train search) and refine with words that do not name
-the product at all ("还有便宜点的吗", "第二个怎么样"). The search in progress lives in
-the `search_*` slots; the catalogue logic is in `bot.catalogue`.
+One action drives every search because travellers move between them freely ("北京有什么
+酒店" right after a train search, "它附近的酒店" after a sight) and refine with words that
+do not name the product ("还有便宜点的吗", "一晚500以内", "上午的"). A question about one
+item ("第一个的地址在哪") is answered by ``actions.inquiry`` before any search starts.
+The search in progress lives in the ``search_*`` slots; the constraints read from the
+messages in ``search_wanted``; the catalogue is read through its facade.
+
+Browsing and questions need no date: hotels list their from-price per night, timetables
+without a date list every service (with a date, only those running that day). Dates and
+party size are asked by the booking form, when the traveller books.
 """
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import asdict, replace
 from datetime import date
+from decimal import Decimal
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -17,8 +26,32 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
-from actions.wording import WEEKDAY_RESPONSES, day_text, joined, short_day_text
-from bot import catalogue, knowledge
+from actions.inquiry import (
+    FOCUS_SLOT,
+    SEEN_SLOT,
+    SHOWN_SLOT,
+    Answerer,
+    answer_inquiry,
+    day_said,
+    item_ref,
+    load,
+    remembered,
+    split_ref,
+)
+from actions.wording import day_text, joined, short_day_text
+from bot import knowledge
+from bot.catalogue.constraints import (
+    Constraints,
+    arrives_in_time,
+    constraints_in,
+    hotel_query,
+    service_query,
+    sight_query,
+    tour_query,
+)
+from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
+from bot.catalogue.queries import Catalogue, catalogue
+from bot.catalogue.search import follow_up_in, ordinal_in, split_route
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
 
@@ -26,34 +59,43 @@ logger = logging.getLogger(__name__)
 
 INTENT_TYPES = {"search_hotel": "hotel", "search_ticket": "ticket", "search_tour": "tour"}
 PRODUCT_TYPES = {"hotel": "hotel", "tour": "tour", "flight": "ticket", "train": "ticket", "bus": "ticket"}
+ITEM_KIND_OF = {"hotel": HOTEL, "ticket": SERVICE, "tour": TOUR, "sight": SIGHT}
+# search_tour covers sights and tours: the words say which list is wanted.
+TOUR_WORDS = re.compile(r"跟团|团游|旅游团|参团|[一二两三四五六七八九十\d]+日游|线路|旅行团|报团|行程")
+SIGHT_WORDS = re.compile(r"景点|景区|好玩|玩什么|哪里玩|玩的|地方|去处|逛|看看|博物馆|公园|古镇|寺|乐园|打卡|免费的|门票")
+SECOND_REQUEST = re.compile(r"另外|还有就是|顺便|再帮我|再帮忙|然后帮我|还想问")
+HOTEL_WORDS = re.compile(r"酒店|宾馆|住宿|民宿")
+NEAR_FOCUS = re.compile(r"附近|周边|旁边|周围")  # "它附近的酒店", "周边还有什么景点": around the focus
+MODE_WORDS = {"train": "utter_mode_train", "flight": "utter_mode_flight", "bus": "utter_mode_bus"}
+# Only what a list needs; dates and party size are the booking form's questions.
 REQUIRED = {
-    "hotel": ("city", "date", "people"),
-    "ticket": ("destination", "origin", "date", "people"),
-    "tour": ("city", "date", "people"),
+    "hotel": ("city",),
+    "sight": ("city",),
+    "ticket": ("destination", "origin"),
+    "tour": ("city",),
 }
+ASKED_AT_MOST = 2  # a slot question is put twice at most, then the bot explains instead
 ASK = {
     ("hotel", "city"): "utter_ask_hotel_city",
+    ("sight", "city"): "utter_ask_tour_city",
     ("tour", "city"): "utter_ask_tour_city",
     ("ticket", "destination"): "utter_ask_destination",
     ("ticket", "origin"): "utter_ask_origin",
-    ("hotel", "date"): "utter_ask_hotel_date",
-    ("ticket", "date"): "utter_ask_travel_date",
-    ("tour", "date"): "utter_ask_travel_date",
 }
+RESULTS = {"hotel": "utter_hotel_results", "sight": "utter_sight_results", "tour": "utter_tour_results",
+           "ticket": "utter_ticket_results"}
 
 
 def format_date(domain: DomainDict, value: Optional[str]) -> str:
-    """ISO value → how a Chinese reply names it: 12月3日（周四）, 12月3日–12月5日."""
+    """ISO value → how a Chinese reply names it: 12月3日（周四）, 12月3日–12月5日 (a time
+    said with the day, "明天上午", is a constraint of its own, not part of the day)."""
     if not value:
         return ""
     parts = value.split("/")
     days = [date.fromisoformat(p[:10]) for p in parts]
     if len(days) == 2 and days[0] != days[1]:
         return "–".join(short_day_text(domain, day) for day in days)
-    text = day_text(domain, days[0])
-    if "T" in parts[0]:
-        text += parts[0][11:16]
-    return text
+    return day_text(domain, days[0])
 
 
 def money(amount: Any) -> str:
@@ -61,18 +103,70 @@ def money(amount: Any) -> str:
     return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
 
 
+def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[str]:
+    """Covered cities to offer instead of ``city``: the same province first, then the
+    popular ones, never ``city`` itself (a refusal must not list what it refuses)."""
+    provinces = {d.name: d.province for d in knowledge.destinations()}
+    popular = {d.name for d in knowledge.destinations() if d.popular}
+    province = provinces.get(city)
+    candidates = [c for c in dict.fromkeys(covered) if c != city]
+    candidates.sort(key=lambda c: (provinces.get(c) != province or province is None, c not in popular))
+    return candidates[:limit]
+
+
+def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[Sight]:
+    """The landmark in the words before "附近": "下周五成都宽窄巷子" → 宽窄巷子 (the words
+    reach back to whatever preceded the place)."""
+    for start in range(0, max(len(words) - 1, 0)):
+        found = store.landmark(words[start:], city)
+        if found is not None:
+            return found
+    return None
+
+
+def wanted_from_slot(value: Any) -> Constraints:
+    """The constraints kept in ``search_wanted`` (money as strings, tuples as lists)."""
+    if not isinstance(value, dict):
+        return Constraints()
+    fields: Dict[str, Any] = {}
+    for name, default in asdict(Constraints()).items():
+        if name not in value or value[name] is None:
+            continue
+        raw = value[name]
+        if name in ("min_price", "max_price"):
+            fields[name] = Decimal(str(raw))
+        elif isinstance(default, tuple):
+            fields[name] = tuple(raw)
+        else:
+            fields[name] = raw
+    return Constraints(**fields)
+
+
+def wanted_to_slot(wanted: Constraints) -> Dict[str, Any]:
+    return {
+        name: (str(value) if isinstance(value, Decimal) else list(value) if isinstance(value, tuple) else value)
+        for name, value in asdict(wanted).items()
+        if value not in (None, ())
+    }
+
+
 class SearchState:
     """The search slots as one object: read once, changed, written back as events."""
 
     FIELDS = ("search_type", "search_mode", "search_city", "search_origin", "search_date",
-              "search_people", "search_pending", "search_shown")
+              "search_people", "search_pending", "search_shown", "search_asked", "search_district",
+              "search_near", "search_wanted")
 
     def __init__(self, tracker: Tracker) -> None:
         self.values: Dict[str, Any] = {name: tracker.get_slot(name) for name in self.FIELDS}
         self._original = dict(self.values)
+        self.extra: List[Dict[Text, Any]] = []
+        self.before: List[Dict[Text, Any]] = []
+        self.seen: Optional[List[str]] = tracker.get_slot(SEEN_SLOT)
+        self.focus_ref: Optional[str] = tracker.get_slot(FOCUS_SLOT)
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("values", "_original"):
+        if name in ("values", "_original", "extra", "before", "seen", "focus_ref"):
             raise AttributeError(name)
         return self.values.get(f"search_{name}")
 
@@ -80,12 +174,26 @@ class SearchState:
         for key, value in changes.items():
             self.values[f"search_{key}"] = value
 
+    @property
+    def wanted_constraints(self) -> Constraints:
+        return wanted_from_slot(self.wanted)
+
     def events(self) -> List[Dict[Text, Any]]:
-        return [
+        changed = [
             SlotSet(name, value)
             for name, value in self.values.items()
             if value != self._original.get(name)
         ]
+        return self.before + changed + self.extra
+
+    def show(self, refs: List[str]) -> None:
+        """The listed items become "第N个" for the inquiry answers, and stay resolvable."""
+        self.seen = remembered(self.seen, *refs)
+        self.extra += [SlotSet(SHOWN_SLOT, refs), SlotSet(SEEN_SLOT, self.seen)]
+
+    def focus(self, ref: str) -> None:
+        self.seen = remembered(self.seen, ref)
+        self.extra += [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, self.seen)]
 
 
 class ActionSearch(Action):
@@ -95,23 +203,24 @@ class ActionSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        state = SearchState(tracker)
+        answered = answer_inquiry(dispatcher, tracker, domain)
         text = latest_text(tracker)
-        intent = latest_intent(tracker)
-        cities = self._cities(tracker)
+        if answered is not None and not self._a_search_too(text):
+            return answered
+        store = catalogue()
+        state = SearchState(tracker)
+        state.before = answered or []  # the answer's slots first; the search's win
+        cities = self._cities(tracker, store, text)
         product = first_entity_value(tracker, "product_type")
-        follow_up = catalogue.follow_up_in(text)
+        follow_up = follow_up_in(text)
+        said = constraints_in(text)
 
-        if follow_up and state.shown and state.type and not cities and not product:
-            self._follow_up(dispatcher, domain, state, follow_up, text)
+        if follow_up and state.shown is not None and state.type and not cities and not product \
+                and not self._new_place(store, text, said):
+            self._follow_up(dispatcher, domain, store, state, follow_up, text)
             return state.events()
 
-        search_type = (
-            PRODUCT_TYPES.get(str(product))
-            or INTENT_TYPES.get(intent or "")
-            or state.type
-            or ("tour" if first_entity_value(tracker, "attraction_name") else None)
-        )
+        search_type = self._search_type(tracker, state, str(product) if product else None, text, said)
         if search_type is None:
             if follow_up:
                 dispatcher.utter_message(response="utter_nothing_to_refine")
@@ -122,54 +231,155 @@ class ActionSearch(Action):
 
         if search_type != state.type:
             self._start_new_search(state, search_type)
-        if search_type == "ticket" and product in ("train", "flight", "bus"):
-            state.set(mode=product)
-        self._update_criteria(tracker, state, cities, text)
+        if search_type == "ticket":
+            modes = said.modes or ((str(product),) if product in ("train", "flight", "bus") else ())
+            if modes:
+                state.set(mode=modes[0] if len(modes) == 1 else None)  # "航班和高铁": both
+        self._update_criteria(tracker, store, state, cities, text, said)
 
         if state.date and first_day(state.date) < business_now().date():
             dispatcher.utter_message(response="utter_date_in_past", date_text=format_date(domain, state.date))
-            state.set(date=None, pending="date")
-            return state.events()
-        if not self._known_place(dispatcher, domain, state):
+            state.set(date=None)
             return state.events()
 
         missing = [field for field in REQUIRED[search_type] if not self._has(state, field)]
         if missing:
-            state.set(pending=missing[0])
-            dispatcher.utter_message(response=ASK.get((search_type, missing[0]), "utter_ask_people"))
+            self._ask(dispatcher, state, missing[0])
+            return state.events()
+        if not self._covered(dispatcher, domain, store, state):
             return state.events()
 
-        state.set(pending=None)
-        self._present(dispatcher, domain, state, self._results(state), fresh=True)
+        state.set(pending=None, asked=None)  # every value is in: a later search may ask again
+        results = self._results(store, state)
+        if not results:
+            results = self._relaxed(dispatcher, domain, store, state)
+        if not results and state.type == "ticket" and state.date:
+            self._other_days(dispatcher, domain, store, state)
+            return state.events()
+        self._present(dispatcher, domain, state, results, fresh=True)
         return state.events()
+
+    def _other_days(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                    state: SearchState) -> None:
+        """No service that day: say so, and list the route's services with the days they run."""
+        day = state.date
+        state.set(date=None)
+        found = self._results(store, state)
+        if found:
+            dispatcher.utter_message(response="utter_no_service_that_day", date_text=format_date(domain, day),
+                                     origin=state.origin, destination=state.city)
+            self._present(dispatcher, domain, state, found, fresh=True)
+        else:
+            dispatcher.utter_message(response="utter_no_results", what=self._describe(domain, state))
+        state.set(date=day)
+
+    def _relaxed(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                 state: SearchState) -> List[Any]:
+        """Nothing matched: say so with every condition, then offer the nearest alternative
+        (the whole city instead of the area, then the city without the conditions), keeping
+        the traveller's city. Returns nothing when even that is empty."""
+        what = self._describe(domain, state)
+        if state.district or state.near:
+            area = {"district": state.district, "near": state.near}
+            state.set(district=None, near=None)
+            found = self._results(store, state)
+            if found:
+                dispatcher.utter_message(response="utter_no_results_in_area", what=what, city=state.city)
+                return found
+            state.set(**area)
+        if state.wanted:
+            wanted = state.wanted
+            state.set(wanted=None)
+            found = self._results(store, state)
+            if found:
+                dispatcher.utter_message(response="utter_no_results_with_conditions", what=what)
+                return found
+            state.set(wanted=wanted)
+        return []
 
     # --- reading the message -------------------------------------------------------
 
     @staticmethod
-    def _cities(tracker: Tracker) -> List[Tuple[str, int, int]]:
-        found = []
+    def _a_search_too(text: str) -> bool:
+        """"西湖畔云栖酒店有停车场吗？另外明天上午上海到杭州的高铁有哪些": a question, then a
+        search in the same message; both are served."""
+        parts = SECOND_REQUEST.split(text, maxsplit=1)
+        if len(parts) < 2:
+            return False
+        tail = parts[-1]
+        return bool(constraints_in(tail).modes or HOTEL_WORDS.search(tail) or TOUR_WORDS.search(tail)
+                    or SIGHT_WORDS.search(tail))
+
+    @staticmethod
+    def _search_type(tracker: Tracker, state: SearchState, product: Optional[str], text: str,
+                     said: Constraints) -> Optional[str]:
+        by_product = PRODUCT_TYPES.get(product or "")
+        by_intent = INTENT_TYPES.get(latest_intent(tracker) or "")
+        if said.modes and not by_product:
+            by_product = "ticket"
+        if not by_product and HOTEL_WORDS.search(text) and not TOUR_WORDS.search(text):
+            by_product = "hotel"  # "故宫附近的酒店" is a hotel search whatever the intent
+        if not by_product and state.type and not (TOUR_WORDS.search(text) or SIGHT_WORDS.search(text)):
+            return state.type  # "下午两点那班呢": a follow-up names no product; the search goes on
+        if by_product == "tour" or (by_product is None and by_intent == "tour") or \
+                (by_product is None and by_intent is None and state.type in ("tour", "sight")):
+            if TOUR_WORDS.search(text):
+                return "tour"
+            if SIGHT_WORDS.search(text) or said.sight_types or said.free or said.suitable_for:
+                return "sight"
+            return state.type if state.type in ("tour", "sight") else "tour"
+        if by_product or by_intent:
+            return by_product or by_intent
+        if HOTEL_WORDS.search(text):
+            return "hotel"
+        return state.type or ("sight" if first_entity_value(tracker, "attraction_name") else None)
+
+    @staticmethod
+    def _cities(tracker: Tracker, store: Catalogue, text: str) -> List[Tuple[str, int, int]]:
+        """Cities the traveller named: known city names only, and not a fragment of a hotel's
+        or sight's name (the NLU labels 成都 in 成都东站小憩酒店, or 东门, as a city)."""
+        names = [
+            (int(e.get("start", 0)), int(e.get("end", 0)))
+            for kind in ("hotel_name", "attraction_name")
+            for e in entities_of(tracker, kind)
+        ]
+        names += [(m.start, m.end) for m in store.named_in(text) if m.kind != "district"]
+        found: List[Tuple[str, int, int]] = []
         for entity in entities_of(tracker, "city"):
-            value = str(entity.get("value") or "")
-            name = knowledge.canonical_city(value) or value
-            if name:
-                found.append((name, int(entity.get("start", 0)), int(entity.get("end", 0))))
+            start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+            name = knowledge.canonical_city(str(entity.get("value") or ""))
+            inside_a_name = any(s <= start and end <= e and (e - s) > (end - start) for s, e in names)
+            if name and not inside_a_name and all(name != f[0] for f in found):
+                found.append((name, start, end))
         return found
 
     @staticmethod
-    def _start_new_search(state: SearchState, search_type: str) -> None:
-        """A new kind of search keeps the trip's date, party and destination."""
-        carried_city = state.city
-        state.set(type=search_type, mode=None, shown=None, pending=None)
-        if search_type != "ticket":
-            state.set(origin=None, city=carried_city)
+    def _new_place(store: Catalogue, text: str, said: Constraints) -> bool:
+        return bool(said.near) or any(m.kind == "district" for m in store.named_in(text))
 
-    def _update_criteria(
-        self, tracker: Tracker, state: SearchState, cities: Sequence[Tuple[str, int, int]], text: str
-    ) -> None:
+    def _ask(self, dispatcher: CollectingDispatcher, state: SearchState, field: str) -> None:
+        """Ask for a missing value, at most twice; then say what is needed with an example."""
+        asked = list(state.asked or [])
+        state.set(pending=field)
+        if asked.count(field) >= ASKED_AT_MOST:
+            dispatcher.utter_message(response=f"utter_search_still_need_{field}")
+            return
+        state.set(asked=asked + [field])
+        dispatcher.utter_message(response=ASK[(state.type, field)])
+
+    @staticmethod
+    def _start_new_search(state: SearchState, search_type: str) -> None:
+        """A new kind of search keeps the trip's city, date and party (never asked again)."""
+        if state.type == "ticket" and search_type != "ticket":
+            state.set(origin=None)  # the city now is the trip's destination
+        state.set(type=search_type, mode=None, shown=None, pending=None, wanted=None, asked=None)
+
+    def _update_criteria(self, tracker: Tracker, store: Catalogue, state: SearchState,
+                         cities: Sequence[Tuple[str, int, int]], text: str, said: Constraints) -> None:
         changed = False
         if cities:
             if state.type == "ticket":
-                origin, destination = catalogue.split_route(text, cities)
+                origin, destination = split_route(text, cities)
                 if len(cities) == 1 and state.pending == "origin" and origin is None:
                     origin, destination = destination, None
                 if origin:
@@ -177,31 +387,54 @@ class ActionSearch(Action):
                 if destination:
                     state.set(city=destination)
             else:
+                if cities[-1][0] != state.city:
+                    state.set(district=None, near=None)
                 state.set(city=cities[-1][0])
             changed = True
-        elif state.type == "tour" and not state.city:
-            attraction = first_entity_value(tracker, "attraction_name")
-            city = self._attraction_city(str(attraction)) if attraction else None
-            if city:
-                state.set(city=city)
-                changed = True
-        date_value = first_entity_value(tracker, "date")
+        if state.type != "ticket":
+            changed = self._place_from_names(tracker, store, state, text, said, bool(cities)) or changed
+        date_value = day_said(tracker, text)
         if date_value:
             state.set(date=str(date_value))
             changed = True
         people = first_entity_value(tracker, "number_of_people")
         if people:
             state.set(people=float(people))
+        if said.said():
+            state.set(wanted=wanted_to_slot(said.merged_into(state.wanted_constraints)))
             changed = True
         if changed:
             state.set(shown=None)
 
     @staticmethod
-    def _attraction_city(name: str) -> Optional[str]:
-        for attraction in knowledge.attractions():
-            if name == attraction.name or name in attraction.aliases:
-                return attraction.city
-        return None
+    def _place_from_names(tracker: Tracker, store: Catalogue, state: SearchState, text: str,
+                          said: Constraints, city_said: bool) -> bool:
+        """A district, a landmark ("故宫附近") or "它附近" sets the place, and the city with it."""
+        landmark = landmark_in(store, said.near, state.city) if said.near else None
+        for match in ([] if landmark is not None else store.named_in(text, city=state.city)):
+            if match.kind == "district" and "/" in match.id:
+                city, district = match.id.split("/", 1)
+                if not city_said or city == state.city:
+                    state.set(city=city, district=district, near=None)
+                    return True
+        if landmark is None and not city_said and NEAR_FOCUS.search(text):
+            focus = split_ref(state.focus_ref)
+            if focus and focus[0] in (HOTEL, SIGHT):
+                item = store.hotel(focus[1]) if focus[0] == HOTEL else store.sight(focus[1])
+                if item is not None and item.lat is not None:
+                    state.set(city=item.city, district=None, near=f"{focus[0]}:{item.id}")
+                    return True
+        if landmark is not None:
+            if not city_said or landmark.city == state.city:
+                state.set(city=landmark.city, district=None, near=f"{SIGHT}:{landmark.id}")
+                return True
+        attraction = first_entity_value(tracker, "attraction_name")
+        if attraction and not state.city:
+            sight = store.landmark(str(attraction))
+            if sight is not None:
+                state.set(city=sight.city)
+                return True
+        return False
 
     @staticmethod
     def _has(state: SearchState, field: str) -> bool:
@@ -209,201 +442,254 @@ class ActionSearch(Action):
             return bool(state.city)
         return bool(getattr(state, field))
 
-    def _known_place(self, dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState) -> bool:
-        """Refuse a city or route the catalogue does not cover, listing what it does."""
+    # --- coverage ------------------------------------------------------------------
+
+    def _covered(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                 state: SearchState) -> bool:
+        """Say exactly what the catalogue does not cover, with the nearest alternatives.
+
+        The traveller's city stays in focus (wiping it made the bot ask for it again), and
+        the alternatives offered never include the refused place.
+        """
         covered = {
-            "hotel": ("utter_unknown_hotel_city", catalogue.hotel_cities),
-            "tour": ("utter_unknown_tour_city", catalogue.tour_destinations),
+            "hotel": ("utter_unknown_hotel_city", store.hotel_cities),
+            "sight": ("utter_unknown_sight_city", store.sight_cities),
+            "tour": ("utter_unknown_tour_city", store.tour_destinations),
         }
-        if state.type in covered and state.city:
+        if state.type in covered:
             response, cities = covered[state.type]
-            if state.city not in cities():
-                dispatcher.utter_message(response=response, city=state.city, cities=joined(domain, cities()))
-                state.set(city=None, pending="city")
+            known = cities()
+            if state.city not in known:
+                dispatcher.utter_message(response=response, city=state.city,
+                                         cities=joined(domain, nearest_cities(state.city, known)))
+                state.set(pending=None, shown=None)
                 return False
-        if state.type == "ticket" and state.city and state.origin:
-            if state.origin == state.city:
-                state.set(origin=None, pending="origin")
-                dispatcher.utter_message(response="utter_ask_origin")
-                return False
-            if (state.origin, state.city) not in catalogue.ticket_routes():
-                routes = joined(domain, (f"{a}–{b}" for a, b in catalogue.ticket_routes() if a < b))
+            return True
+        if state.origin == state.city:
+            state.set(origin=None)
+            self._ask(dispatcher, state, "origin")
+            return False
+        route = (state.origin, state.city)
+        if route in store.routes():
+            if state.mode and route not in store.routes((state.mode,)):
+                other_modes = [m for m in ("train", "flight", "bus") if route in store.routes((m,))]
                 dispatcher.utter_message(
-                    response="utter_unknown_route", origin=state.origin,
-                    destination=state.city, routes=routes,
+                    response="utter_no_mode_on_route", origin=state.origin, destination=state.city,
+                    mode=template(domain, MODE_WORDS[state.mode]),
+                    modes=joined(domain, (template(domain, MODE_WORDS[m]) for m in other_modes)),
                 )
-                state.set(origin=None, city=None, pending="destination")
-                return False
-        return True
+                state.set(mode=other_modes[0] if len(other_modes) == 1 else None, pending=None)
+                return True  # and list what does run
+            return True
+        destinations = store.destinations_from(state.origin)
+        if destinations:
+            dispatcher.utter_message(
+                response="utter_unknown_route", origin=state.origin, destination=state.city,
+                alternatives=joined(domain, nearest_cities(state.city, destinations)),
+            )
+        else:
+            origins = sorted({a for a, _ in store.routes()} - {state.origin})
+            dispatcher.utter_message(
+                response="utter_unknown_origin", origin=state.origin, destination=state.city,
+                alternatives=joined(domain, nearest_cities(state.origin, origins)),
+            )
+        state.set(pending=None, shown=None)
+        return False
 
     # --- results -------------------------------------------------------------------
 
     @staticmethod
-    def _results(state: SearchState) -> List[Any]:
-        day = first_day(state.date) if state.date else None
-        people = int(state.people or 1)
-        if state.type == "hotel":
-            return catalogue.search_hotels(state.city, people)
-        if state.type == "ticket":
-            return catalogue.search_tickets(state.origin, state.city, day, state.mode)
-        return catalogue.search_tours(state.city, day)
+    def _near_point(store: Catalogue, state: SearchState) -> Optional[Tuple[float, float]]:
+        ref = split_ref(state.near)
+        if not ref:
+            return None
+        item = store.hotel(ref[1]) if ref[0] == HOTEL else store.sight(ref[1])
+        if item is None or item.lat is None or item.lon is None:
+            return None
+        return item.lat, item.lon
 
-    def _present(
-        self,
-        dispatcher: CollectingDispatcher,
-        domain: DomainDict,
-        state: SearchState,
-        offers: Sequence[Any],
-        fresh: bool,
-    ) -> None:
-        if not offers:
+    def _results(self, store: Catalogue, state: SearchState, limit: int = 30) -> List[Any]:
+        wanted = state.wanted_constraints
+        near = self._near_point(store, state)
+        day = first_day(state.date) if state.date else None
+        if state.type == "hotel":
+            hotels = store.find_hotels(hotel_query(wanted, state.city, state.district, near, limit))
+            people = int(state.people or 0)
+            return [h for h in hotels if not people or any(r.max_guests >= min(people, 2) for r in h.rooms)]
+        if state.type == "sight":
+            sights = store.find_sights(sight_query(wanted, state.city, state.district, near, limit))
+            near_ref = state.near or ""
+            return [s for s in sights if f"{SIGHT}:{s.id}" != near_ref]
+        if state.type == "tour":
+            weekday = day.isoweekday() if day else None
+            return store.find_tours(tour_query(wanted, state.city, weekday, limit=limit))
+        weekday = day.isoweekday() if day else None
+        # The mode is the state's (a mode that does not run on the route was replaced).
+        wanted = replace(wanted, modes=(state.mode,) if state.mode else ())
+        services = store.find_services(service_query(wanted, state.origin, state.city, weekday, state.mode))
+        return [s for s in services if arrives_in_time(s.arrive, wanted.arrive_before)]
+
+    @staticmethod
+    def _id(item: Any) -> str:
+        return item.code if isinstance(item, Service) else item.id
+
+    def _present(self, dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState,
+                 items: Sequence[Any], fresh: bool) -> None:
+        if not items:
             if fresh:
                 dispatcher.utter_message(response="utter_no_results", what=self._describe(domain, state))
             else:
                 dispatcher.utter_message(response="utter_no_more")
             return
-        shown = offers[: settings.search_results_shown]
+        shown = list(items[: settings.search_results_shown])
         previously_shown = list(state.shown or []) if not fresh else []
         start_index = len(previously_shown) + 1
         lines = "\n".join(
-            self._line(domain, state, offer, index)
-            for index, offer in enumerate(shown, start=start_index)
+            self._line(domain, item, index, state.wanted_constraints.fare_class)
+            for index, item in enumerate(shown, start=start_index)
         )
-        state.set(shown=previously_shown + [o.id for o in shown])
-        people = int(state.people or 1)
-        date_text = format_date(domain, state.date)
-        if state.type == "hotel":
-            dispatcher.utter_message(
-                response="utter_hotel_results", city=state.city, date_text=date_text,
-                people=people, lines=lines,
-            )
-        elif state.type == "ticket":
-            dispatcher.utter_message(
-                response="utter_ticket_results", origin=state.origin, destination=state.city,
-                date_text=date_text, mode_text="", lines=lines,
-            )
-        else:
-            dispatcher.utter_message(
-                response="utter_tour_results", city=state.city, date_text=date_text,
-                people=people, lines=lines,
-            )
+        ids = previously_shown + [self._id(item) for item in shown]
+        state.set(shown=ids)
+        state.show([item_ref(ITEM_KIND_OF[state.type], i) for i in ids])
+        if len(shown) == 1 and fresh:
+            state.focus(item_ref(ITEM_KIND_OF[state.type], ids[0]))
+        where = self._where(domain, state)
+        dispatcher.utter_message(
+            response=RESULTS[state.type], city="" if where.startswith(state.city or "-") else state.city, where=where,
+            origin=state.origin, destination=state.city, date_text=format_date(domain, state.date),
+            mode_text=template(domain, MODE_WORDS[state.mode]) if state.mode else "",
+            conditions=self._conditions(domain, state), lines=lines,
+        )
 
     @staticmethod
-    def _describe(domain: DomainDict, state: SearchState) -> str:
-        if state.type == "ticket":
-            return f"{format_date(domain, state.date)}{state.origin}→{state.city}"
-        return f"{state.city}{format_date(domain, state.date)}"
+    def _where(domain: DomainDict, state: SearchState) -> str:
+        if state.near:
+            ref = split_ref(state.near)
+            store = catalogue()
+            item = (store.hotel(ref[1]) if ref[0] == HOTEL else store.sight(ref[1])) if ref else None
+            if item is not None:
+                return template(domain, "utter_where_near", name=item.name)
+        if state.district:
+            return state.district
+        return ""
 
     @staticmethod
-    def _line(domain: DomainDict, state: SearchState, offer: Any, index: int) -> str:
-        if state.type == "hotel":
-            hotel = offer.hotel
-            response = "utter_line_hotel" if offer.rooms_needed == 1 else "utter_line_hotel_rooms"
-            return template(
-                domain, response, index=index, name=hotel.name, stars=hotel.stars,
-                district=hotel.district, room=offer.room.type, rooms=offer.rooms_needed,
-                price=money(offer.price), rating=hotel.rating,
-            )
+    def _conditions(domain: DomainDict, state: SearchState) -> str:
+        """The constraints the list honours, said back so the traveller can trust it."""
+        wanted = state.wanted_constraints
+        parts: List[str] = []
+        if wanted.max_price is not None and wanted.min_price is not None:
+            parts.append(template(domain, "utter_condition_price_range", low=money(wanted.min_price),
+                                  high=money(wanted.max_price)))
+        elif wanted.max_price is not None:
+            parts.append(template(domain, "utter_condition_max_price", price=money(wanted.max_price)))
+        elif wanted.min_price is not None:
+            parts.append(template(domain, "utter_condition_min_price", price=money(wanted.min_price)))
+        if wanted.min_stars and state.type == "hotel":
+            parts.append(template(domain, "utter_condition_stars", stars=wanted.min_stars))
+        if wanted.min_rating:
+            parts.append(template(domain, "utter_condition_rating", rating=wanted.min_rating))
+        words = [*(wanted.facilities if state.type == "hotel" else ()),
+                 *(wanted.hotel_types if state.type == "hotel" else ()),
+                 *(wanted.sight_types if state.type == "sight" else ()),
+                 *(wanted.suitable_for if state.type == "sight" else ())]
+        if state.type == "hotel" and wanted.breakfast:
+            words.append(template(domain, "utter_condition_breakfast"))
+        if state.type == "ticket" and wanted.fare_class:
+            words.append(wanted.fare_class)
+        if state.type == "ticket" and wanted.depart_after and wanted.depart_before:
+            words.append(f"{wanted.depart_after}–{wanted.depart_before}")
+        elif state.type == "ticket" and wanted.depart_after:
+            words.append(template(domain, "utter_condition_after", time=wanted.depart_after))
+        elif state.type == "ticket" and wanted.depart_before:
+            words.append(template(domain, "utter_condition_before", time=wanted.depart_before))
+        if state.type == "ticket" and wanted.arrive_before:
+            words.append(template(domain, "utter_condition_arrive_before", time=wanted.arrive_before))
+        if state.type == "sight" and wanted.free:
+            words.append(template(domain, "utter_condition_free"))
+        parts += words
+        return template(domain, "utter_conditions", conditions=joined(domain, parts)) if parts else ""
+
+    def _describe(self, domain: DomainDict, state: SearchState) -> str:
+        """What found nothing, with every condition, so the traveller sees what to relax."""
+        conditions = self._conditions(domain, state)
         if state.type == "ticket":
-            service = offer.service
-            return template(
-                domain, "utter_line_ticket", index=index, code=service.code,
-                from_station=service.from_station, depart=service.depart,
-                to_station=service.to_station, arrive=service.arrive,
-                fare_class=offer.fare_class, price=money(offer.fare),
-            )
-        tour = offer.tour
-        return template(
-            domain, "utter_line_tour", index=index, name=tour.name, days=tour.days,
-            price=money(tour.price),
-        )
+            return f"{format_date(domain, state.date)}{state.origin}→{state.city}{conditions}"
+        return f"{state.city}{self._where(domain, state)}{format_date(domain, state.date)}{conditions}"
+
+    @staticmethod
+    def _line(domain: DomainDict, item: Any, index: int, fare_class: Optional[str] = None) -> str:
+        if isinstance(item, Hotel):
+            stars = template(domain, "utter_stars", stars=item.stars) if item.stars else (item.grade or item.type)
+            rating = template(domain, "utter_line_rating", rating=f"{item.rating:.1f}") if item.rating else ""
+            return template(domain, "utter_line_hotel", index=index, name=item.name, stars=stars or "—",
+                            district=item.district, price=money(item.lowest_price), rating=rating)
+        if isinstance(item, Sight):
+            ticket = template(domain, "utter_nearby_sight_free") if item.free else (
+                template(domain, "utter_nearby_sight_ticket", price=money(item.lowest_ticket)) if item.tickets else "")
+            rating = template(domain, "utter_line_rating", rating=f"{item.rating:.1f}") if item.rating else ""
+            return template(domain, "utter_line_sight", index=index, name=item.name, type=item.type,
+                            district=item.district, ticket=ticket, rating=rating)
+        if isinstance(item, Service):
+            asked = [f for f in item.fares if f.name == fare_class]
+            fare = asked[0] if asked else min(item.fares, key=lambda f: f.price)
+            return template(domain, "utter_line_ticket", index=index, code=item.code,
+                            from_station=item.from_station + item.from_terminal, depart=item.depart,
+                            to_station=item.to_station + item.to_terminal, arrive=item.arrive,
+                            fare_class=fare.name, price=money(fare.price))
+        tour: Tour = item
+        return template(domain, "utter_line_tour", index=index, name=tour.name, days=tour.days,
+                        price=money(tour.price))
 
     # --- follow-ups ----------------------------------------------------------------
 
-    def _follow_up(
-        self,
-        dispatcher: CollectingDispatcher,
-        domain: DomainDict,
-        state: SearchState,
-        kind: str,
-        text: str,
-    ) -> None:
-        offers = {offer.id: offer for offer in self._results(state)}
-        shown = [offers[i] for i in (state.shown or []) if i in offers]
+    def _follow_up(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                   state: SearchState, kind: str, text: str) -> None:
+        items = self._results(store, state, limit=100)
+        by_id = {self._id(item): item for item in items}
+        shown_ids = list(state.shown or [])
+        shown = [by_id[i] for i in shown_ids if i in by_id]
         if kind == "detail":
-            position = catalogue.ordinal_in(text) or 1
-            if position > len(shown):
-                dispatcher.utter_message(response="utter_no_such_result", count=len(shown))
+            position = ordinal_in(text) or 1
+            if position > len(shown_ids):
+                dispatcher.utter_message(response="utter_no_such_result", count=len(shown_ids))
                 return
-            self._detail(dispatcher, domain, state, shown[position - 1])
+            kind_of_item = ITEM_KIND_OF[state.type]
+            item = load(store, kind_of_item, shown_ids[position - 1])
+            if item is not None:
+                state.focus(item_ref(kind_of_item, shown_ids[position - 1]))
+                Answerer(dispatcher, domain, store).overview(kind_of_item, item)
             return
-        remaining = [o for o in offers.values() if o.id not in (state.shown or [])]
+        remaining = [item for item in items if self._id(item) not in shown_ids]
         if kind == "cheaper":
-            floor = min((o.price for o in shown), default=None)
-            candidates = sorted(
-                (o for o in remaining if floor is None or o.price < floor), key=lambda o: o.price
-            )
+            price = self._price
+            floor = min((price(item) for item in shown), default=None)
+            candidates = sorted((i for i in remaining if floor is None or price(i) < floor), key=price)
             if not candidates:
                 dispatcher.utter_message(response="utter_no_cheaper")
                 return
         elif kind in ("earlier", "later") and state.type == "ticket":
-            departs = [o.service.depart for o in shown]
+            departs = [item.depart for item in shown]
             if kind == "earlier":
-                candidates = sorted(
-                    (o for o in remaining if not departs or o.service.depart < min(departs)),
-                    key=lambda o: o.service.depart, reverse=True,
-                )
+                candidates = sorted((i for i in remaining if not departs or i.depart < min(departs)),
+                                    key=lambda i: i.depart, reverse=True)
             else:
-                candidates = sorted(
-                    (o for o in remaining if not departs or o.service.depart > max(departs)),
-                    key=lambda o: o.service.depart,
-                )
+                candidates = sorted((i for i in remaining if not departs or i.depart > max(departs)),
+                                    key=lambda i: i.depart)
             if not candidates:
-                dispatcher.utter_message(
-                    response="utter_no_earlier" if kind == "earlier" else "utter_no_later"
-                )
+                dispatcher.utter_message(response="utter_no_earlier" if kind == "earlier" else "utter_no_later")
                 return
         else:
             candidates = remaining
         self._present(dispatcher, domain, state, candidates, fresh=False)
 
     @staticmethod
-    def _detail(dispatcher: CollectingDispatcher, domain: DomainDict, state: SearchState, offer: Any) -> None:
-        if state.type == "hotel":
-            hotel = offer.hotel
-            rooms = "\n".join(
-                template(domain, "utter_hotel_detail_room", type=room.type, bed=room.bed or "—",
-                         max_guests=room.max_guests, price=money(room.price))
-                for room in hotel.rooms
-            )
-            breakfast = template(
-                domain,
-                "utter_breakfast_included" if hotel.breakfast_included else "utter_breakfast_not_included",
-            )
-            dispatcher.utter_message(
-                response="utter_hotel_detail", name=hotel.name, stars=hotel.stars,
-                rating=hotel.rating, district=hotel.district, address=hotel.address,
-                tags=joined(domain, hotel.tags) or "—", breakfast=breakfast, rooms=rooms,
-            )
-        elif state.type == "ticket":
-            service = offer.service
-            fares = template(domain, "utter_clause_separator").join(
-                template(domain, "utter_fare", fare=name, price=money(price)) for name, price in service.fares)
-            dispatcher.utter_message(
-                response="utter_ticket_detail", code=service.code, operator=service.operator,
-                from_station=service.from_station, depart=service.depart,
-                to_station=service.to_station, arrive=service.arrive, fares=fares,
-            )
-        else:
-            tour = offer.tour
-            child = (
-                template(domain, "utter_tour_child_price", price=money(tour.child_price))
-                if tour.child_price else ""
-            )
-            weekdays = joined(domain, (template(domain, WEEKDAY_RESPONSES[d - 1]) for d in tour.departure_weekdays))
-            dispatcher.utter_message(
-                response="utter_tour_detail", name=tour.name, days=tour.days,
-                departs_from=tour.departs_from, highlights=tour.highlights,
-                includes=tour.includes, price=money(tour.price), child_price=child,
-                group_size=tour.group_size or "—", weekdays=weekdays,
-            )
+    def _price(item: Any) -> Decimal:
+        if isinstance(item, Hotel):
+            return item.lowest_price
+        if isinstance(item, Sight):
+            return item.lowest_ticket
+        if isinstance(item, Service):
+            return item.lowest_fare
+        return Decimal(item.price)
+

@@ -224,7 +224,7 @@ def stop_services(processes: List[subprocess.Popen]) -> None:
 
 def seed_booking_store() -> None:
     """Create or upgrade the booking database and fill what is missing (idempotent):
-    the catalogue and the booking window's inventory; the demo customers the README names only in
+    the catalogue (inventory is made on demand); the demo customers the README names only in
     the embedded default or with TRIPDESK_SEED_DEMO=1 (bot/booking/seed.py)."""
     from sqlalchemy.engine import make_url
 

@@ -324,12 +324,22 @@ def vocabulary_words() -> Tuple[str, ...]:
     return tuple(words)
 
 
+def _catalogue_words() -> List[str]:
+    """Hotel, room type, sight, tour and district names from the catalogue's import files
+    (the folder the seed imports), or from the curated YAML catalogue without one."""
+    from bot.catalogue.files import names  # the catalogue package imports this module
+
+    if settings.catalogue_dir.is_dir():
+        return names(settings.catalogue_dir)
+    return ([w for h in hotels() for w in (h.name, *(r.type for r in h.rooms))]
+            + [t.name for t in tours()])
+
+
 def _dictionary_sources() -> List[Any]:
     return [
         lambda: [w for d in destinations() for w in (d.name, *d.aliases) if not w.isascii()],
         lambda: [w for a in attractions() for w in (a.name, *a.aliases)],
-        lambda: [w for h in hotels() for w in (h.name, *(r.type for r in h.rooms))],
-        lambda: [t.name for t in tours()],
+        _catalogue_words,
         lambda: list(vocabulary_words()),
     ]
 

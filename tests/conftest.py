@@ -23,6 +23,20 @@ def domain_dict() -> Dict[str, Any]:
     return yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def catalogue_facade(tmp_path_factory) -> Iterator[Any]:
+    """The catalogue the seed loads, in one SQLite file that the dialogue code reads
+    through the facade (tests/helpers.seeded_store points it at its own store)."""
+    from bot.catalogue import queries
+    from tests.helpers import fresh_store_url
+
+    facade = queries.Catalogue(fresh_store_url(tmp_path_factory.mktemp("catalogue")))
+    queries.use(facade)
+    yield facade
+    queries.use(None)
+    facade.close()
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     if not MODEL.exists():

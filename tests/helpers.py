@@ -1,6 +1,8 @@
 """Building rasa-sdk trackers and rendering what the traveller would read."""
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -102,13 +104,65 @@ def button_titles(action_messages: List[Dict[str, Any]]) -> List[str]:
     return [b["title"] for m in action_messages for b in m.get("buttons") or []]
 
 
+_template: List[Path] = []
+
+
+def catalogue_template() -> Path:
+    """An SQLite file, migrated and holding the catalogue the seed loads, made once per
+    test session: fresh stores start as a copy, so the seed only confirms the catalogue."""
+    if not _template:
+        from bot.booking.db import engine_for, upgrade
+        from bot.booking.seed import catalogue_source
+        from bot.catalogue.importer import import_rows
+
+        path = Path(tempfile.mkdtemp(prefix="tripdesk-catalogue-")) / "template.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        engine = engine_for(url)
+        import_rows(engine, catalogue_source())
+        engine.dispose()  # the last connection checkpoints the WAL into the file
+        _template.append(path)
+    return _template[0]
+
+
+def fresh_store_url(folder: Path) -> str:
+    """A store database at ``folder/tripdesk.db`` that starts as the catalogue template."""
+    shutil.copyfile(catalogue_template(), folder / "tripdesk.db")
+    return f"sqlite:///{folder / 'tripdesk.db'}"
+
+
 def seeded_store(path: Path, monkeypatch: Any, today: Optional[date] = None) -> Any:
     """A SQLite store with the demo catalogue and customers, used by the actions."""
     from actions import store_access
     from bot.booking.seed import seed
     from bot.booking.store import BookingStore
 
-    store = BookingStore(f"sqlite:///{path / 'tripdesk.db'}")
+    from bot.catalogue import queries
+
+    store = BookingStore(fresh_store_url(path))
     seed(store, today, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
+    monkeypatch.setattr(queries, "_catalogue", queries.Catalogue(engine=store.engine))
     return store
+
+
+FIXTURE_CATALOGUE = Path(__file__).parent / "catalogue" / "fixtures" / "good"
+
+
+def install_fixture_catalogue(folder: Path) -> Any:
+    """A fresh SQLite store in ``folder`` holding the small test catalogue (hotels with
+    facilities and coordinates, sights, tours, services), installed as the process's
+    catalogue facade (tests restore the one they found afterwards)."""
+    from bot.booking.store import BookingStore
+    from bot.catalogue.importer import import_path
+    from bot.catalogue.queries import Catalogue, use
+    from bot.nlu.dates import business_now
+
+    url = f"sqlite:///{folder / 'catalogue.db'}"
+    store = BookingStore(url)
+    report = import_path(FIXTURE_CATALOGUE, store.engine)
+    assert not report.errors, report.errors
+    store.start_sales_on(business_now().date())
+    facade = Catalogue(url)
+    use(facade)
+    return facade

@@ -23,14 +23,14 @@ from bot.booking.policy import hold_time
 from bot.booking.seed import seed
 from bot.booking.store import BookingStore
 from bot.nlu.dates import business_now
-from tests.helpers import make_tracker, rendered, slots_after
+from tests.helpers import fresh_store_url, make_tracker, rendered, slots_after
 
 OWNER = "rest:demo-zhang"  # REST identity of the demo customer 张伟 (bot/booking/seed.py)
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> BookingStore:
-    store = BookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
+    store = BookingStore(fresh_store_url(tmp_path))
     seed(store, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     yield store
@@ -164,10 +164,10 @@ async def summary(domain_dict, sender: str, slots: Dict[str, Any]) -> Dict[str, 
 
 
 def departure_day(store: BookingStore) -> Any:
-    with store.transaction() as session:
-        return session.execute(select(Inventory.day).join(Product).where(
-            Product.code == "G7/二等座", Inventory.day >= business_now().date() + timedelta(days=7))
-            .order_by(Inventory.day)).scalars().first()
+    """G7's first running day a week ahead, with its inventory row made (as a read does)."""
+    day = store.first_sale_day("G7/二等座", business_now().date() + timedelta(days=7))
+    store.available("G7/二等座", day)
+    return day
 
 
 async def test_a_confirmed_booking_is_made_once_with_a_pending_payment(store, domain_dict):
@@ -374,7 +374,7 @@ class SlowBookingStore(BookingStore):
 
 @pytest.fixture
 def slow_store(tmp_path, monkeypatch) -> Iterator[BookingStore]:
-    store = SlowBookingStore(f"sqlite:///{tmp_path / 'tripdesk.db'}")
+    store = SlowBookingStore(fresh_store_url(tmp_path))
     seed(store, demo=True)
     monkeypatch.setattr(store_access, "_store", store)
     yield store

@@ -1,157 +1,235 @@
-"""action_search against the real catalogue in knowledge_base/."""
+"""action_search against a real SQLite catalogue (the test fixture catalogue): lists what
+travellers ask for, with no needless questions, honest about what it does not cover."""
 from datetime import timedelta
+from typing import Any, Dict, List, Optional, Tuple
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.search import ActionSearch
-from bot import knowledge
+from bot.catalogue.items import HotelQuery, ServiceQuery
+from bot.catalogue.queries import catalogue, use
 from bot.nlu.dates import business_now
-from tests.helpers import city_entities, make_tracker, rendered, slots_after
+from tests.helpers import city_entities, install_fixture_catalogue, make_tracker, rendered, slots_after
 
 
-async def run_search(domain_dict, text, intent, entities=None, slots=None):
+@pytest.fixture
+def store(tmp_path):
+    previous = catalogue()
+    facade = install_fixture_catalogue(tmp_path)
+    yield facade
+    use(previous)
+
+
+async def run_search(domain, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+                     slots: Optional[Dict[str, Any]] = None) -> Tuple[List[str], Dict[str, Any], str]:
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker(text, intent, entities, slots)
-    events = await ActionSearch().run(dispatcher, tracker, domain_dict)
-    return dispatcher, slots_after(events, slots), rendered(dispatcher, domain_dict)
+    events = await ActionSearch().run(dispatcher, make_tracker(text, intent, entities, slots), domain)
+    return ([m.get("response") for m in dispatcher.messages], slots_after(events, slots),
+            "\n".join(rendered(dispatcher, domain)))
 
 
-def responses(dispatcher):
-    return [m.get("response") for m in dispatcher.messages]
+def listed_lines(reply: str) -> List[str]:
+    return [line for line in reply.splitlines() if line[:1].isdigit() and ". " in line]
 
 
-async def test_hotel_search_without_details_asks_for_the_city(domain_dict):
-    dispatcher, slots, _ = await run_search(domain_dict, "帮我找个酒店", "search_hotel")
-    assert responses(dispatcher) == ["utter_ask_hotel_city"]
-    assert slots["search_type"] == "hotel" and slots["search_pending"] == "city"
+async def test_hotel_browsing_needs_no_date_or_party(domain_dict, store):
+    text = "上海有什么酒店"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    assert responses == ["utter_hotel_results"]
+    shanghai = {h.name for h in store.find_hotels(HotelQuery(city="上海"))}
+    assert listed_lines(reply) and all(any(name in line for name in shanghai) for line in listed_lines(reply))
+    assert "/晚起" in reply and not slots.get("search_pending")
 
 
-async def test_hotel_search_asks_each_missing_value_then_shows_results(domain_dict):
-    _, slots, _ = await run_search(domain_dict, "上海有什么酒店", "search_hotel", city_entities("上海有什么酒店", "上海"))
-    assert slots["search_pending"] == "date"
-    dispatcher, slots, _ = await run_search(domain_dict, "明天", "inform", slots=slots)
-    assert responses(dispatcher) == ["utter_ask_people"]
-    dispatcher, slots, texts = await run_search(domain_dict, "两个人", "inform", slots=slots)
-    assert responses(dispatcher) == ["utter_hotel_results"]
-    shanghai = {h.name for h in knowledge.hotels() if h.city == "上海"}
-    shown = [line for line in texts[0].splitlines() if line[:2] in ("1.", "2.", "3.")]
-    assert len(shown) == 3
-    assert all(any(name in line for name in shanghai) for line in shown)
-    assert slots["search_people"] == 2 and slots["search_pending"] is None
-
-
-async def test_everything_in_one_message_goes_straight_to_results(domain_dict):
-    text = "明天杭州的酒店 两大一小"
-    dispatcher, slots, texts = await run_search(domain_dict, text, "search_hotel", city_entities(text, "杭州"))
-    assert responses(dispatcher) == ["utter_hotel_results"]
-    assert "杭州" in texts[0] and "3人" in texts[0]
+async def test_everything_in_one_message_is_kept_and_never_asked(domain_dict, store):
+    text = "明天上海的酒店 两大一小"
+    responses, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    assert responses == ["utter_hotel_results"]
+    assert slots["search_people"] == 3
     assert slots["search_date"] == (business_now().date() + timedelta(days=1)).isoformat()
 
 
-async def hotel_results(domain_dict):
-    text = "明天上海的酒店 两个人"
+async def test_a_budget_is_honoured_and_said_back(domain_dict, store):
+    text = "上海一晚900以内的酒店"
+    _, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.lowest_price <= 900 for h in shown)
+    assert "900元以内" in reply
+    assert all(h.name not in reply for h in store.find_hotels(HotelQuery(city="上海", min_price=901)))
+
+
+async def test_a_landmark_sets_the_city_and_the_facility_filters(domain_dict, store):
+    _, slots, reply = await run_search(domain_dict, "外滩附近有泳池的酒店", "search_hotel")
+    assert slots["search_city"] == "上海"
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all("游泳池" in h.facilities for h in shown)
+    assert "外滩附近" in reply
+
+
+async def test_a_district_sets_the_city(domain_dict, store):
+    _, slots, _ = await run_search(domain_dict, "浦东有什么酒店", "search_hotel")
+    assert slots["search_city"] == "上海" and slots["search_district"] == "浦东新区"
+    assert all(store.hotel(i).district == "浦东新区" for i in slots["search_shown"])
+
+
+async def test_cheaper_follow_up_shows_only_cheaper_hotels(domain_dict, store):
+    text = "上海的五星酒店"
     _, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
-    return slots
-
-
-async def test_cheaper_follow_up_shows_only_cheaper_hotels(domain_dict):
-    slots = await hotel_results(domain_dict)
-    offers = {h.id: h for h in knowledge.hotels()}
-    cheapest_shown = min(offers[i].lowest_price for i in slots["search_shown"])
-    dispatcher, after, _ = await run_search(domain_dict, "还有便宜点的吗", "search_hotel", slots=slots)
+    slots["search_wanted"] = {}
+    cheapest = min(store.hotel(i).lowest_price for i in slots["search_shown"])
+    responses, after, _ = await run_search(domain_dict, "还有便宜点的吗", "search_hotel", slots=slots)
     new = [i for i in after["search_shown"] if i not in slots["search_shown"]]
-    if responses(dispatcher) == ["utter_no_cheaper"]:
-        assert all(offers[i].lowest_price >= cheapest_shown for i in offers if offers[i].city == "上海" and i not in slots["search_shown"])
-    else:
-        assert new and all(offers[i].lowest_price < cheapest_shown for i in new)
+    assert responses == ["utter_no_cheaper"] or (new and all(store.hotel(i).lowest_price < cheapest for i in new))
 
 
-async def test_second_result_detail(domain_dict):
-    slots = await hotel_results(domain_dict)
-    second = {h.id: h for h in knowledge.hotels()}[slots["search_shown"][1]]
-    dispatcher, _, texts = await run_search(domain_dict, "第二个怎么样", "search_hotel", slots=slots)
-    assert responses(dispatcher) == ["utter_hotel_detail"]
-    assert second.name in texts[0] and second.address in texts[0]
+async def test_a_position_alone_gives_that_items_overview(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    second = store.hotel(slots["search_shown"][1])
+    responses, after, reply = await run_search(domain_dict, "第二个怎么样", "search_hotel", slots=slots)
+    assert second.name in reply and second.address in reply
+    assert after["inquiry_focus"] == f"hotel:{second.id}"
 
 
-async def test_asking_for_a_result_that_was_not_shown(domain_dict):
-    slots = await hotel_results(domain_dict)
-    dispatcher, _, texts = await run_search(domain_dict, "第九个", "search_hotel", slots=slots)
-    assert responses(dispatcher) == ["utter_no_such_result"]
-    assert "1 到 3" in texts[0]
+async def test_asking_for_a_result_that_was_not_shown(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    responses, _, reply = await run_search(domain_dict, "第九个", "search_hotel", slots=slots)
+    assert responses == ["utter_no_such_result"]
 
 
-async def test_ticket_search_finds_route_and_direction(domain_dict):
-    text = "明天上海到北京的高铁 一个人"
-    entities = city_entities(text, "上海", "北京") + [
-        {"entity": "product_type", "start": 7, "end": 9, "value": "train"}
-    ]
-    dispatcher, slots, texts = await run_search(domain_dict, text, "search_ticket", entities)
-    assert responses(dispatcher) == ["utter_ticket_results"]
+async def test_a_timetable_without_a_date_lists_every_service(domain_dict, store):
+    text = "上海到北京的高铁"
+    entities = city_entities(text, "上海", "北京")
+    responses, slots, reply = await run_search(domain_dict, text, "search_ticket", entities)
+    trains = store.find_services(ServiceQuery(origin="上海", destination="北京", modes=("train",)))
+    assert responses == ["utter_ticket_results"]
     assert slots["search_origin"] == "上海" and slots["search_city"] == "北京"
-    codes = {s.code for s in knowledge.services() if s.origin == "上海" and s.destination == "北京" and s.mode == "train"}
-    assert any(code in texts[0] for code in codes)
+    assert all(s.code in reply for s in trains[:3])
+    assert "MU5101" not in reply
 
 
-async def test_ticket_search_asks_origin_when_only_destination_given(domain_dict):
+async def test_time_of_day_and_fare_class_filter_the_timetable(domain_dict, store):
+    text = "上海到北京上午的一等座"
+    _, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "上海", "北京"))
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all("06:00" <= s.depart < "12:00" for s in shown)
+    assert all(any(f.name == "一等座" for f in s.fares) for s in shown)
+    assert "一等座 ¥930" in reply
+
+
+async def test_ticket_search_asks_origin_when_only_destination_given(domain_dict, store):
     text = "后天去北京的票"
-    dispatcher, slots, _ = await run_search(domain_dict, text, "search_ticket", city_entities(text, "北京"))
-    assert responses(dispatcher) == ["utter_ask_origin"]
+    responses, slots, _ = await run_search(domain_dict, text, "search_ticket", city_entities(text, "北京"))
+    assert responses == ["utter_ask_origin"]
     assert slots["search_city"] == "北京"
-    dispatcher, slots, _ = await run_search(domain_dict, "上海", "inform", city_entities("上海", "上海"), slots)
-    assert slots["search_origin"] == "上海"
+    _, slots, _ = await run_search(domain_dict, "上海", "inform", city_entities("上海", "上海"), slots)
+    assert slots["search_origin"] == "上海" and slots["search_city"] == "北京"
 
 
-async def test_correction_changes_the_date_and_searches_again(domain_dict):
-    slots = await hotel_results(domain_dict)
-    dispatcher, after, _ = await run_search(domain_dict, "不对，是后天", "inform", slots=slots)
-    assert responses(dispatcher) == ["utter_hotel_results"]
-    assert after["search_date"] == (business_now().date() + timedelta(days=2)).isoformat()
+async def test_a_city_question_is_asked_at_most_twice(domain_dict, store):
+    _, slots, _ = await run_search(domain_dict, "帮我找个酒店", "search_hotel")
+    responses, slots, _ = await run_search(domain_dict, "嗯", "inform", slots=slots)
+    assert responses == ["utter_ask_hotel_city"]
+    responses, slots, _ = await run_search(domain_dict, "随便", "inform", slots=slots)
+    assert responses == ["utter_search_still_need_city"]
 
 
-async def test_city_without_hotels_is_refused_with_the_covered_cities(domain_dict):
+async def test_a_hotel_name_is_not_taken_as_a_city(domain_dict, store):
+    text = "成都宽窄巷子栖云酒店怎么样"
+    entities = city_entities(text, "成都")
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", entities)
+    assert "成都宽窄巷子栖云酒店" in reply and "utter_unknown_hotel_city" not in responses
+
+
+async def test_a_word_that_is_not_a_city_is_ignored(domain_dict, store):
+    text = "东门附近的酒店"
+    entities = [{"entity": "city", "start": 0, "end": 2, "value": "东门"}]
+    responses, slots, _ = await run_search(domain_dict, text, "search_hotel", entities)
+    assert "utter_unknown_hotel_city" not in responses and slots.get("search_city") != "东门"
+
+
+async def test_city_without_hotels_is_refused_keeping_the_city(domain_dict, store):
     text = "明天漠河的酒店两个人"
-    dispatcher, slots, texts = await run_search(domain_dict, text, "search_hotel", city_entities(text, "漠河"))
-    assert responses(dispatcher) == ["utter_unknown_hotel_city"]
-    assert "上海" in texts[0] and slots["search_pending"] == "city"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "漠河"))
+    assert responses == ["utter_unknown_hotel_city"]
+    offered = reply.split("：", 1)[1]
+    assert "漠河" not in offered and all(city in offered for city in store.hotel_cities())
+    assert slots["search_city"] == "漠河"
 
 
-async def test_past_date_is_refused(domain_dict):
+async def test_a_mode_missing_on_a_route_offers_the_modes_that_run(domain_dict, store):
+    text = "北京到成都的高铁"
+    responses, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "北京", "成都"))
+    assert responses[0] == "utter_no_mode_on_route" and "CA4101" in reply
+
+
+async def test_an_uncovered_route_says_where_it_does_go(domain_dict, store):
+    text = "上海到成都的航班"
+    responses, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "上海", "成都"))
+    assert responses == ["utter_unknown_route"]
+    assert "北京" in reply.split("：", 1)[1] and slots["search_origin"] == "上海"
+
+
+async def test_past_date_is_refused(domain_dict, store):
     text = "昨天上海的酒店两个人"
-    dispatcher, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
-    assert responses(dispatcher) == ["utter_date_in_past"]
-    assert slots.get("search_date") is None
+    responses, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    assert responses == ["utter_date_in_past"]
+    assert slots.get("search_date") is None and slots["search_city"] == "上海"
 
 
-async def test_tour_search_lists_tours_departing_that_day(domain_dict):
-    tour = knowledge.tours()[0]
-    day = business_now().date() + timedelta(days=7)
-    while day.isoweekday() not in tour.departure_weekdays:
+async def test_sights_by_who_they_suit(domain_dict, store):
+    text = "北京适合带孩子的景点"
+    _, slots, reply = await run_search(domain_dict, text, "search_tour", city_entities(text, "北京"))
+    shown = [store.sight(i.split(":")[1]) for i in slots["inquiry_shown"]]
+    assert shown and all("亲子" in s.suitable_for for s in shown)
+
+
+async def test_tours_listed_without_a_date(domain_dict, store):
+    text = "成都有什么跟团游"
+    responses, slots, reply = await run_search(domain_dict, text, "search_tour", city_entities(text, "成都"))
+    assert responses == ["utter_tour_results"] and "成都大熊猫基地都江堰两日游" in reply
+
+
+async def test_follow_up_without_any_search_explains(domain_dict, store):
+    responses, _, _ = await run_search(domain_dict, "还有便宜点的吗", "inform")
+    assert responses == ["utter_nothing_to_refine"]
+
+
+async def test_vague_request_asks_what_to_search(domain_dict, store):
+    responses, _, _ = await run_search(domain_dict, "明天", "inform")
+    assert responses == ["utter_ask_search_type"]
+
+
+async def test_a_time_of_day_keeps_the_day_and_a_tour_length_is_not_a_day(domain_dict, store):
+    day = (business_now().date() + timedelta(days=5)).isoformat()
+    slots = {"search_type": "ticket", "search_origin": "上海", "search_city": "北京", "search_date": day}
+    _, after, _ = await run_search(domain_dict, "下午的呢", "search_ticket", slots=slots)
+    assert after["search_date"] == day
+    text = "北京有什么三日游"
+    _, after, _ = await run_search(domain_dict, text, "search_tour", city_entities(text, "北京"))
+    assert not after.get("search_date")
+
+
+async def test_the_landmark_is_found_behind_the_words_before_it(domain_dict, store):
+    _, slots, reply = await run_search(domain_dict, "下周五上海外滩附近的酒店，一晚2000以内", "search_hotel")
+    assert slots["search_city"] == "上海" and slots["search_near"] == f"sight:{store.landmark('外滩').id}"
+    assert "外滩附近" in reply
+
+
+async def test_nothing_in_the_area_offers_the_rest_of_the_city(domain_dict, store):
+    _, slots, reply = await run_search(domain_dict, "静安有五星酒店吗", "search_hotel")
+    assert "静安区" in reply.splitlines()[0] and slots["search_city"] == "上海"
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.city == "上海" and h.stars >= 5 for h in shown)
+
+
+async def test_a_day_without_service_says_so_and_lists_the_route(domain_dict, store):
+    day = business_now().date() + timedelta(days=1)
+    while day.isoweekday() in (6, 7):  # CA4101 runs on Saturdays and Sundays only
         day += timedelta(days=1)
-    text = f"{tour.destination}跟团游 {day.month}月{day.day}号 两个人"
-    dispatcher, _, texts = await run_search(domain_dict, text, "search_tour", city_entities(text, tour.destination))
-    assert responses(dispatcher) == ["utter_tour_results"]
-    assert tour.destination in texts[0]
-    listed = [t.name for t in knowledge.tours() if t.name in texts[0]]
-    assert listed and all(
-        day.isoweekday() in next(t for t in knowledge.tours() if t.name == name).departure_weekdays
-        for name in listed
-    )
-
-
-async def test_follow_up_without_any_search_explains(domain_dict):
-    dispatcher, _, _ = await run_search(domain_dict, "还有便宜点的吗", "inform")
-    assert responses(dispatcher) == ["utter_nothing_to_refine"]
-
-
-async def test_vague_request_asks_what_to_search(domain_dict):
-    dispatcher, slots, _ = await run_search(domain_dict, "明天", "inform")
-    assert responses(dispatcher) == ["utter_ask_search_type"]
-
-
-async def test_destination_without_tours_is_refused_with_the_covered_ones(domain_dict):
-    text = "漠河有什么跟团游"
-    dispatcher, slots, texts = await run_search(domain_dict, text, "search_tour", city_entities(text, "漠河"))
-    assert responses(dispatcher) == ["utter_unknown_tour_city"]
-    assert knowledge.tours()[0].destination in texts[0] and slots["search_pending"] == "city"
-
+    text = f"{day.month}月{day.day}号北京到成都的航班"
+    responses, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "北京", "成都"))
+    assert responses[0] == "utter_no_service_that_day" and "CA4101" in reply
+    assert slots["search_date"] == day.isoformat()

@@ -1,38 +1,10 @@
-"""Catalogue search and the reading of follow-ups and routes."""
-from datetime import date
+"""The reading of follow-ups and routes, and the kind and name of a catalogue item
+(the searches are tested against the facade in tests/catalogue/test_queries.py)."""
 
 import pytest
 
 from bot import catalogue, knowledge
 from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT
-
-
-def test_hotels_in_a_city_recommended_first_or_cheapest_first():
-    recommended = catalogue.search_hotels("上海", 2)
-    assert recommended and all(o.hotel.city == "上海" for o in recommended)
-    ratings = [o.hotel.rating for o in recommended]
-    assert ratings == sorted(ratings, reverse=True)
-    cheapest = catalogue.search_hotels("上海", 2, sort_by_price=True)
-    assert [o.price for o in cheapest] == sorted(o.price for o in cheapest)
-
-
-def test_large_party_is_priced_for_enough_rooms():
-    offer = catalogue.search_hotels("上海", 5)[0]
-    assert offer.rooms_needed * offer.room.max_guests >= 5
-    assert offer.price == offer.room.price * offer.rooms_needed
-
-
-def test_tickets_run_on_the_day_in_departure_order():
-    service = next(s for s in knowledge.services() if len(s.weekdays) < 7) if any(len(s.weekdays) < 7 for s in knowledge.services()) else knowledge.services()[0]
-    day = date(2026, 12, 7)  # a Monday
-    offers = catalogue.search_tickets(service.origin, service.destination, day)
-    assert all(day.isoweekday() in o.service.weekdays for o in offers)
-    assert [o.service.depart for o in offers] == sorted(o.service.depart for o in offers)
-
-
-def test_ticket_mode_filter():
-    offers = catalogue.search_tickets("上海", "北京", mode="flight")
-    assert offers and {o.service.mode for o in offers} == {"flight"}
 
 
 @pytest.mark.parametrize(

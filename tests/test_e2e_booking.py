@@ -14,7 +14,8 @@ import requests
 from sqlalchemy import select
 
 from actions.wording import yuan
-from bot import catalogue
+from bot.catalogue.items import HotelQuery
+from bot.catalogue.queries import catalogue as catalogue_facade
 from bot.booking.models import Booking, BookingChange, Inventory, Product, Payment, Refund
 from bot.booking.payments import payment_settings
 from bot.booking.store import ChangeRequest, CustomerRef
@@ -53,7 +54,7 @@ def day_text(day) -> str:
 def test_book_check_change_cancel_and_follow_the_refund(bot_server):
     sender = f"e2e-book-{uuid.uuid4().hex[:6]}"
     day = business_now().date() + timedelta(days=5)
-    hotel = catalogue.search_hotels("上海", 2)[0].hotel
+    hotel = catalogue_facade().find_hotels(HotelQuery(city="上海"))[0]  # the first one shown
     room = hotel.rooms[0]
 
     results = say(bot_server, sender, f"帮我找下{day.month}月{day.day}日上海的酒店，两个人")

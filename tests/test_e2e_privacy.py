@@ -15,7 +15,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot import catalogue
+from bot.catalogue.items import HotelQuery
+from bot.catalogue.queries import catalogue as catalogue_facade
 from bot.booking.models import BookingEvent
 from bot.nlu.dates import business_now
 from tests.conftest import free_port, wait_until_ready
@@ -63,7 +64,7 @@ def say(server: Dict[str, Any], sender: str, text: str) -> str:
 def test_a_phone_number_names_and_a_verification_answer_stay_out_of_both_logs(debug_servers):
     sender = f"privacy-{uuid.uuid4().hex[:8]}"
     day = business_now().date() + timedelta(days=6)
-    hotel = catalogue.search_hotels("上海", 2)[0].hotel
+    hotel = catalogue_facade().find_hotels(HotelQuery(city="上海"))[0]  # the first one shown
     say(debug_servers, sender, f"帮我找下{day.month}月{day.day}日上海的酒店，两个人")
     say(debug_servers, sender, "订第一个")
     say(debug_servers, sender, hotel.rooms[0].type)

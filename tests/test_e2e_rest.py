@@ -9,7 +9,9 @@ import uuid
 import pytest
 import requests
 
-from bot import catalogue, contacts, knowledge
+from bot import contacts, knowledge
+from bot.catalogue.items import HotelQuery
+from bot.catalogue.queries import catalogue as catalogue_facade
 from bot.cli import start_services, stop_services
 from bot.settings import settings
 from tests.conftest import rasa_api, wait_until_ready
@@ -27,23 +29,20 @@ def say(server, sender: str, text: str) -> str:
 def test_multi_turn_search_conversation(bot_server):
     sender = f"e2e-{uuid.uuid4().hex[:6]}"
     assert "途达" in say(bot_server, sender, "你好")
-    asked = say(bot_server, sender, "明天上海有什么酒店")
-    assert "几位" in asked
-    results = say(bot_server, sender, "两个人")
-    shanghai = [h.name for h in knowledge.hotels() if h.city == "上海"]
-    assert sum(name in results for name in shanghai) == 3
-    offers = catalogue.search_hotels("上海", 2)
-    shown, rest = offers[:settings.search_results_shown], offers[settings.search_results_shown:]
-    assert all(o.hotel.name in results for o in shown)
+    results = say(bot_server, sender, "明天上海有什么酒店")  # browsing asks for no party size
+    hotels = catalogue_facade().find_hotels(HotelQuery(city="上海", limit=100))
+    shown = hotels[:settings.search_results_shown]
+    assert all(h.name in results for h in shown)
     cheaper = say(bot_server, sender, "还有便宜点的吗")
-    expected = sorted((o for o in rest if o.price < min(s.price for s in shown)), key=lambda o: o.price)
-    assert expected, "the demo catalogue has cheaper Shanghai hotels than the first ones shown"
-    positions = [cheaper.find(o.hotel.name) for o in expected]
-    assert -1 not in positions and positions == sorted(positions)  # cheaper ones, cheapest first
-    assert not any(o.hotel.name in cheaper for o in shown)
+    floor = min(h.lowest_price for h in shown)
+    named = [h for h in hotels if h.name in cheaper]
+    assert named and all(h.lowest_price < floor for h in named)  # only cheaper ones
+    assert not any(h.name in cheaper for h in shown)
     detail = say(bot_server, sender, "第一个怎么样")
-    first = shown[0].hotel
+    first = shown[0]
     assert first.name in detail and first.address in detail
+    parking = say(bot_server, sender, "它有停车场吗")  # the item in focus, in one turn
+    assert first.name in parking and "停车" in parking
     answer = say(bot_server, sender, "飞机托运行李额度是多少")
     assert knowledge.faq()["baggage"].answer.splitlines()[0][:10] in answer
 
@@ -80,7 +79,7 @@ def test_conversation_survives_a_restart(bot_server):
     tracker = rasa_api(bot_server["port"], f"/conversations/rest:{sender}/tracker")
     assert tracker["slots"]["search_city"] == "杭州"
     reply = say(bot_server, sender, "两个人")
-    assert any(o.hotel.name in reply for o in catalogue.search_hotels("杭州", 2))
+    assert any(h.name in reply for h in catalogue_facade().find_hotels(HotelQuery(city="杭州")))
 
 
 def test_typed_commands_are_only_text(bot_server):

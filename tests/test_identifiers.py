@@ -9,7 +9,6 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import store_access
 from actions.book import ValidateBookForm
-from bot.booking.models import Inventory
 from bot.booking.seed import seed
 from bot.booking.store import BookingStore, InvalidRequest
 from bot.identifiers import is_reference, new_reference, references_in
@@ -67,9 +66,11 @@ def seeded(tmp_path, monkeypatch) -> BookingStore:
 async def test_the_last_day_of_the_booking_window_has_inventory_and_can_be_asked_for(seeded, domain_dict):
     window = seeded.policy.booking_window_days
     today = business_now().date()
-    with seeded.transaction() as session:
-        days = {day for (day,) in session.query(Inventory.day).distinct()}
-    assert max(days) == today + timedelta(days=window - 1)
+    # inventory is made on demand for the days of the window, and for no day after it
+    assert seeded.available("H-SH-001/高级大床房", (today + timedelta(days=window - 1),
+                                                   today + timedelta(days=window))) > 0
+    assert seeded.available("H-SH-001/高级大床房", (today + timedelta(days=window),
+                                                   today + timedelta(days=window + 1))) == 0
 
     async def answer(day):
         dispatcher = CollectingDispatcher()

@@ -143,6 +143,11 @@ class Product(Base):
     departs_at = Column(String(5), nullable=True)  # "HH:MM" business-local, transport
     duration_days = Column(Integer, nullable=False, default=1)  # tours
     max_guests = Column(Integer, nullable=True)  # per hotel room
+    # Inventory made on demand (migration 0004): units on sale each day, and the ISO
+    # weekdays it is on sale ("1234567"). NULL capacity: inventory rows are written
+    # explicitly and none is created on demand.
+    capacity = Column(Integer, nullable=True)
+    sale_weekdays = Column(String(7), nullable=True)
 
     __table_args__ = (
         CheckConstraint(_in("kind", PRODUCT_KINDS), name="kind_known"),
@@ -368,3 +373,7 @@ class OutboundMessage(Base):
 
 
 __all__ += ["OutboundMessage", "OUTBOUND_STATUSES"]
+
+
+# The catalogue's tables share this metadata (one Alembic history, migration 0004).
+import bot.catalogue.models  # noqa: E402,F401

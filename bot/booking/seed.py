@@ -17,20 +17,21 @@ from pathlib import Path
 from datetime import date, datetime, timedelta
 from typing import Dict, List, Optional, Tuple
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from bot import knowledge
 from bot.booking import db
-from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT, per_room, priced_units, span, stay_end
-from bot.booking.models import Booking, BookingItem, Inventory, Payment, Product, Traveller
-from bot.booking.policy import to_fen
+from bot.booking.kinds import per_room, priced_units, span, stay_end
+from bot.booking.models import Booking, BookingItem, Payment, Product, Traveller
 from bot.booking.store import BookingStore, CustomerRef
-from bot.catalogue import item_kind, product_code, product_name
+from bot.catalogue.curated import curated_rows
+from bot.catalogue.files import Parsed, import_files, parse
+from bot.catalogue.importer import import_rows, parsed_products
+from bot.catalogue.items import ImportReport
+from bot.settings import settings
 
 log = logging.getLogger(__name__)
 
 DEMO_ENV = "TRIPDESK_SEED_DEMO"
-CAPACITY = {HOTEL_ROOM: 8, TOUR: 30, "train": 80, "flight": 40, "bus": 45}
 
 
 @dataclass(frozen=True)
@@ -69,76 +70,40 @@ DEMO_CUSTOMERS = (
 )
 
 
-def _product_row(catalogue_id: str, variant: str, **values: object) -> Dict[str, object]:
-    """Every column present, so the rows can go to one executemany INSERT; the kind and
-    name are the catalogue's (:func:`bot.catalogue.item_kind`, ``product_name``)."""
-    row: Dict[str, object] = dict(
-        kind=item_kind(catalogue_id), code=product_code(catalogue_id, variant),
-        catalogue_id=catalogue_id, variant=variant, name=product_name(catalogue_id, variant),
-        mode=None, departs_at=None, duration_days=1, max_guests=None)
-    row.update(values)
-    return row
+_parsed: Dict[Tuple[object, ...], Parsed] = {}
+
+
+def catalogue_source() -> Parsed:
+    """The rows the seed loads: the folder of ``settings.catalogue_dir`` (the generated
+    demo catalogue) when it exists, otherwise the curated YAML catalogue. Parsed once
+    per process while the files are unchanged (tests seed many fresh databases)."""
+    folder = settings.catalogue_dir
+    if not folder.is_dir():
+        return curated_rows()
+    stamp = (folder, *((f.name, f.stat().st_mtime_ns, f.stat().st_size)
+                       for f in import_files(folder)))
+    if stamp not in _parsed:
+        _parsed.clear()
+        _parsed[stamp] = parse(folder)
+    return _parsed[stamp]
 
 
 def catalogue_products() -> List[Dict[str, object]]:
     """One product row per hotel room type, tour and transport fare in the catalogue."""
-    rows: List[Dict[str, object]] = []
-    for hotel in knowledge.hotels():
-        for room in hotel.rooms:
-            rows.append(_product_row(hotel.id, room.type, unit_price_fen=to_fen(room.price),
-                                     max_guests=room.max_guests))
-    for tour in knowledge.tours():
-        rows.append(_product_row(tour.id, "", unit_price_fen=to_fen(tour.price),
-                                 duration_days=tour.days))
-    for service in knowledge.services():
-        for fare, price in service.fares:
-            rows.append(_product_row(service.code, fare, mode=service.mode,
-                                     departs_at=service.depart, unit_price_fen=to_fen(price)))
-    return rows
+    return parsed_products(catalogue_source())
 
 
-def _sale_days(row: Dict[str, object], start: date, days: int) -> List[date]:
-    """Days a product is on sale: tours on departure weekdays, services on running days."""
-    weekdays: Tuple[int, ...] = tuple(range(1, 8))
-    if row["kind"] == TOUR:
-        weekdays = next(t.departure_weekdays for t in knowledge.tours() if t.id == row["code"])
-    elif row["kind"] == TRANSPORT:
-        weekdays = next(s.weekdays for s in knowledge.services() if s.code == row["catalogue_id"])
-    span = (start + timedelta(days=n) for n in range(days))
-    return [day for day in span if day.isoweekday() in weekdays]
-
-
-def load_catalogue(store: BookingStore, today: date, days: Optional[int] = None) -> int:
-    """Insert missing products and inventory rows for ``days`` (default: the policy's
-    booking window) from ``today``; returns inventory rows added."""
-    days = days or store.policy.booking_window_days
-    rows = catalogue_products()
-    with store.transaction() as session:
-        known = set(session.execute(select(Product.code)).scalars())
-        new = [r for r in rows if r["code"] not in known]
-        if new:
-            session.execute(insert(Product), new)
-        ids = dict(session.execute(select(Product.code, Product.id)).all())
-        have = set(session.execute(select(Inventory.product_id, Inventory.day)).all())
-        stock = []
-        for row in rows:
-            capacity = CAPACITY[str(row.get("mode") or row["kind"])]
-            for day in _sale_days(row, today, days):
-                if (ids[row["code"]], day) not in have:
-                    stock.append(dict(product_id=ids[row["code"]], day=day,
-                                      capacity=capacity, reserved=0))
-        if stock:
-            session.execute(insert(Inventory), stock)
-    return len(stock)
+def load_catalogue(store: BookingStore, today: date) -> ImportReport:
+    """Import the catalogue (and so its products) and open the booking window from
+    ``today``; inventory rows are made on demand by the store."""
+    report = import_rows(store.engine, catalogue_source())
+    store.start_sales_on(today)
+    return report
 
 
 def _departure(store: BookingStore, code: str, day: date) -> date:
     """The first day on or after ``day`` that the product is on sale."""
-    with store.transaction() as session:
-        found = session.execute(
-            select(Inventory.day).join(Product).where(Product.code == code, Inventory.day >= day)
-            .order_by(Inventory.day).limit(1)
-        ).scalar_one_or_none()
+    found = store.first_sale_day(code, day)
     if found is None:
         raise LookupError(f"{code} is not on sale from {day}")
     return found
@@ -184,15 +149,15 @@ def demo_wanted(store: BookingStore) -> bool:
 
 
 def seed(store: BookingStore, today: Optional[date] = None, demo: Optional[bool] = None) -> bool:
-    """Load the catalogue and the booking window's inventory (policies.yml), and the demo customers if ``demo``
+    """Load the catalogue (inventory is made on demand in the booking window, policies.yml), and the demo customers if ``demo``
     (default: :func:`demo_wanted`). Idempotent; returns whether demo data was loaded."""
     today = today or datetime.now(store.policy.timezone).date()
-    added = load_catalogue(store, today)
+    added = sum(load_catalogue(store, today).added.values())
     if demo if demo is not None else demo_wanted(store):
         seed_demo_customers(store, today)
-        log.info("seeded booking store: %d inventory rows added, demo customers present", added)
+        log.info("seeded booking store: %d catalogue rows added, demo customers present", added)
         return True
-    log.info("seeded booking store: %d inventory rows added, no demo customers "
+    log.info("seeded booking store: %d catalogue rows added, no demo customers "
              "(not the embedded default; use --demo or %s=1 to add them)", added, DEMO_ENV)
     return False
 

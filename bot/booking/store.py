@@ -10,6 +10,10 @@ Safety rules implemented here:
 * no overbooking: inventory is taken with a conditional ``UPDATE ... WHERE reserved + n
   <= capacity`` whose row count says whether it worked; rows are touched in date order
   so concurrent multi-night bookings cannot deadlock;
+* inventory on demand: a catalogue product (one with a ``capacity``) gets its row for a
+  day the first time that day is read or reserved, by ``INSERT ... ON CONFLICT DO
+  NOTHING`` in the same transaction, only for days of the booking window on which it is
+  on sale; the conditional UPDATE and the ``reserved <= capacity`` CHECK stay the guard;
 * idempotency: a booking, a cancellation and a payment carry a unique key; a retried
   message finds the first outcome instead of repeating it;
 * refunds never exceed payments: every path that opens a refund (cancellation, a change
@@ -32,6 +36,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -393,6 +398,52 @@ class BookingStore:
         self.policy = policy or rules.load_policy()
         self.membership_rules = membership_rules or load_membership()
         self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False, future=True)
+        self._sales_start: Optional[date] = None
+
+    def start_sales_on(self, day: date) -> None:
+        """Also open the booking window from ``day`` (the seed's "today"; tests and demos
+        that run on a fixed calendar). The window from the real today stays open."""
+        self._sales_start = day
+
+    def on_sale(self, product: Product, day: date) -> bool:
+        """Whether a catalogue product can be booked on ``day``: inside the booking
+        window and on one of its sale weekdays."""
+        if product.capacity is None or str(day.isoweekday()) not in (product.sale_weekdays or ""):
+            return False
+        window = timedelta(days=self.policy.booking_window_days)
+        starts = [datetime.now(self.policy.timezone).date()]
+        starts += [self._sales_start] if self._sales_start else []
+        return any(start <= day < start + window for start in starts)
+
+    def _stock(self, session: Session, product: Product, days: Sequence[date]) -> None:
+        """Create the missing inventory rows of ``days`` that are on sale (no-op for
+        products whose inventory is written explicitly)."""
+        wanted = [day for day in days if self.on_sale(product, day)]
+        if not wanted:
+            return
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(Inventory)
+            .values([dict(product_id=product.id, day=day, capacity=product.capacity, reserved=0)
+                     for day in wanted])
+            .on_conflict_do_nothing(index_elements=["product_id", "day"])
+        )
+
+    def first_sale_day(self, product_code: str, day: date) -> Optional[date]:
+        """The first day on or after ``day`` that the product is on sale, within the
+        window; existing inventory rows count too."""
+        with self.transaction() as session:
+            product = self._product(session, product_code)
+            stocked = session.execute(
+                select(func.min(Inventory.day)).where(Inventory.product_id == product.id,
+                                                      Inventory.day >= day)).scalar()
+            for offset in range(self.policy.booking_window_days * 2 + 1):
+                candidate = day + timedelta(days=offset)
+                if stocked is not None and stocked <= candidate:
+                    return stocked
+                if self.on_sale(product, candidate):
+                    return candidate
+            return stocked
 
     def close(self) -> None:
         """Release pooled connections (tests, shutdown)."""
@@ -458,6 +509,7 @@ class BookingStore:
         with self.transaction() as session:
             product = self._product(session, product_code)
             days = held_days(product.kind, *self._span(product, dates))
+            self._stock(session, product, days)
             rows = session.execute(
                 select(Inventory.capacity - Inventory.reserved).where(
                     Inventory.product_id == product.id, Inventory.day.in_(days))
@@ -571,6 +623,7 @@ class BookingStore:
             start, end = self._span(product, dates)
             days = held_days(product.kind, start, end)
             quantity = self._quantity(product, names, rooms)
+            self._stock(session, product, days)
             for day in days:  # date order: concurrent stays lock rows in the same order
                 self._take(session, product, day, quantity)
             total = product.unit_price_fen * quantity * priced_units(product.kind, start, end)
@@ -1082,6 +1135,7 @@ class BookingStore:
         start, end = changed_span(product.kind, product.duration_days, row.start_date,
                                   row.end_date, request)
         self._release(session, row)
+        self._stock(session, product, held_days(product.kind, start, end))
         for day in held_days(product.kind, start, end):
             self._take(session, product, day, item.quantity)
         days = priced_units(product.kind, start, end)

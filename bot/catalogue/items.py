@@ -249,3 +249,4 @@ class ImportReport:
     unchanged: dict = field(default_factory=dict)
     removed: dict = field(default_factory=dict)
     errors: Tuple[str, ...] = ()  # "hotels.csv:17: rating '6.2' must be between 0 and 5"
+    notes: Tuple[str, ...] = ()  # what --prune kept because it has bookings

@@ -1,137 +1,13 @@
-"""Searching the catalogue: hotels, tickets, tours, and reading follow-ups and routes.
+"""Reading what a traveller says about results and trips: "第二个", "还有便宜点的吗",
+"有早一点的吗", "从杭州到上海", "南航11点40那班".
 
-Pure functions over the knowledge base so the dialogue layer only decides what to
-ask and what to show. Prices stay `Decimal` throughout.
+Pure functions: the searches themselves are the catalogue facade's (``queries``), the
+constraints of a search are read by ``constraints``, the questions by ``attributes``.
 """
 from __future__ import annotations
 
-import math
 import re
-from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple
-
-from bot import knowledge
-from bot.knowledge import Hotel, Room, Service, Tour
-
-TICKET_MODES = ("train", "flight", "bus")
-
-
-@dataclass(frozen=True)
-class HotelOffer:
-    hotel: Hotel
-    room: Room
-    rooms_needed: int
-
-    @property
-    def id(self) -> str:
-        return self.hotel.id
-
-    @property
-    def price(self) -> Decimal:
-        """Price per night for the whole party."""
-        return self.room.price * self.rooms_needed
-
-
-@dataclass(frozen=True)
-class TicketOffer:
-    service: Service
-    fare_class: str
-    fare: Decimal
-
-    @property
-    def id(self) -> str:
-        return self.service.code
-
-    @property
-    def price(self) -> Decimal:
-        return self.fare
-
-
-@dataclass(frozen=True)
-class TourOffer:
-    tour: Tour
-
-    @property
-    def id(self) -> str:
-        return self.tour.id
-
-    @property
-    def price(self) -> Decimal:
-        return self.tour.price
-
-
-def hotel_cities() -> List[str]:
-    return sorted({hotel.city for hotel in knowledge.hotels()})
-
-
-def tour_destinations() -> List[str]:
-    return sorted({tour.destination for tour in knowledge.tours()})
-
-
-def ticket_routes() -> List[Tuple[str, str]]:
-    return sorted({(s.origin, s.destination) for s in knowledge.services()})
-
-
-def _best_room(hotel: Hotel, people: int) -> Optional[Tuple[Room, int]]:
-    options = [
-        (room.price * math.ceil(people / max(room.max_guests, 1)), room, math.ceil(people / max(room.max_guests, 1)))
-        for room in hotel.rooms
-    ]
-    if not options:
-        return None
-    _, room, needed = min(options, key=lambda option: (option[0], option[2]))
-    return room, needed
-
-
-def search_hotels(city: str, people: int = 2, sort_by_price: bool = False) -> List[HotelOffer]:
-    """Hotels in a city, each with its cheapest way to house the party.
-
-    Recommended order is guest rating, then price; "cheapest first" on request.
-    """
-    offers = []
-    for hotel in knowledge.hotels():
-        if hotel.city != city:
-            continue
-        best = _best_room(hotel, max(people, 1))
-        if best:
-            offers.append(HotelOffer(hotel, best[0], best[1]))
-    if sort_by_price:
-        return sorted(offers, key=lambda o: (o.price, -o.hotel.rating))
-    return sorted(offers, key=lambda o: (-o.hotel.rating, o.price))
-
-
-def search_tickets(
-    origin: str, destination: str, day: Optional[date] = None, mode: Optional[str] = None
-) -> List[TicketOffer]:
-    """Services on the route that run on that day, in departure order."""
-    offers = []
-    for service in knowledge.services():
-        if service.origin != origin or service.destination != destination:
-            continue
-        if mode and service.mode != mode:
-            continue
-        if day and day.isoweekday() not in service.weekdays:
-            continue
-        fare_class, fare = min(service.fares, key=lambda item: item[1])
-        offers.append(TicketOffer(service, fare_class, fare))
-    return sorted(offers, key=lambda o: o.service.depart)
-
-
-def search_tours(destination: str, day: Optional[date] = None) -> List[TourOffer]:
-    """Tours to a destination that depart on that day, best value first."""
-    offers = [
-        TourOffer(tour)
-        for tour in knowledge.tours()
-        if (tour.destination == destination or tour.departs_from == destination)
-        and (day is None or day.isoweekday() in tour.departure_weekdays)
-    ]
-    return sorted(offers, key=lambda o: (o.tour.price, o.tour.days))
-
-
-def tours_with_attraction(attraction: str) -> List[TourOffer]:
-    return [TourOffer(t) for t in knowledge.tours() if attraction in t.attractions]
 
 
 # --- follow-ups on shown results --------------------------------------------------
@@ -206,3 +82,45 @@ def split_route(text: str, cities: Sequence[Tuple[str, int, int]]) -> Tuple[Opti
         elif origin is None:
             origin = name
     return origin, destination
+
+
+# --- a service by when it leaves and who runs it ----------------------------------
+
+CLOCK = re.compile(r"(上午|早上|中午|下午|晚上|傍晚)?\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:点|:|：)\s*(半|\d{2})?\s*(?:分)?\s*(?:的|那|出发|发车|起飞)")
+OPERATOR_SHORT = {
+    "南航": "南方航空", "东航": "东方航空", "国航": "中国国际航空", "海航": "海南航空", "川航": "四川航空",
+    "厦航": "厦门航空", "深航": "深圳航空", "山航": "山东航空", "春秋": "春秋航空", "吉祥": "吉祥航空",
+}
+
+
+def clock_in(text: str) -> Optional[str]:
+    """"11点40那班" → "11:40", "下午两点的" → "14:00"; None without a time said of a service."""
+    match = CLOCK.search(text)
+    if not match:
+        return None
+    token = match.group(2)
+    hour = int(token) if token.isdigit() else _chinese_hour(token)
+    if hour is None or hour > 24:
+        return None
+    if match.group(1) in ("下午", "晚上", "傍晚") and hour < 12:
+        hour += 12
+    elif match.group(1) is None and 1 <= hour <= 6:
+        hour += 12  # "三点半出发的": nobody means 03:30 without saying 凌晨
+    minutes = match.group(3)
+    minute = 30 if minutes == "半" else int(minutes) if minutes else 0
+    return f"{hour:02d}:{minute:02d}"
+
+
+def _chinese_hour(token: str) -> Optional[int]:
+    if token in CHINESE_DIGITS:
+        return CHINESE_DIGITS[token]
+    if token.startswith("十") and len(token) == 2:
+        return 10 + CHINESE_DIGITS.get(token[1], 0)
+    return None
+
+
+def operator_named(text: str, operator: str) -> bool:
+    """Whether the text names this airline or operator, in full or by its short name."""
+    if operator and operator in text:
+        return True
+    return any(short in text and full in operator for short, full in OPERATOR_SHORT.items())

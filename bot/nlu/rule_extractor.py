@@ -1,8 +1,9 @@
 """Rasa component: entities that rules find better than a model.
 
 Dates (jionlp, ISO values, future-biased), traveller counts (cn2an), booking
-references and mainland mobile numbers (regex) are extracted here, with normalised
-values. The same entity types are removed from the training data the following
+references, mainland mobile numbers (regex) and the attribute asked about (地址, 票价,
+座位 ..., from the phrasings in knowledge_base/vocabulary/attributes.yml) are extracted
+here, with normalised values. The same entity types are removed from the training data the following
 components see, so DIET does not learn a second, value-less version of them.
 """
 from __future__ import annotations
@@ -20,10 +21,12 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.catalogue.attributes import attributes_in
 from bot.nlu.dates import extract_dates
 from bot.nlu.people import extract_people
 from bot.identifiers import MOBILE_IN_TEXT, REFERENCE_IN_TEXT, mobile_digits
-OWNED_ENTITIES = ("date", "number_of_people", "booking_ref", "phone")
+
+OWNED_ENTITIES = ("date", "number_of_people", "booking_ref", "phone", "attribute")
 
 Found = Tuple[str, int, int, Any]
 
@@ -55,6 +58,8 @@ def find_rule_entities(text: str) -> List[Found]:
         if free(date_mention.start, date_mention.end):
             found.append(("date", date_mention.start, date_mention.end, date_mention.value))
             taken.append((date_mention.start, date_mention.end))
+    # An attribute may share words with a date ("周一开吗"): both are kept.
+    found.extend(("attribute", m.start, m.end, m.name) for m in attributes_in(text))
     return sorted(found, key=lambda item: item[1])
 
 

@@ -1,0 +1,718 @@
+"""Answering what a traveller asks about a hotel, sight, tour or train/flight/bus.
+
+"第一个的地址在哪？有停车场吗", "它几点开门", "G7几点到，还有票吗": the item is the one
+named in the message, the N-th one shown, or the one in focus; every attribute asked is
+answered in the same turn from the catalogue. A fact the catalogue lacks is said to be
+missing, with what is known offered instead. No date is needed to talk about a place.
+
+The item in focus and the items last shown live in the ``inquiry_*`` slots as
+``"kind:id"`` references so they survive domain switches (hotel → nearby sights → "它附近
+的酒店").
+"""
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Union
+
+from rasa_sdk import Action, Tracker
+from sqlalchemy.exc import SQLAlchemyError
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import latest_text, template
+from actions.wording import WEEKDAY_RESPONSES, day_text, joined
+from bot.catalogue.constraints import constraints_in
+from bot.catalogue.attributes import (
+    BASICS,
+    FACILITY_OF,
+    ADDRESS,
+    ARRIVE,
+    BREAKFAST,
+    CHECKIN,
+    CHECKOUT,
+    DAYS,
+    DEPART,
+    DEPARTURES,
+    DURATION,
+    EXCLUDES,
+    FACILITIES,
+    HOURS,
+    INCLUDES,
+    INTRO,
+    ITINERARY,
+    METRO,
+    NEARBY,
+    NON_SMOKING,
+    PHONE,
+    PRICE,
+    RATING,
+    ROOMS,
+    SEATS,
+    STARS,
+    STATIONS,
+    SUITABLE,
+    TERMINAL,
+    TICKET,
+    VISIT,
+    attributes_in,
+    for_kind,
+)
+from bot import knowledge
+from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, NameMatch, Service, Sight, Tour
+from bot.catalogue.queries import Catalogue, catalogue
+from bot.catalogue.search import clock_in, operator_named, ordinal_in
+from bot.nlu.dates import first_day
+
+logger = logging.getLogger(__name__)
+
+Item = Union[Hotel, Sight, Tour, Service]
+FOCUS_SLOT = "inquiry_focus"
+SHOWN_SLOT = "inquiry_shown"
+SEEN_SLOT = "inquiry_seen"
+ASKED_SLOT = "inquiry_asked"
+SEEN_KEPT = 30
+# "天坛呢", "那拙政园呢？": the last questions, about another item.
+SAME_QUESTION = re.compile(r"^\s*(?:那|那么)?\s*(.{2,24}?)\s*(?:呢|又如何|又怎么样)\s*[?？。!！]?\s*$")
+
+# Words that point at the item in focus rather than name one.
+FOCUS_WORDS = re.compile(
+    r"这个|那个|这家|那家|这间|那间|这趟|那趟|这班|那班|这条|那条|这座|那座|这里|那里|这儿|那儿|它|该酒店|该景点|该线路|该车次|该航班|刚才(?:那|说的)"
+)
+# A request for a list, not a question about one item: "有带停车场的酒店吗".
+SEARCH_WORDS = re.compile(
+    r"推荐|找(?:一)?(?:家|个|些)|有(?:什么|哪些|没有)[^，。？?！!]{0,12}(?:酒店|宾馆|民宿|景点|地方|车|航班|团|线路)|"
+    r"(?:的|些)(?:酒店|宾馆|民宿|景点|景区)(?:吗|呢|$|[，,。.？?！!])"
+)
+NUMBERED_DAY = re.compile(r"^\s*(?:第|D|Day)\s*\d")  # an itinerary line already numbered
+ROOM_KINDS = re.compile(r"大床房|双床房|家庭房|亲子房|套房|单人间|三人间|标准间|床位")
+NEAR_WORDS = re.compile(r"附近|周边|旁边|周围|边上|一带")
+NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
+NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
+
+
+def item_ref(kind: str, item_id: str) -> str:
+    return f"{kind}:{item_id}"
+
+
+def split_ref(ref: Any) -> Optional[Tuple[str, str]]:
+    kind, _, item_id = str(ref or "").partition(":")
+    return (kind, item_id) if kind in ITEM_KINDS and item_id else None
+
+
+def item_id(kind: str, item: Item) -> str:
+    return item.code if isinstance(item, Service) else item.id
+
+
+def item_name(item: Item) -> str:
+    return item.code if isinstance(item, Service) else item.name
+
+
+def load(store: Catalogue, kind: str, key: str) -> Optional[Item]:
+    loaders = {HOTEL: store.hotel, SIGHT: store.sight, TOUR: store.tour, SERVICE: store.service}
+    return loaders[kind](key)
+
+
+def money(amount: Any) -> str:
+    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
+
+
+# --- which item ------------------------------------------------------------------
+
+
+def named_items(store: Catalogue, text: str, slots: Dict[str, Any], city: Optional[str]) -> List[NameMatch]:
+    """Items named in the message, surest first; never the words of the question itself
+    (地址 sounds like 地质 and would name 黄山地质公园 as a typo)."""
+    asked = [(m.start, m.end) for m in attributes_in(text)]
+    matches = [
+        m for m in store.named_in(text, kinds=ITEM_KINDS, city=city)
+        if m.kind in ITEM_KINDS and all(m.end <= s or m.start >= e for s, e in asked)
+    ]
+    seen = set(slots.get(SEEN_SLOT) or [])
+    # A part-name shared by several items means the one talked about before.
+    matches.sort(key=lambda m: (not m.exact, item_ref(m.kind, m.id) not in seen))
+    return matches
+
+
+def referenced_item(
+    store: Catalogue, text: str, slots: Dict[str, Any], city: Optional[str] = None
+) -> Optional[Tuple[str, Item, bool]]:
+    """The item a message is about: (kind, item, explicit).
+
+    A full name or alias wins, then "第N个" among the last shown, then a part of a name or
+    a near-spelling, then the item in focus ("它", "这家", or nothing at all).
+    ``explicit`` is False for the silent focus.
+    """
+    matches = named_items(store, text, slots, city)
+    loose = [m for m in matches if not m.exact]
+    # "西湖畔云溪酒店" (a typo of a hotel's name) names the hotel, not the 西湖 inside it.
+    exact = [m for m in matches if m.exact and not any(
+        o.start <= m.start and m.end <= o.end and (o.end - o.start) > (m.end - m.start) for o in loose)]
+    loose.sort(key=lambda m: -(m.end - m.start))
+    exact = exact + [m for m in loose if any(
+        m.start <= e.start and e.end <= m.end for e in matches if e.exact and e not in exact)]
+    loose = [m for m in loose if m not in exact]
+    for match in exact:
+        item = load(store, match.kind, match.id)
+        if item is not None:
+            return match.kind, item, True
+    position = ordinal_in(text)
+    shown = [ref for ref in (split_ref(r) for r in slots.get(SHOWN_SLOT) or []) if ref]
+    if position and shown:
+        if position > len(shown):
+            return None
+        kind, key = shown[position - 1]
+        item = load(store, kind, key)
+        return (kind, item, True) if item is not None else None
+    by_time = shown_service_at(store, text, shown)
+    if by_time is not None:
+        return SERVICE, by_time, True
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if focus and FOCUS_WORDS.search(text):
+        item = load(store, *focus)
+        if item is not None:
+            return focus[0], item, True  # "它能寄存行李吗": 它 beats a near-spelling elsewhere
+    for match in loose:
+        item = load(store, match.kind, match.id)
+        if item is not None:
+            return match.kind, item, True
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if focus:
+        item = load(store, *focus)
+        if item is not None:
+            return focus[0], item, bool(FOCUS_WORDS.search(text))
+    if shown and FOCUS_WORDS.search(text):
+        # "它几点到" right after a list, nothing in focus yet: the first one listed (the one
+        # the traveller asked for with 最早/最便宜, or the bot's first recommendation).
+        item = load(store, *shown[0])
+        return (shown[0][0], item, True) if item is not None else None
+    return None
+
+
+def shown_service_at(store: Catalogue, text: str, shown: Sequence[Tuple[str, str]]) -> Optional[Service]:
+    """"南航11点40那班", "下午两点那趟": the listed service leaving at that time (and run
+    by that airline or operator when several leave then)."""
+    clock = clock_in(text)
+    if clock is None:
+        return None
+    services = [store.service(key) for kind, key in shown if kind == SERVICE]
+    at = [s for s in services if s is not None and s.depart == clock]
+    if len(at) > 1:
+        named = [s for s in at if operator_named(text, s.operator)]
+        at = named or at
+    return at[0] if at else None
+
+
+def asked_attributes(text: str, kind: str) -> List[str]:
+    """The attributes asked, as this kind of item has them, each once."""
+    meant = [for_kind(m.name, kind) or m.name for m in attributes_in(text)]
+    fitting = [name for name in meant if for_kind(name, kind)]
+    if fitting and len(fitting) < len(meant):
+        meant = fitting  # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions
+    raw = {m.name for m in attributes_in(text)}
+    if kind == TOUR and TICKET in raw and PRICE not in raw and (INCLUDES in meant or EXCLUDES in meant):
+        meant.remove(PRICE)  # "包含门票吗": 门票 is what is asked to be included, not a price
+    if INTRO in meant and len(meant) > 1:
+        meant.remove(INTRO)  # "评分怎么样": 怎么样 asks about the rating, not for an overview
+    if PRICE in meant and ROOMS in meant:
+        meant.remove(ROOMS)  # "双床房多少钱": one answer lists the rooms with their prices
+    return list(dict.fromkeys(meant))
+
+
+def is_question_about_item(text: str, explicit: bool) -> bool:
+    """A question about one item, not a new search that happens to use an attribute word
+    or name a landmark ("外滩附近评分高的酒店" is a search; "它评分多少" is a question)."""
+    if not attributes_in(text):
+        return False
+    pointed = bool(FOCUS_WORDS.search(text)) or ordinal_in(text) is not None
+    return pointed or not SEARCH_WORDS.search(text)
+
+
+PRODUCT_KINDS = {"hotel": (HOTEL,), "tour": (TOUR, SIGHT), "train": (SERVICE,), "flight": (SERVICE,),
+                 "bus": (SERVICE,)}
+
+
+def is_a_search_instead(text: str, kind: str, by_name: bool) -> bool:
+    """A list wanted rather than a fact: "宽窄巷子附近的酒店，一晚600以内" or "亚龙湾附近有泳池
+    的五星酒店" name a sight but search around it; "它附近有什么酒店，要含早的" is a nearby
+    search with a condition the search honours. "它附近的酒店" stays a question."""
+    asked = {m.name for m in attributes_in(text)}
+    said = constraints_in(text)
+    conditions = bool(said.max_price or said.min_price or said.min_stars or said.min_rating or said.hotel_types
+                      or said.breakfast is not None or said.sight_types or said.suitable_for or said.free)
+    if NEARBY in asked and (conditions or said.facilities):
+        return True
+    if by_name and not any(for_kind(name, kind) for name in asked):
+        return True  # nothing asked is a fact of the item named: its name is a place
+    return by_name and kind == SIGHT and bool(NEARBY_HOTELS.search(text)) and bool(NEAR_WORDS.search(text))
+
+
+DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
+DURATION_AFTER = re.compile(r"[游晚]")  # 三日游, 两天一晚
+
+
+def day_said(tracker: Tracker, text: str) -> Optional[str]:
+    """The day the traveller named; a time of day alone ("下午的", "下午两点那班") keeps the
+    day already known, and a tour's length ("三日游") is not the 3rd of the month."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") != "date":
+            continue
+        start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
+        if DAY_WORDS.search(text[start:end]) and not DURATION_AFTER.match(text[end:end + 1]):
+            return str(entity.get("value"))
+    return None
+
+
+def places_of(item: Item) -> Tuple[str, ...]:
+    if isinstance(item, Service):
+        return item.origin, item.destination
+    return (item_city(item) or "",)
+
+
+def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bool:
+    """Whether a question that points at nothing is about the item in focus: not when it
+    names another city or another kind of product ("北京到上海的高铁几点发车" after a
+    hotel), nor when nothing asked is a fact that item has. Its own city ("从北京哪个站
+    上车" about a train from 北京) does not count."""
+    own = places_of(item)
+    for entity in tracker.latest_message.get("entities") or []:
+        city = knowledge.canonical_city(str(entity.get("value") or "")) if entity.get("entity") == "city" else None
+        if city and city not in own:
+            return False
+    products = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+                if e.get("entity") == "product_type"]
+    if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
+        return False
+    return any(for_kind(m.name, kind) for m in attributes_in(text))
+
+
+# --- answers ---------------------------------------------------------------------
+
+
+class Answerer:
+    """Renders one item's facts as response calls; says precisely what is missing."""
+
+    def __init__(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                 day: Optional[date] = None) -> None:
+        self.dispatcher = dispatcher
+        self.domain = domain
+        self.store = store
+        self.day = day
+        self.listed: List[str] = []  # "kind:id" of items listed (nearby), for "第N个" next
+        self.search: Dict[str, Any] = {}  # the search slots a nearby list stands for
+
+    def say(self, response: str, **values: Any) -> None:
+        self.dispatcher.utter_message(response=response, **values)
+
+    def missing(self, item: Item, attribute: str, kind: str) -> None:
+        available = [a for a in BASICS
+                     if for_kind(a, kind) == a and a != attribute and self._has(item, a)]
+        self.say("utter_attr_missing", name=item_name(item), attribute=attribute,
+                 available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
+
+    @staticmethod
+    def _has(item: Item, attribute: str) -> bool:
+        field = {ADDRESS: "address", PHONE: "phone", RATING: "rating", HOURS: "opening_hours"}.get(attribute)
+        return bool(getattr(item, field, None)) if field else True
+
+    def overview(self, kind: str, item: Item) -> None:
+        """What "第二个" or "这个怎么样" wants: the item's main facts in one message."""
+        if isinstance(item, Hotel):
+            self._hotel_summary(item)
+        elif isinstance(item, Sight):
+            ticket = template(self.domain, "utter_nearby_sight_free") if item.free else (
+                template(self.domain, "utter_nearby_sight_ticket", price=money(item.lowest_ticket))
+                if item.tickets else "")
+            self.say("utter_attr_sight_summary", name=item.name, type=item.type, city=item.city,
+                     district=item.district, address=item.address or "—", ticket=ticket,
+                     hours=item.opening_hours or "—", description=item.description)
+        elif isinstance(item, Tour):
+            self._tour(item, INTRO, "")
+        else:
+            for attribute in (STATIONS, DURATION, TICKET):
+                self._service(item, attribute, "")
+
+    def answer(self, kind: str, item: Item, attribute: str, text: str) -> None:
+        if for_kind(attribute, kind) is None:
+            self.missing(item, attribute, kind)
+            return
+        handler = getattr(self, f"_{kind}", None)
+        if handler is None or not handler(item, attribute, text):
+            self.missing(item, attribute, kind)
+
+    # Each returns False when the catalogue lacks the fact.
+
+    def _common(self, item: Union[Hotel, Sight], attribute: str, text: str) -> bool:
+        name = item.name
+        if attribute == ADDRESS:
+            if not item.address:
+                return False
+            self.say("utter_attr_address", name=name, city=item.city, district=item.district, address=item.address)
+        elif attribute == PHONE:
+            if not item.phone:
+                return False
+            self.say("utter_attr_phone", name=name, phone=item.phone)
+        elif attribute == RATING:
+            if item.rating is None:
+                return False
+            self.say("utter_attr_rating", name=name, rating=f"{item.rating:.1f}")
+        elif attribute == METRO:
+            if item.metro is None:
+                return False
+            distance = template(self.domain, "utter_attr_metro_distance", metres=item.metro.distance_m) \
+                if item.metro.distance_m else ""
+            self.say("utter_attr_metro", name=name, station=item.metro.station, line=item.metro.line,
+                     distance=distance)
+        elif attribute == NEARBY:
+            return self._nearby(item, text)
+        elif attribute == INTRO:
+            if not item.description:
+                return False
+            self.say("utter_attr_intro", name=name, description=item.description)
+        else:
+            return False
+        return True
+
+    def _nearby(self, item: Union[Hotel, Sight], text: str) -> bool:
+        if item.lat is None or item.lon is None:
+            return False
+        want_hotels = bool(NEARBY_HOTELS.search(text)) or (isinstance(item, Sight) and not NEARBY_SIGHTS.search(text))
+        found: Sequence[Tuple[Any, float]]
+        if want_hotels:
+            found = self.store.nearby_hotels(item.lat, item.lon, item.city, limit=6)
+            kind = HOTEL
+        else:
+            found = self.store.nearby_sights(item.lat, item.lon, item.city, limit=6)
+            kind = SIGHT
+        found = [(other, km) for other, km in found if other.id != item.id][:5]
+        if not found:
+            return False
+        lines = "\n".join(
+            template(self.domain, "utter_line_nearby", index=index, name=other.name, km=f"{km:.1f}",
+                     extra=self._nearby_extra(other))
+            for index, (other, km) in enumerate(found, start=1)
+        )
+        self.listed = [item_ref(kind, other.id) for other, _ in found]
+        # The list is a search around the item: "还有便宜点的吗" refines it next.
+        self.search = {"search_type": "hotel" if want_hotels else "sight", "search_city": item.city,
+                       "search_district": None, "search_near": item_ref(HOTEL if isinstance(item, Hotel) else SIGHT, item.id),
+                       "search_shown": [other.id for other, _ in found], "search_wanted": None,
+                       "search_pending": None}
+        self.say("utter_attr_nearby_hotels" if want_hotels else "utter_attr_nearby_sights", name=item.name, lines=lines)
+        return True
+
+    def _nearby_extra(self, other: Any) -> str:
+        if isinstance(other, Hotel) and other.rooms:
+            return template(self.domain, "utter_nearby_hotel_price", price=money(other.lowest_price))
+        if isinstance(other, Sight):
+            if other.free:
+                return template(self.domain, "utter_nearby_sight_free")
+            if other.tickets:
+                return template(self.domain, "utter_nearby_sight_ticket", price=money(other.lowest_ticket))
+        return ""
+
+    def _hotel(self, hotel: Hotel, attribute: str, text: str) -> bool:
+        name = hotel.name
+        if attribute in FACILITY_OF:
+            options = FACILITY_OF[attribute]
+            has = [f for f in options if f in hotel.facilities]
+            if attribute == NON_SMOKING and not has and any(not room.smoking for room in hotel.rooms):
+                has = [NON_SMOKING]
+            response = "utter_attr_facility_yes" if has else "utter_attr_facility_no"
+            self.say(response, name=name, facility=has[0] if has else options[-1])
+            return True
+        if attribute == BREAKFAST:
+            with_breakfast = [room.type for room in hotel.rooms if room.breakfast]
+            if hotel.breakfast_included or len(with_breakfast) == len(hotel.rooms):
+                self.say("utter_attr_breakfast_all", name=name)
+            elif with_breakfast:
+                self.say("utter_attr_breakfast_some", name=name, rooms=joined(self.domain, with_breakfast))
+            else:
+                self.say("utter_attr_breakfast_none", name=name)
+            return True
+        if attribute in (PRICE, ROOMS):
+            if not hotel.rooms:
+                return False
+            rooms = "\n".join(
+                template(self.domain, "utter_attr_room_line", type=room.type, bed=room.bed or "—",
+                         max_guests=room.max_guests, price=money(room.price),
+                         breakfast=template(self.domain, "utter_room_breakfast") if room.breakfast else "")
+                for room in self._rooms_asked(hotel, text)
+            )
+            self.say("utter_attr_rooms", name=name, rooms=rooms)
+            return True
+        if attribute == STARS:
+            if not hotel.stars and not hotel.grade:
+                return False
+            stars = template(self.domain, "utter_stars", stars=hotel.stars) if hotel.stars else ""
+            self.say("utter_attr_stars", name=name, stars=stars, grade=hotel.grade)
+            return True
+        if attribute == FACILITIES:
+            if not hotel.facilities:
+                return False
+            self.say("utter_attr_facilities", name=name, facilities=joined(self.domain, hotel.facilities))
+            return True
+        if attribute == CHECKIN:
+            if not hotel.checkin_time:
+                return False
+            self.say("utter_attr_checkin", name=name, time=hotel.checkin_time)
+            return True
+        if attribute == CHECKOUT:
+            if not hotel.checkout_time:
+                return False
+            self.say("utter_attr_checkout", name=name, time=hotel.checkout_time)
+            return True
+        if attribute == INTRO:
+            self._hotel_summary(hotel)
+            return True
+        return self._common(hotel, attribute, text)
+
+    @staticmethod
+    def _rooms_asked(hotel: Hotel, text: str) -> Sequence[Any]:
+        named = [room for room in hotel.rooms if room.type and room.type in text]
+        if not named:
+            # "双床房" asks for 豪华双床房 and 高级双床房: the kind of room, at any grade.
+            kinds = ROOM_KINDS.findall(text)
+            named = [room for room in hotel.rooms if any(word in room.type for word in kinds)]
+        return named or hotel.rooms
+
+    def _hotel_summary(self, hotel: Hotel) -> None:
+        """Stars, rating, address, from-price, and the description when there is one."""
+        stars = template(self.domain, "utter_stars", stars=hotel.stars) if hotel.stars else hotel.grade
+        self.say("utter_attr_hotel_summary", name=hotel.name, stars=stars or "—",
+                 rating=f"{hotel.rating:.1f}" if hotel.rating is not None else "—",
+                 district=hotel.district, address=hotel.address, price=money(hotel.lowest_price),
+                 description=hotel.description)
+
+    def _sight(self, sight: Sight, attribute: str, text: str) -> bool:
+        name = sight.name
+        if attribute == TICKET:
+            if sight.free:
+                self.say("utter_attr_free", name=name)
+            elif sight.tickets:
+                tickets = template(self.domain, "utter_clause_separator").join(
+                    template(self.domain, "utter_fare", fare=kind, price=money(price)) for kind, price in sight.tickets)
+                self.say("utter_attr_tickets", name=name, tickets=tickets)
+            else:
+                return False
+            return True
+        if attribute == HOURS:
+            if not sight.opening_hours:
+                return False
+            self.say("utter_attr_hours", name=name, hours=sight.opening_hours)
+            return True
+        if attribute == VISIT:
+            if not sight.visit_hours:
+                return False
+            low, high = sight.visit_hours
+            hours = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+            self.say("utter_attr_visit", name=name, hours=hours)
+            return True
+        if attribute == INTRO:
+            self.overview(SIGHT, sight)
+            return True
+        if attribute == SUITABLE:
+            if not sight.suitable_for:
+                return False
+            self.say("utter_attr_suitable", name=name, who=joined(self.domain, sight.suitable_for))
+            return True
+        return self._common(sight, attribute, text)
+
+    def _tour(self, tour: Tour, attribute: str, text: str) -> bool:
+        name = tour.name
+        if attribute == PRICE:
+            child = template(self.domain, "utter_tour_child_price", price=money(tour.child_price)) \
+                if tour.child_price else ""
+            self.say("utter_attr_tour_price", name=name, price=money(tour.price), child_price=child)
+        elif attribute == INCLUDES:
+            if not tour.includes:
+                return False
+            self.say("utter_attr_includes", name=name, includes=tour.includes)
+        elif attribute == EXCLUDES:
+            if not tour.excludes:
+                return False
+            self.say("utter_attr_excludes", name=name, excludes=tour.excludes)
+        elif attribute == ITINERARY:
+            if not tour.itinerary and not tour.attractions:
+                return False
+            days = "\n".join(
+                plan if NUMBERED_DAY.match(plan) else template(self.domain, "utter_attr_itinerary_day", day=index, plan=plan)
+                for index, plan in enumerate(tour.itinerary, start=1)
+            ) or joined(self.domain, tour.attractions)
+            self.say("utter_attr_itinerary", name=name, days=days)
+        elif attribute == DEPARTURES:
+            weekdays = joined(self.domain, (template(self.domain, WEEKDAY_RESPONSES[d - 1]) for d in tour.departure_weekdays))
+            self.say("utter_attr_departures", name=name, departs_from=tour.departs_from, weekdays=weekdays)
+        elif attribute == DAYS:
+            self.say("utter_attr_days", name=name, days=tour.days)
+        elif attribute == INTRO:
+            self.say("utter_attr_tour_intro", name=name, days=tour.days, departs_from=tour.departs_from,
+                     highlights=tour.highlights or joined(self.domain, tour.attractions), price=money(tour.price))
+        else:
+            return False
+        return True
+
+    def _service(self, service: Service, attribute: str, text: str) -> bool:
+        code = service.code
+        if attribute == DEPART:
+            self.say("utter_attr_depart", code=code, depart=service.depart,
+                     station=service.from_station + service.from_terminal)
+        elif attribute == ARRIVE:
+            arrive = service.arrive.replace("+1", template(self.domain, "utter_next_day"))
+            self.say("utter_attr_arrive", code=code, arrive=arrive, station=service.to_station + service.to_terminal)
+        elif attribute == DURATION:
+            hours, minutes = divmod(service.duration_minutes, 60)
+            self.say("utter_attr_duration", code=code, hours=hours, minutes=minutes,
+                     depart=service.depart, arrive=service.arrive)
+        elif attribute == TICKET:
+            fares = template(self.domain, "utter_clause_separator").join(
+                template(self.domain, "utter_fare", fare=fare.name, price=money(fare.price)) for fare in service.fares)
+            self.say("utter_attr_fares", code=code, fares=fares)
+        elif attribute == SEATS:
+            self._seats(service)
+        elif attribute == INTRO:
+            self.overview(SERVICE, service)
+        elif attribute == STATIONS:
+            self.say("utter_attr_stations", code=code, from_station=service.from_station + service.from_terminal,
+                     to_station=service.to_station + service.to_terminal)
+        elif attribute == TERMINAL:
+            if service.mode != "flight" or not (service.from_terminal or service.to_terminal):
+                return False
+            self.say("utter_attr_terminals", code=code, from_station=service.from_station,
+                     from_terminal=service.from_terminal or "—", to_station=service.to_station,
+                     to_terminal=service.to_terminal or "—")
+        else:
+            return False
+        return True
+
+    def _seats(self, service: Service) -> None:
+        if self.day is None:
+            self.say("utter_attr_seats_need_date", code=service.code)
+            return
+        date_text = day_text(self.domain, self.day)
+        if self.day.isoweekday() not in service.weekdays:
+            self.say("utter_attr_not_running", code=service.code, date_text=date_text)
+            return
+        seats = template(self.domain, "utter_clause_separator").join(
+            template(self.domain, "utter_fare_seats", fare=fare.name, price=money(fare.price),
+                     seats=self.store.seats_left(service.code, fare.name, self.day))
+            for fare in service.fares
+        )
+        self.say("utter_attr_seats", code=service.code, date_text=date_text, seats=seats)
+
+
+# --- the action ------------------------------------------------------------------
+
+
+def inquiry_slots(tracker: Tracker) -> Dict[str, Any]:
+    names = (FOCUS_SLOT, SHOWN_SLOT, SEEN_SLOT, ASKED_SLOT, "search_date", "search_city")
+    return {name: tracker.get_slot(name) for name in names}
+
+
+def remembered(seen: Optional[List[str]], *refs: str) -> List[str]:
+    """Items talked about, most recent last, so an earlier place stays resolvable."""
+    kept = [ref for ref in (seen or []) if ref not in refs] + list(refs)
+    return kept[-SEEN_KEPT:]
+
+
+def answer_inquiry(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict, store: Optional[Catalogue] = None
+) -> Optional[List[Dict[Text, Any]]]:
+    """Answer an attribute question about an item, or None when the message is not one."""
+    text = latest_text(tracker)
+    slots = inquiry_slots(tracker)
+    again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
+    if not attributes_in(text) and not again:
+        return None
+    store = store or catalogue()
+    if again:
+        return same_question_about(dispatcher, domain, store, slots, again.group(1))
+    found = referenced_item(store, text, slots, city=slots.get("search_city"))
+    if found is None:
+        return None
+    kind, item, explicit = found
+    if not is_question_about_item(text, explicit):
+        return None
+    if not explicit and not silent_focus_meant(tracker, kind, item, text):
+        return None
+    if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
+                           and ordinal_in(text) is None):
+        return None
+    said_day = day_said(tracker, text)
+    day_value = said_day or slots.get("search_date")
+    day = first_day(day_value) if day_value else None
+    answerer = Answerer(dispatcher, domain, store, day)
+    asked = asked_attributes(text, kind)
+    for attribute in asked:
+        answerer.answer(kind, item, attribute, text)
+    ref = item_ref(kind, item_id(kind, item))
+    events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
+              SlotSet(ASKED_SLOT, asked)]
+    if said_day:
+        events.append(SlotSet("search_date", said_day))
+    if answerer.listed:
+        events.append(SlotSet(SHOWN_SLOT, answerer.listed))
+    events += [SlotSet(name, value) for name, value in answerer.search.items()]
+    city = item_city(item)
+    if city and not answerer.search and city != tracker.get_slot("search_city") \
+            and tracker.get_slot("search_type") != "ticket":
+        # The place talked about is where the trip is now: "附近的酒店" asks no city.
+        events += [SlotSet("search_city", city), SlotSet("search_district", None), SlotSet("search_near", None)]
+    return events
+
+
+def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                        slots: Dict[str, Any], words: str) -> Optional[List[Dict[Text, Any]]]:
+    """"天坛呢" after "故宫周一开门吗？门票多少钱": the same questions about the item named."""
+    matches = [m for m in named_items(store, words, slots, slots.get("search_city")) if m.exact]
+    item = load(store, matches[0].kind, matches[0].id) if matches else None
+    if item is None:
+        return None
+    kind = matches[0].kind
+    asked = [name for name in (for_kind(a, kind) for a in slots.get(ASKED_SLOT) or []) if name]
+    if not asked:
+        return None
+    answerer = Answerer(dispatcher, domain, store)
+    for attribute in dict.fromkeys(asked):
+        answerer.answer(kind, item, attribute, words)
+    ref = item_ref(kind, item_id(kind, item))
+    return [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
+
+
+def item_city(item: Item) -> Optional[str]:
+    if isinstance(item, (Hotel, Sight)):
+        return item.city
+    if isinstance(item, Tour):
+        return item.destination
+    return None
+
+
+def answer_inquiry_besides(
+    dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+) -> Optional[List[Dict[Text, Any]]]:
+    """:func:`answer_inquiry` for actions that have an answer of their own (FAQ, fallback):
+    a catalogue that cannot be read leaves them to it instead of failing the turn."""
+    try:
+        return answer_inquiry(dispatcher, tracker, domain)
+    except SQLAlchemyError:
+        logger.exception("catalogue unreadable; answering without it")
+        return None
+
+
+class ActionAnswerInquiry(Action):
+    """Answers attribute questions; the fallback and FAQ actions call the same function
+    when the NLU missed the intent but an item and an attribute are in the message."""
+
+    def name(self) -> Text:
+        return "action_answer_inquiry"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        events = answer_inquiry(dispatcher, tracker, domain)
+        if events is None:
+            dispatcher.utter_message(response="utter_which_item")
+            return []
+        return events

@@ -1,0 +1,236 @@
+"""Questions about listed, named and focused items, answered by action_search against a
+real seeded SQLite catalogue; the facts asserted are read from that catalogue."""
+from datetime import timedelta
+from typing import Any, Dict, List, Optional, Tuple
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.fallback import ActionHandleFallback
+from actions.faq import ActionAnswerFaq
+from actions.search import ActionSearch
+from bot.catalogue.items import HotelQuery, ServiceQuery
+from bot.catalogue.queries import catalogue, use
+from bot.nlu.dates import business_now
+from tests.helpers import city_entities, install_fixture_catalogue, make_tracker, rendered, slots_after
+
+
+@pytest.fixture
+def store(tmp_path):
+    previous = catalogue()
+    facade = install_fixture_catalogue(tmp_path)
+    yield facade
+    use(previous)
+
+
+async def say(domain, text: str, intent: str, slots: Optional[Dict[str, Any]] = None,
+              entities: Optional[List[Dict[str, Any]]] = None, action: Any = None) -> Tuple[str, Dict[str, Any]]:
+    dispatcher = CollectingDispatcher()
+    events = await (action or ActionSearch()).run(dispatcher, make_tracker(text, intent, entities, slots), domain)
+    return "\n".join(rendered(dispatcher, domain)), slots_after(events, slots)
+
+
+async def test_hotels_listed_without_a_date_then_the_first_ones_address_and_parking(domain_dict, store):
+    reply, slots = await say(domain_dict, "上海有什么酒店", "search_hotel", entities=city_entities("上海有什么酒店", "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    assert first.name in reply and "/晚起" in reply
+    reply, slots = await say(domain_dict, "第一个的地址在哪？有停车场吗", "search_hotel", slots)
+    assert first.address in reply
+    parking = [f for f in ("免费停车", "停车场") if f in first.facilities]
+    assert (f"有{parking[0]}" if parking else "没有停车场") in reply
+    assert slots["inquiry_focus"] == f"hotel:{first.id}"
+    reply, _ = await say(domain_dict, "它的房型有哪些", "search_hotel", slots)
+    assert all(room.type in reply for room in first.rooms)
+
+
+async def test_a_hotel_named_in_full_is_answered_without_a_search_or_a_date(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="成都"))[0]
+    reply, slots = await say(domain_dict, f"{hotel.name}多少钱一晚", "search_hotel")
+    assert slots["inquiry_focus"] == f"hotel:{hotel.id}"
+    assert hotel.name in reply and all(str(int(room.price)) in reply for room in hotel.rooms)
+    assert "哪天" not in reply
+
+
+async def test_a_missing_fact_is_said_precisely(domain_dict, store):
+    hotel = next(h for h in store.find_hotels(HotelQuery(city="上海")) if not h.phone)
+    reply, _ = await say(domain_dict, f"{hotel.name}的电话是多少", "search_hotel")
+    assert f"暂无{hotel.name}的电话信息" in reply
+
+
+async def test_a_budget_is_honoured(domain_dict, store):
+    text = "上海一晚900以内的酒店"
+    reply, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.lowest_price <= 900 for h in shown)
+
+
+async def test_a_timetable_needs_no_date_and_a_train_question_is_answered(domain_dict, store):
+    text = "上海到北京的高铁有哪些"
+    reply, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    services = store.find_services(ServiceQuery(origin="上海", destination="北京", modes=("train",)))
+    assert services and services[0].code in reply
+    reply, _ = await say(domain_dict, f"{services[0].code}几点到，要多久", "search_ticket", slots)
+    assert services[0].arrive in reply and f"{services[0].duration_minutes // 60}小时" in reply
+
+
+async def test_a_tour_question_by_position(domain_dict, store):
+    text = "北京有什么跟团游"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "北京"))
+    tour = store.tour(slots["search_shown"][0])
+    reply, _ = await say(domain_dict, "第一个费用包含什么", "search_tour", slots)
+    assert tour.includes in reply
+
+
+async def test_refused_city_stays_and_the_list_never_names_it(domain_dict, store):
+    text = "漠河有什么酒店"
+    reply, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "漠河"))
+    assert "漠河" in reply and "漠河" not in reply.split("：", 1)[1]
+    assert slots["search_city"] == "漠河"
+
+
+async def test_the_faq_action_answers_an_attribute_question_about_the_focus(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    slots = {"inquiry_focus": f"hotel:{hotel.id}"}
+    reply, _ = await say(domain_dict, "这家酒店地址在哪", "faq", slots, action=ActionAnswerFaq())
+    assert hotel.address in reply
+
+
+async def test_a_sight_by_name_alias_then_hotels_near_it(domain_dict, store):
+    sight = store.landmark("故宫")
+    reply, slots = await say(domain_dict, "故宫几点开门，门票多少钱", "search_tour")
+    assert sight.opening_hours in reply and all(str(int(p)) in reply for _, p in sight.tickets)
+    reply, slots = await say(domain_dict, "它附近有什么酒店", "search_hotel", slots)
+    nearest, km = store.nearby_hotels(sight.lat, sight.lon, sight.city)[0]
+    assert nearest.name in reply and f"{km:.1f}公里" in reply
+    reply, slots = await say(domain_dict, "第一个有行李寄存吗", "search_hotel", slots)
+    assert nearest.name in reply and ("有行李寄存" in reply) == ("行李寄存" in nearest.facilities)
+
+
+async def test_seats_on_the_searched_day(domain_dict, store):
+    day = business_now().date() + timedelta(days=3)
+    text = f"{day.month}月{day.day}号上海到北京的火车"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    code = slots["search_shown"][0]
+    service = store.service(code)
+    reply, _ = await say(domain_dict, "第一个还有票吗", "search_ticket", slots)
+    if day.isoweekday() in service.weekdays:
+        for fare in service.fares:
+            assert f"{fare.name}¥{int(fare.price)}剩{store.seats_left(code, fare.name, day)}张" in reply
+    else:
+        assert "不开行" in reply
+
+
+async def test_a_flight_terminal(domain_dict, store):
+    reply, _ = await say(domain_dict, "MU5101从哪个航站楼出发", "search_ticket")
+    service = store.service("MU5101")
+    assert service.from_terminal in reply and service.from_station in reply
+
+
+async def test_the_fallback_action_answers_a_question_naming_an_item(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    reply, _ = await say(domain_dict, f"{hotel.name}几点退房", "nlu_fallback", action=ActionHandleFallback())
+    assert hotel.checkout_time in reply
+
+
+async def test_without_an_item_the_faq_answers_as_before(domain_dict, store):
+    reply, slots = await say(domain_dict, "可以寄存行李吗", "faq", action=ActionAnswerFaq())
+    assert "inquiry_focus" not in slots
+
+
+async def test_a_new_route_question_is_not_taken_for_the_hotel_in_focus(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    text = "上海到北京的高铁几点发车"
+    reply, slots = await say(domain_dict, text, "search_ticket", {"inquiry_focus": f"hotel:{hotel.id}"},
+                             entities=city_entities(text, "上海", "北京"))
+    assert hotel.name not in reply and "G101" in reply
+
+
+async def test_the_words_of_a_question_never_name_an_item(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    reply, _ = await say(domain_dict, "第一个的地址在哪", "search_hotel", slots)
+    assert first.address in reply
+
+
+async def test_a_room_kind_gets_its_rooms_once(domain_dict, store):
+    hotel = store.hotel("H-SH-101")
+    reply, _ = await say(domain_dict, f"{hotel.name}双床房多少钱一晚", "search_hotel")
+    twin = [room for room in hotel.rooms if "双床房" in room.type]
+    assert reply.count(twin[0].type) == 1 and all(room.type not in reply for room in hotel.rooms if room not in twin)
+
+
+async def test_a_nearby_list_is_a_search_that_can_be_refined(domain_dict, store):
+    reply, slots = await say(domain_dict, "故宫几点开门", "search_tour")
+    assert slots["search_city"] == "北京"  # the place talked about: no city asked next
+    reply, slots = await say(domain_dict, "它附近的酒店", "search_hotel", slots)
+    assert slots["search_type"] == "hotel" and slots["search_near"].startswith("sight:")
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    reply, after = await say(domain_dict, "还有便宜点的吗", "search_hotel", slots)
+    assert "哪个城市" not in reply
+    new = [store.hotel(i) for i in after.get("search_shown") or [] if i not in slots["search_shown"]]
+    assert all(h.lowest_price < min(s.lowest_price for s in shown) for h in new)
+
+
+async def test_a_named_sight_with_hotel_conditions_is_a_search_around_it(domain_dict, store):
+    reply, slots = await say(domain_dict, "外滩附近有泳池的五星酒店，两千以内", "search_hotel")
+    assert slots["search_near"] == f"sight:{store.landmark('外滩').id}"
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.stars >= 5 and "游泳池" in h.facilities and h.lowest_price <= 2000 for h in shown)
+    reply, _ = await say(domain_dict, "第一个的电话", "search_hotel", slots)
+    assert shown[0].phone in reply
+
+
+async def test_around_the_focus_with_a_condition(domain_dict, store):
+    _, slots = await say(domain_dict, "外滩要门票吗", "search_tour")
+    reply, slots = await say(domain_dict, "它附近有什么酒店，要含早的", "search_hotel", slots)
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert "含早" in reply and all(h.breakfast_included or any(r.breakfast for r in h.rooms) for h in shown)
+
+
+async def test_only_the_facts_the_item_has_are_answered(domain_dict, store):
+    hotel = store.hotel("H-SH-101")
+    reply, _ = await say(domain_dict, f"{hotel.name}含不含早餐，退房几点", "search_hotel")
+    assert "含早餐" in reply and hotel.checkout_time in reply and "暂无" not in reply
+
+
+async def test_a_service_by_its_departure_time_and_it_after_a_list(domain_dict, store):
+    text = "上海到北京的航班和高铁"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    reply, _ = await say(domain_dict, "东航8点那班几点到", "search_ticket", slots)
+    assert "MU5101" in reply and store.service("MU5101").arrive in reply
+    first = store.service(slots["search_shown"][0])
+    reply, _ = await say(domain_dict, "它几点到", "search_ticket", slots)
+    assert first.code in reply and first.arrive in reply
+
+
+async def test_the_day_said_with_a_seat_question_is_used(domain_dict, store):
+    day = business_now().date() + timedelta(days=2)
+    reply, slots = await say(domain_dict, "G101后天还有票吗", "search_ticket")
+    service = store.service("G101")
+    if day.isoweekday() in service.weekdays:
+        assert f"剩{store.seats_left('G101', '二等座', day)}张" in reply
+    assert slots["search_date"] == day.isoformat()
+
+
+async def test_the_same_questions_about_another_item(domain_dict, store):
+    _, slots = await say(domain_dict, "故宫几点开门，门票多少钱", "search_tour")
+    reply, _ = await say(domain_dict, "那三里屯太古里呢", "search_tour", slots)
+    sight = store.landmark("三里屯太古里")
+    assert "三里屯太古里免费参观" in reply and (sight.opening_hours or "开放时间") in reply or "暂无" in reply
+
+
+async def test_a_question_and_a_search_in_one_message(domain_dict, store):
+    hotel = store.hotel("H-SH-102")
+    text = f"{hotel.name}有停车场吗？另外明天上海到北京的高铁有哪些"
+    cities = [{"entity": "city", "start": text.rindex(c), "end": text.rindex(c) + 2, "value": c} for c in ("上海", "北京")]
+    reply, slots = await say(domain_dict, text, "search_hotel", entities=cities)
+    assert f"{hotel.name}有停车场" in reply and "G101" in reply
+    assert slots["search_origin"] == "上海" and slots["search_city"] == "北京"
+
+
+async def test_it_means_the_focus_even_when_another_name_sounds_alike(domain_dict, store):
+    hotel = store.hotel("H-BJ-101")
+    slots = {"inquiry_focus": f"hotel:{hotel.id}"}
+    reply, _ = await say(domain_dict, "它能寄存行李吗？我们退房后还要逛一下午", "search_hotel", slots)
+    assert hotel.name in reply

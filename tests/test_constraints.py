@@ -1,0 +1,97 @@
+"""Search constraints read from travellers' own words."""
+from decimal import Decimal
+
+import pytest
+
+from bot.catalogue.constraints import arrives_in_time, chinese_number, constraints_in, hotel_query, service_query
+
+
+@pytest.mark.parametrize("token, value", [("500", 500), ("五百", 500), ("一千二", 1200), ("三百五", 350), ("两千", 2000), ("十", 10)])
+def test_chinese_numbers(token, value):
+    assert chinese_number(token) == Decimal(value)
+
+
+@pytest.mark.parametrize("text, low, high", [
+    ("一晚600以内，有推荐吗", None, 600),
+    ("不超过500块", None, 500),
+    ("预算一千二", None, 1200),
+    ("三四百的酒店", 300, 400),
+    ("300到500元的", 300, 500),
+    ("800元以上", 800, None),
+])
+def test_price_ranges(text, low, high):
+    wanted = constraints_in(text)
+    assert wanted.min_price == (Decimal(low) if low else None)
+    assert wanted.max_price == (Decimal(high) if high else None)
+
+
+def test_a_rating_and_stars_are_not_prices():
+    wanted = constraints_in("4.5分以上的五星酒店，含早")
+    assert (wanted.min_rating, wanted.min_stars, wanted.breakfast) == (4.5, 5, True)
+    assert wanted.min_price is None and wanted.max_price is None
+
+
+def test_landmark_facility_and_star_floor():
+    wanted = constraints_in("故宫附近带停车场的四星以上酒店")
+    assert (wanted.near, wanted.facilities, wanted.min_stars) == ("故宫", ("停车场",), 4)
+
+
+@pytest.mark.parametrize("text, near", [("西湖边的民宿", "西湖"), ("离外滩近一点的", "外滩"), ("想住宽窄巷子附近的", "宽窄巷子"), ("它附近的酒店", None)])
+def test_near_a_landmark(text, near):
+    assert constraints_in(text).near == near
+
+
+@pytest.mark.parametrize("text, sort", [("便宜点的", "price"), ("偏贵一点也行，要豪华的", "price_desc"), ("评分最高的", "rating")])
+def test_sort_words(text, sort):
+    assert constraints_in(text).sort == sort
+
+
+def test_who_it_suits_and_free_admission():
+    wanted = constraints_in("适合带孩子的免费景点")
+    assert wanted.suitable_for == ("亲子",) and wanted.free is True
+
+
+@pytest.mark.parametrize("text, after, before", [
+    ("明天上午的高铁", "06:00", "12:00"),
+    ("8点以后的动车", "08:00", None),
+    ("下午两点以后出发的", "14:00", None),
+    ("晚上的航班", "18:00", "24:00"),
+])
+def test_departure_windows(text, after, before):
+    wanted = constraints_in(text)
+    assert (wanted.depart_after, wanted.depart_before) == (after, before)
+
+
+def test_arrival_deadline_is_not_a_departure_window():
+    wanted = constraints_in("中午前到的航班")
+    assert wanted.arrive_before == "12:00" and wanted.depart_before is None and wanted.modes == ("flight",)
+    assert arrives_in_time("11:40", "12:00") and not arrives_in_time("12:30", "12:00")
+    assert not arrives_in_time("06:10+1", "12:00")
+
+
+def test_mode_and_fare_class_make_the_service_query():
+    query = service_query(constraints_in("明天上午的高铁一等座"), "北京", "上海")
+    assert query.modes == ("train",) and query.fare_class == "一等座"
+    assert (query.depart_after, query.depart_before) == ("06:00", "12:00")
+
+
+def test_durations_are_tour_days_and_visit_hours():
+    assert constraints_in("三日游").days == 3
+    assert constraints_in("只有半天时间，玩什么").max_visit_hours == 4.0
+
+
+def test_hotel_query_carries_every_constraint():
+    query = hotel_query(constraints_in("一晚500以内4分以上含早带泳池"), "上海")
+    assert (query.city, query.max_price, query.min_rating, query.breakfast) == ("上海", Decimal(500), 4.0, True)
+    assert query.facilities == ("游泳池",)
+
+
+def test_a_later_constraint_refines_an_earlier_one():
+    merged = constraints_in("便宜点的").merged_into(constraints_in("故宫附近四星以上"))
+    assert (merged.near, merged.min_stars, merged.sort) == ("故宫", 4, "price")
+
+
+@pytest.mark.parametrize("text, rating, ceiling", [("评价4.5以上的", 4.5, None), ("一晚唔超过800蚊", None, 800)])
+def test_other_ways_to_say_a_rating_or_a_budget(text, rating, ceiling):
+    wanted = constraints_in(text)
+    assert wanted.min_rating == rating and wanted.max_price == (Decimal(ceiling) if ceiling else None)
