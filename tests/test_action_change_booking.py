@@ -19,6 +19,8 @@ from actions.change_booking import (
 )
 from bot.booking.models import Booking, BookingChange, Payment, Refund
 from bot.booking.store import BookingStore
+from bot.catalogue.items import ServiceQuery
+from bot.catalogue.queries import catalogue
 from tests.helpers import run_action, seeded_store, traveller
 
 ZHANG = "rest:demo-zhang"  # 张伟: TD2H8KQ4MZ 上海外滩 高级大床房 ¥1388 x 2 nights in 12 days; TD9WJE6TPL past
@@ -194,4 +196,10 @@ async def test_other_flights_on_the_route_are_listed_with_their_times(store, dom
     built = traveller("", "change_booking", WANG, **slots_for("TD6RT9GC5X", "departure", None))
     names, _, texts = await run_action(ActionAskChangeValue(), built, domain_dict)
     assert names == ["utter_ask_new_departure"]
-    assert "CA1502（10:30起飞）、MU5137（13:00起飞）、HO1251（18:30起飞）" in texts[0]
+    booking = store.find("TD6RT9GC5X", store.customer_for("rest", WANG))
+    current = catalogue().service("MU5101")
+    others = [s for s in catalogue().find_services(ServiceQuery(
+        origin=current.origin, destination=current.destination, modes=("flight",),
+        weekday=booking.start_date.isoweekday())) if s.code != "MU5101"]
+    assert len(others) >= 3  # the catalogue's other flights that day, earliest first (six shown)
+    assert "、".join(f"{s.code}（{s.depart}起飞）" for s in others[:6]) in texts[0]
