@@ -24,8 +24,10 @@ run: train  ## set up, train if needed, start Rasa (:5005) and the action server
 chat: setup  ## chat with the running bot in this terminal (start `make run` first)
 	@$(PY) -m bot.cli chat
 
-test: train lint typecheck validate browser  ## set up, train if needed, lint, type-check, validate the data, run every test
+test: train lint typecheck validate browser  ## set up, train if needed, lint, type-check, validate the data, run every test (the scripted dialogues included)
 	@$(PY) -m pytest
+	@echo "scripted dialogues (tests/dialogues/, full report in results/dialogues/report.txt):"
+	@grep -E '^(TOTAL|tests/)' results/dialogues/report.txt || true
 
 browser:  ## install Debian's chromium for the widget's browser tests (if missing)
 	@bash scripts/install_browser.sh
