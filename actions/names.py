@@ -13,6 +13,8 @@ RELATIONS = re.compile(r"我|你|他|她|老婆|老公|孩子|儿子|女儿|朋�
 ROLE = re.compile(r"^(?:我的?)?(?:小孩|孩子|儿子|女儿|儿童|宝宝|小朋友|大人|成人|老人|老公|老婆|先生|太太|爱人)(?:是|叫)?")
 # "写我的名字吧": says whose name follows, names no one.
 SAYS_WHOSE = re.compile(r"^(?:写|填|用|就)?(?:我|本人)(?:自己)?的?(?:名字|姓名)(?:吧|就行|就好|就可以)?$")
+# "手机13912345678" said with the names: the contact, handled by the phone slot.
+CONTACT = re.compile(r"(?:联系)?(?:手机号?码?|电话(?:号码)?|联系方式|号码)?\s*[:：是为]?\s*(?:\+?86)?1[3-9]\d{9}")
 NOT_NAMES = {"你好", "谢谢", "好的", "可以", "算了", "不用", "不要", "没有", "不知道", "取消", "确认"}
 
 
@@ -21,7 +23,7 @@ def names_in(text: str) -> Tuple[str, ...]:
 
     All-or-nothing, so "张伟和我老婆" is asked again rather than half understood.
     """
-    body = LEAD.sub("", text.strip()).strip("。.！!～~ ")
+    body = LEAD.sub("", CONTACT.sub("", text).strip()).strip("。.！!～~，, ")
     parts = [p.strip().strip("。.！!") for p in SEPARATORS.split(body) if p and p.strip()]
     parts = [LEAD.sub("", p).strip() for p in parts]
     parts = [ROLE.sub("", p) or p for p in parts]  # a role without a name stays unnamed

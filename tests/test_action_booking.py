@@ -292,6 +292,8 @@ async def test_only_a_chinese_mobile_is_accepted(store, domain_dict, phone, ok):
 @pytest.mark.parametrize("text,expected", [
     ("张伟、刘芳", ("张伟", "刘芳")), ("入住人是张伟", ("张伟",)), ("Tom Lee, Anna Smith", ("Tom Lee", "Anna Smith")),
     ("王小明 李雷", ("王小明", "李雷")), ("张伟和我老婆", ()), ("好的", ()), ("明天下午三点", ()),
+    ("乘客张伟，手机13912345678", ("张伟",)), ("乘客王芳和李强，联系电话13912345678", ("王芳", "李强")),
+    ("13912345678", ()),
 ])
 def test_names_are_all_or_nothing(text: str, expected: Tuple[str, ...]):
     assert names_in(text) == expected
