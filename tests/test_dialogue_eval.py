@@ -233,6 +233,15 @@ def test_answering_then_asking_again_is_a_loop_only_the_third_time(judge: Judge,
     assert [checks(t) for t in result.turns] == [[], [], [LOOP]]
 
 
+def test_a_summary_shown_again_with_a_corrected_value_is_not_a_loop(judge: Judge, responses: Dict[str, str]) -> None:
+    summary = responses["utter_book_summary"]
+    first, corrected = (summary.replace("{", "<").replace("}", ">"),
+                        summary.replace("{", "<").replace("}", ">").replace("<", "[", 1))
+    result = judged(judge, [{"user": "乘客张伟"}, {"user": "换成一等座"}, {"user": "还是二等座吧"}],
+                    [Reply.of(first), Reply.of(corrected), Reply.of(first)])
+    assert [checks(t) for t in result.turns] == [[], [], []]
+
+
 def test_buttons_of_a_prompt_are_not_something_else(judge: Judge, responses: Dict[str, str]) -> None:
     ask = [{"text": responses["utter_ask_search_type"],
             "buttons": [{"title": "酒店", "payload": "/a"}, {"title": "火车票/机票/汽车票", "payload": "/b"}]}]

@@ -44,6 +44,7 @@ class DialogueState:
     earlier_prompts: Set[str] = field(default_factory=set)
     shown: Tuple[Item, ...] = ()
     focus: Optional[Item] = None
+    previous_text: str = ""  # a prompt whose rendering changed (a corrected summary) is progress
 
 
 class CatalogueUnavailable(RuntimeError):
@@ -197,12 +198,13 @@ class Judge:
         prompts = {prompt_key(self.reader, name): name for name in self.reader.prompts_in(text)}
         expected = {key for key, name in prompts.items() if self.reader.prompts[name] & allowed}
         says_more = len(self.reader.besides_prompts(reply)) >= MIN_OTHER_CHARS
+        repeated = text == state.previous_text
         for key, name in prompts.items():
             if key in expected:
                 continue
-            if key in state.previous_prompts and not says_more:
+            if key in state.previous_prompts and not says_more and repeated:
                 failures.append(Failure(LOOP, f"{name} again, as in the previous turn, and nothing else"))
-            elif key in state.previous_prompts and key in state.prompts_before_previous:
+            elif key in state.previous_prompts and key in state.prompts_before_previous and (repeated or says_more):
                 failures.append(Failure(LOOP, f"{name} a third time in a row"))
             elif key not in state.previous_prompts and key in state.earlier_prompts and says_more:
                 failures.append(Failure("stale", f"{name}, from an earlier flow, appended to this reply"))
@@ -211,6 +213,7 @@ class Judge:
         state.earlier_prompts |= set(state.previous_prompts)
         state.prompts_before_previous = set(state.previous_prompts)
         state.previous_prompts = prompts
+        state.previous_text = text
         return failures
 
 
