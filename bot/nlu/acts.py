@@ -68,6 +68,8 @@ HUMAN_DEMAND = re.compile(
     r"|(?:活人|真人|人工客服|人工|经理|领导)\s*(?:来|呢|在哪|出来|马上|立刻|赶紧|快点)"
     r"|听不懂人话|不要机器人|别用机器人|跟机器人说不(?:清|通)"
 )
+# Declining before taking leave ("先不订，谢谢，再见") is not a request.
+DECLINE = re.compile(r"(?:先|暂时|还是|就)?(?:不订了?|不用订了?|不买了?|不预订了?|不需要了?|不用了|不要了)")
 HUMAN_HOURS = re.compile(r"几点|时间|什么时候|上班|下班|电话多少|热线")
 NO_HUMAN = re.compile(r"(?:不|别|不用|不需要|没)(?:要|用|转|找|叫)?(?:人工|真人|经理)")
 
@@ -105,7 +107,7 @@ def social_intent(text: str) -> Optional[str]:
         if THANKS.search(stripped):
             return "thank"
         return None
-    if ENDS_WITH_GOODBYE.search(stripped) and not QUESTION_OR_REQUEST.search(stripped):
+    if ENDS_WITH_GOODBYE.search(stripped) and not QUESTION_OR_REQUEST.search(DECLINE.sub("", stripped)):
         return "goodbye"
     return None
 
