@@ -69,7 +69,7 @@ def test_training_examples_are_trimmed_with_their_entity_spans():
 
 @pytest.mark.parametrize("text,intent", [
     ("好的，谢谢，再见", "goodbye"),
-    ("先不订，谢谢，再见", "goodbye"), ("那就先不用了，谢谢啦拜拜", "goodbye"),
+    ("先不订，谢谢，再见", "goodbye"), ("先不订了，再考虑考虑，谢谢你", "goodbye"), ("我再想想，谢谢", "goodbye"), ("那就先不用了，谢谢啦拜拜", "goodbye"),
     ("谢谢啦拜拜", "goodbye"),
     ("OK了，多谢", "thank"),
     ("好的我知道了，谢谢你，那就先这样吧，再见", "goodbye"),

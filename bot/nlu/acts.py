@@ -69,7 +69,8 @@ HUMAN_DEMAND = re.compile(
     r"|听不懂人话|不要机器人|别用机器人|跟机器人说不(?:清|通)"
 )
 # Declining before taking leave ("先不订，谢谢，再见") is not a request.
-DECLINE = re.compile(r"(?:先|暂时|还是|就)?(?:不订了?|不用订了?|不买了?|不预订了?|不需要了?|不用了|不要了)")
+DECLINE = re.compile(r"(?:先|暂时|还是|就)?(?:不订了?|不用订了?|不买了?|不预订了?|不需要了?|不用了|不要了)"
+                     r"|(?:我|我们)?(?:再|先)?(?:考虑考虑|考虑一下|考虑下|想想|想一想|商量一下|商量商量)")
 HUMAN_HOURS = re.compile(r"几点|时间|什么时候|上班|下班|电话多少|热线")
 NO_HUMAN = re.compile(r"(?:不|别|不用|不需要|没)(?:要|用|转|找|叫)?(?:人工|真人|经理)")
 
@@ -109,6 +110,9 @@ def social_intent(text: str) -> Optional[str]:
         return None
     if ENDS_WITH_GOODBYE.search(stripped) and not QUESTION_OR_REQUEST.search(DECLINE.sub("", stripped)):
         return "goodbye"
+    declined = DECLINE.sub("", stripped)
+    if declined != stripped and ONLY_SOCIAL.match(declined or "了") and THANKS.search(declined):
+        return "goodbye"  # "先不订了，再考虑考虑，谢谢你": leaving for now, politely
     return None
 
 
