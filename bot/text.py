@@ -51,7 +51,7 @@ def _converter(profile: str) -> opencc.OpenCC:
     return opencc.OpenCC(profile)
 
 
-def _to_half_width(char: str) -> str:
+def to_half_width(char: str) -> str:
     code = ord(char)
     if code == 0x3000:
         return " "
@@ -266,7 +266,7 @@ def _is_kept(char: str) -> bool:
 def normalize(text: str) -> Normalized:
     """Bring any traveller's text to the canonical form the model is trained on."""
     original = text
-    text = "".join(_to_half_width(c) for c in text)  # character for character
+    text = "".join(to_half_width(c) for c in text)  # character for character
     text, offsets = _kept(text, _is_kept)
     text, step = substitute(REPEATED_PUNCTUATION, lambda match: match.group(1), text)
     offsets = offsets.then(step)

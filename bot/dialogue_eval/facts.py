@@ -8,7 +8,6 @@ said to be missing. Replies and names are compared folded (``replies.fold``).
 """
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -26,6 +25,7 @@ from bot.catalogue.items import (
     Sight,
     Tour,
 )
+from bot.catalogue.queries import haversine_km
 from bot.dialogue_eval.replies import HONEST_ABSENCE, fold
 from bot.dialogue_eval.scripts import HOTEL_ATTRIBUTES, SERVICE_ATTRIBUTES, SIGHT_ATTRIBUTES, TOUR_ATTRIBUTES
 
@@ -501,9 +501,7 @@ FACT_CHECKS: Dict[Tuple[str, str], Callable[[CatalogueLike, Any, str], Check]] =
 # --- filters on everything shown (all_shown) ----------------------------------------
 
 def distance_km(a: Tuple[float, float], b: Tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(h))
+    return haversine_km(a[0], a[1], b[0], b[1])
 
 
 def price_of(item: Item) -> Decimal:

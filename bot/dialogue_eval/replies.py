@@ -16,7 +16,7 @@ from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequ
 
 import yaml
 
-from bot.text import to_simplified, to_traditional
+from bot.text import to_half_width, to_simplified, to_traditional
 
 PLACEHOLDER = re.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 MIN_LITERAL_CHARS = 4  # a template with less fixed text than this would match anything
@@ -51,17 +51,8 @@ BOOKING_REFERENCE = re.compile(r"TD[0-9A-Z]{8}(?![0-9A-Z])")
 
 def fold(text: str) -> str:
     """Half-width, Simplified, lines kept: the form every check reads."""
-    half = "".join(_half_width(char) for char in text)
+    half = "".join(to_half_width(char) for char in text)
     return to_simplified(half)
-
-
-def _half_width(char: str) -> str:
-    code = ord(char)
-    if code == 0x3000:
-        return " "
-    if 0xFF01 <= code <= 0xFF5E:
-        return chr(code - 0xFEE0)
-    return char
 
 
 @dataclass(frozen=True)
