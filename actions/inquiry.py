@@ -285,7 +285,15 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
                 if e.get("entity") == "product_type"]
     if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
         return False
+    if another_mode_named(item, text):
+        return False
     return any(for_kind(m.name, kind) for m in attributes_in(text))
+
+
+def another_mode_named(item: Item, text: str) -> bool:
+    """"坐高铁的话要多久" with a flight in focus asks about the trains, not that flight."""
+    modes = constraints_in(text).modes
+    return isinstance(item, Service) and bool(modes) and item.mode not in modes
 
 
 # --- answers ---------------------------------------------------------------------

@@ -234,3 +234,34 @@ async def test_it_means_the_focus_even_when_another_name_sounds_alike(domain_dic
     slots = {"inquiry_focus": f"hotel:{hotel.id}"}
     reply, _ = await say(domain_dict, "它能寄存行李吗？我们退房后还要逛一下午", "search_hotel", slots)
     assert hotel.name in reply
+
+
+async def test_a_station_question_names_both_ends(domain_dict, store):
+    text = "上海到北京的高铁有哪些"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    first = store.service(slots["search_shown"][0])
+    reply, slots = await say(domain_dict, "第一趟几点到，到北京南还是北京西", "search_ticket", slots)
+    assert first.arrive in reply and first.from_station in reply and first.to_station in reply
+    reply, _ = await say(domain_dict, "它从哪上车", "search_ticket", slots)
+    assert first.from_station in reply and first.to_station in reply
+
+
+async def test_seat_and_fare_questions_in_travellers_words(domain_dict, store):
+    day = business_now().date() + timedelta(days=1)
+    while day.isoweekday() not in store.service("G101").weekdays:
+        day += timedelta(days=1)
+    slots = {"inquiry_focus": "service:G101", "search_type": "ticket", "search_date": day.isoformat()}
+    reply, _ = await say(domain_dict, "二等座还有位置么", "search_ticket", slots)
+    assert f"剩{store.seats_left('G101', '二等座', day)}张" in reply
+    reply, _ = await say(domain_dict, "一等座 price 多少", "faq", slots, action=ActionAnswerFaq())
+    assert "930" in reply
+
+
+async def test_another_mode_asked_is_a_search_not_the_focused_flight(domain_dict, store):
+    text = "上海飞北京的航班"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    _, slots = await say(domain_dict, "第一个几点到", "search_ticket", slots)
+    assert slots["inquiry_focus"] == "service:MU5101"
+    reply, slots = await say(domain_dict, "坐高铁的话要多久", "search_ticket", slots)
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all(s.mode == "train" for s in shown) and "MU5101" not in reply
