@@ -183,11 +183,12 @@ def referenced_item(
         item = load(store, *focus)
         if item is not None:
             return focus[0], item, bool(FOCUS_WORDS.search(text))
-    if shown and FOCUS_WORDS.search(text):
+    if shown and (FOCUS_WORDS.search(text) or shown[0][0] == SERVICE):
         # "它几点到" right after a list, nothing in focus yet: the first one listed (the one
-        # the traveller asked for with 最早/最便宜, or the bot's first recommendation).
+        # the traveller asked for with 最早/最便宜, or the bot's first recommendation); after
+        # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
-        return (shown[0][0], item, True) if item is not None else None
+        return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
     return None
 
 
@@ -288,6 +289,16 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
     if another_mode_named(item, text):
         return False
     return any(for_kind(m.name, kind) for m in attributes_in(text))
+
+
+def another_mode_wanted(tracker: Tracker, text: str) -> bool:
+    """"坐高铁的话要多久" after the flights of a route: that route's trains are wanted,
+    whatever intent the NLU gave the message."""
+    mode = tracker.get_slot("search_mode")
+    if tracker.get_slot("search_type") != "ticket" or not tracker.get_slot("search_city") or not mode:
+        return False
+    modes = constraints_in(text).modes
+    return bool(modes) and mode not in modes
 
 
 def another_mode_named(item: Item, text: str) -> bool:
@@ -703,6 +714,10 @@ def answer_inquiry_besides(
     """:func:`answer_inquiry` for actions that have an answer of their own (FAQ, fallback):
     a catalogue that cannot be read leaves them to it instead of failing the turn."""
     try:
+        if another_mode_wanted(tracker, latest_text(tracker)):
+            from actions.search import ActionSearch  # the search module imports this one
+
+            return ActionSearch().serve(dispatcher, tracker, domain)
         return answer_inquiry(dispatcher, tracker, domain)
     except SQLAlchemyError:
         logger.exception("catalogue unreadable; answering without it")

@@ -204,6 +204,13 @@ class ActionSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        return self.serve(dispatcher, tracker, domain)
+
+    def serve(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """The search (or the question answered), for this action and for the FAQ and
+        fallback actions when the NLU took a timetable refinement for something else."""
         answered = answer_inquiry(dispatcher, tracker, domain)
         text = latest_text(tracker)
         if answered is not None and not self._a_search_too(text):

@@ -265,3 +265,23 @@ async def test_another_mode_asked_is_a_search_not_the_focused_flight(domain_dict
     reply, slots = await say(domain_dict, "坐高铁的话要多久", "search_ticket", slots)
     shown = [store.service(code) for code in slots["search_shown"]]
     assert shown and all(s.mode == "train" for s in shown) and "MU5101" not in reply
+
+
+async def test_another_mode_taken_for_a_faq_still_lists_that_mode(domain_dict, store):
+    text = "上海飞北京的航班"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    _, slots = await say(domain_dict, "第一个几点到", "search_ticket", slots)
+    reply, slots = await say(domain_dict, "坐高铁的话要多久", "faq", slots, action=ActionAnswerFaq())
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all(s.mode == "train" for s in shown) and "MU5101" not in reply
+
+
+async def test_a_question_pointing_at_nothing_after_a_timetable_is_about_its_first_service(domain_dict, store):
+    text = "上海到北京的高铁有哪些"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    first = store.service(slots["search_shown"][0])
+    reply, slots = await say(domain_dict, "在哪个车站上车", "search_ticket", slots)
+    assert first.code in reply and first.from_station in reply
+    assert slots["inquiry_focus"] == f"service:{first.code}"
+    reply, _ = await say(domain_dict, "大概要坐多久，票多少钱", "search_ticket", slots)
+    assert f"{first.duration_minutes // 60}小时" in reply and str(int(first.fares[0].price)) in reply

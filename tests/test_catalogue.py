@@ -46,6 +46,7 @@ def mentions(text, *cities):
         ("广州-深圳", ("广州", "深圳"), ("广州", "深圳")),
         # the route said last wins over the cue words before it
         ("先飞上海，再坐高铁去苏州。上海到苏州下午有哪几班", ("上海", "苏州", "上海", "苏州"), ("上海", "苏州")),
+        ("第一班到苏州还是苏州北", ("苏州", "苏州"), (None, "苏州")),  # the same city again is no origin
     ],
 )
 def test_route_direction(text, cities, expected):

@@ -82,6 +82,8 @@ def split_route(text: str, cities: Sequence[Tuple[str, int, int]]) -> Tuple[Opti
         else:
             undecided.append(name)
     for name in undecided:
+        if name in (origin, destination):
+            continue  # "到苏州还是苏州北": the same city again is neither end
         if origin is None and (destination is not None or len(undecided) > 1):
             origin = name
         elif destination is None:
