@@ -66,7 +66,7 @@ def split_route(text: str, cities: Sequence[Tuple[str, int, int]]) -> Tuple[Opti
     pair wins over cue words elsewhere in the message. With two cities and no cue the first
     is the origin, as travellers say it.
     """
-    pairs = [(a[0], b[0]) for a, b in zip(cities, cities[1:])
+    pairs = [(a[0], b[0]) for a, b in zip(cities, cities[1:], strict=False)
              if a[0] != b[0] and ROUTE_JOIN.match(text[a[2]:b[1]])]
     if pairs:
         return pairs[-1]  # "先飞上海，再坐高铁去苏州。上海到苏州下午的": the route stated last
