@@ -91,6 +91,8 @@ ROOM_KINDS = re.compile(r"大床房|双床房|家庭房|亲子房|套房|单人�
 NEAR_WORDS = re.compile(r"附近|周边|旁边|周围|边上|一带")
 NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
+# "高铁呢？", "坐大巴的话": the same timetable asked for another mode.
+TIMETABLE_AGAIN = re.compile(r"呢\s*[?？。!！]?\s*$|的话\s*[?？。!！]?\s*$|有哪些|有几班|几班")
 
 
 def item_ref(kind: str, item_id: str) -> str:
@@ -293,12 +295,15 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
 
 def another_mode_wanted(tracker: Tracker, text: str) -> bool:
     """"坐高铁的话要多久" after the flights of a route: that route's trains are wanted,
-    whatever intent the NLU gave the message."""
+    whatever intent the NLU gave the message. A rule asked about another mode ("高铁可以
+    带宠物吗") stays the FAQ's: only a timetable fact or a bare "高铁呢" counts."""
     mode = tracker.get_slot("search_mode")
     if tracker.get_slot("search_type") != "ticket" or not tracker.get_slot("search_city") or not mode:
         return False
     modes = constraints_in(text).modes
-    return bool(modes) and mode not in modes
+    if not modes or mode in modes:
+        return False
+    return any(for_kind(m.name, SERVICE) for m in attributes_in(text)) or bool(TIMETABLE_AGAIN.search(text))
 
 
 def another_mode_named(item: Item, text: str) -> bool:

@@ -285,3 +285,10 @@ async def test_a_question_pointing_at_nothing_after_a_timetable_is_about_its_fir
     assert slots["inquiry_focus"] == f"service:{first.code}"
     reply, _ = await say(domain_dict, "大概要坐多久，票多少钱", "search_ticket", slots)
     assert f"{first.duration_minutes // 60}小时" in reply and str(int(first.fares[0].price)) in reply
+
+
+async def test_a_rule_about_another_mode_is_left_to_the_faq(domain_dict, store):
+    text = "上海飞北京的航班"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    reply, after = await say(domain_dict, "高铁可以带宠物吗", "faq", slots, action=ActionAnswerFaq())
+    assert after["search_shown"] == slots["search_shown"] and "G101" not in reply
