@@ -91,6 +91,8 @@ ROOM_KINDS = re.compile(r"大床房|双床房|家庭房|亲子房|套房|单人�
 NEAR_WORDS = re.compile(r"附近|周边|旁边|周围|边上|一带")
 NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
+# "高铁呢？", "坐大巴的话": the same timetable asked for another mode.
+TIMETABLE_AGAIN = re.compile(r"呢\s*[?？。!！]?\s*$|的话\s*[?？。!！]?\s*$|有哪些|有几班|几班")
 
 
 def item_ref(kind: str, item_id: str) -> str:
@@ -183,11 +185,12 @@ def referenced_item(
         item = load(store, *focus)
         if item is not None:
             return focus[0], item, bool(FOCUS_WORDS.search(text))
-    if shown and FOCUS_WORDS.search(text):
+    if shown and (FOCUS_WORDS.search(text) or shown[0][0] == SERVICE):
         # "它几点到" right after a list, nothing in focus yet: the first one listed (the one
-        # the traveller asked for with 最早/最便宜, or the bot's first recommendation).
+        # the traveller asked for with 最早/最便宜, or the bot's first recommendation); after
+        # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
-        return (shown[0][0], item, True) if item is not None else None
+        return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
     return None
 
 
@@ -285,7 +288,28 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
                 if e.get("entity") == "product_type"]
     if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
         return False
+    if another_mode_named(item, text):
+        return False
     return any(for_kind(m.name, kind) for m in attributes_in(text))
+
+
+def another_mode_wanted(tracker: Tracker, text: str) -> bool:
+    """"坐高铁的话要多久" after the flights of a route: that route's trains are wanted,
+    whatever intent the NLU gave the message. A rule asked about another mode ("高铁可以
+    带宠物吗") stays the FAQ's: only a timetable fact or a bare "高铁呢" counts."""
+    mode = tracker.get_slot("search_mode")
+    if tracker.get_slot("search_type") != "ticket" or not tracker.get_slot("search_city") or not mode:
+        return False
+    modes = constraints_in(text).modes
+    if not modes or mode in modes:
+        return False
+    return any(for_kind(m.name, SERVICE) for m in attributes_in(text)) or bool(TIMETABLE_AGAIN.search(text))
+
+
+def another_mode_named(item: Item, text: str) -> bool:
+    """"坐高铁的话要多久" with a flight in focus asks about the trains, not that flight."""
+    modes = constraints_in(text).modes
+    return isinstance(item, Service) and bool(modes) and item.mode not in modes
 
 
 # --- answers ---------------------------------------------------------------------
@@ -695,6 +719,10 @@ def answer_inquiry_besides(
     """:func:`answer_inquiry` for actions that have an answer of their own (FAQ, fallback):
     a catalogue that cannot be read leaves them to it instead of failing the turn."""
     try:
+        if another_mode_wanted(tracker, latest_text(tracker)):
+            from actions.search import ActionSearch  # the search module imports this one
+
+            return ActionSearch().serve(dispatcher, tracker, domain)
         return answer_inquiry(dispatcher, tracker, domain)
     except SQLAlchemyError:
         logger.exception("catalogue unreadable; answering without it")

@@ -44,6 +44,7 @@ from bot.catalogue.constraints import (
     Constraints,
     arrives_in_time,
     constraints_in,
+    fare_matches,
     hotel_query,
     service_query,
     sight_query,
@@ -203,6 +204,13 @@ class ActionSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        return self.serve(dispatcher, tracker, domain)
+
+    def serve(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[Dict[Text, Any]]:
+        """The search (or the question answered), for this action and for the FAQ and
+        fallback actions when the NLU took a timetable refinement for something else."""
         answered = answer_inquiry(dispatcher, tracker, domain)
         text = latest_text(tracker)
         if answered is not None and not self._a_search_too(text):
@@ -216,7 +224,7 @@ class ActionSearch(Action):
         said = constraints_in(text)
 
         if follow_up and state.shown is not None and state.type and not cities and not product \
-                and not self._new_place(store, text, said):
+                and not self._new_place(store, text, said) and not self._new_window(state, follow_up, said):
             self._follow_up(dispatcher, domain, store, state, follow_up, text)
             return state.events()
 
@@ -335,9 +343,10 @@ class ActionSearch(Action):
         return state.type or ("sight" if first_entity_value(tracker, "attraction_name") else None)
 
     @staticmethod
-    def _cities(tracker: Tracker, store: Catalogue, text: str) -> List[Tuple[str, int, int]]:
+    def _cities(tracker: Tracker, store: Catalogue, text: str, repeated: bool = False) -> List[Tuple[str, int, int]]:
         """Cities the traveller named: known city names only, and not a fragment of a hotel's
-        or sight's name (the NLU labels 成都 in 成都东站小憩酒店, or 东门, as a city)."""
+        or sight's name (the NLU labels 成都 in 成都东站小憩酒店, or 东门, as a city).
+        ``repeated`` keeps every mention (a route said again: "先飞上海……上海到苏州")."""
         names = [
             (int(e.get("start", 0)), int(e.get("end", 0)))
             for kind in ("hotel_name", "attraction_name")
@@ -349,9 +358,15 @@ class ActionSearch(Action):
             start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
             name = knowledge.canonical_city(str(entity.get("value") or ""))
             inside_a_name = any(s <= start and end <= e and (e - s) > (end - start) for s, e in names)
-            if name and not inside_a_name and all(name != f[0] for f in found):
+            if name and not inside_a_name and (repeated or all(name != f[0] for f in found)):
                 found.append((name, start, end))
         return found
+
+    @staticmethod
+    def _new_window(state: SearchState, follow_up: str, said: Constraints) -> bool:
+        """"我要的是下午的！两点以后！": a timetable asked again with a time, mode or class is
+        a new list with that condition, not the next page of the old one."""
+        return state.type == "ticket" and follow_up != "detail" and said.times_or_service()
 
     @staticmethod
     def _new_place(store: Catalogue, text: str, said: Constraints) -> bool:
@@ -379,7 +394,7 @@ class ActionSearch(Action):
         changed = False
         if cities:
             if state.type == "ticket":
-                origin, destination = split_route(text, cities)
+                origin, destination = split_route(text, self._cities(tracker, store, text, repeated=True))
                 if len(cities) == 1 and state.pending == "origin" and origin is None:
                     origin, destination = destination, None
                 if origin:
@@ -527,7 +542,8 @@ class ActionSearch(Action):
         # The mode is the state's (a mode that does not run on the route was replaced).
         wanted = replace(wanted, modes=(state.mode,) if state.mode else ())
         services = store.find_services(service_query(wanted, state.origin, state.city, weekday, state.mode))
-        return [s for s in services if arrives_in_time(s.arrive, wanted.arrive_before)]
+        return [s for s in services if arrives_in_time(s.arrive, wanted.arrive_before)
+                and any(fare_matches(f.name, wanted.fare_class) for f in s.fares)]
 
     @staticmethod
     def _id(item: Any) -> str:
@@ -631,8 +647,8 @@ class ActionSearch(Action):
             return template(domain, "utter_line_sight", index=index, name=item.name, type=item.type,
                             district=item.district, ticket=ticket, rating=rating)
         if isinstance(item, Service):
-            asked = [f for f in item.fares if f.name == fare_class]
-            fare = asked[0] if asked else min(item.fares, key=lambda f: f.price)
+            asked = [f for f in item.fares if fare_class and fare_matches(f.name, fare_class)]
+            fare = min(asked or item.fares, key=lambda f: f.price)
             return template(domain, "utter_line_ticket", index=index, code=item.code,
                             from_station=item.from_station + item.from_terminal, depart=item.depart,
                             to_station=item.to_station + item.to_terminal, arrive=item.arrive,

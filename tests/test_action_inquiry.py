@@ -234,3 +234,61 @@ async def test_it_means_the_focus_even_when_another_name_sounds_alike(domain_dic
     slots = {"inquiry_focus": f"hotel:{hotel.id}"}
     reply, _ = await say(domain_dict, "它能寄存行李吗？我们退房后还要逛一下午", "search_hotel", slots)
     assert hotel.name in reply
+
+
+async def test_a_station_question_names_both_ends(domain_dict, store):
+    text = "上海到北京的高铁有哪些"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    first = store.service(slots["search_shown"][0])
+    reply, slots = await say(domain_dict, "第一趟几点到，到北京南还是北京西", "search_ticket", slots)
+    assert first.arrive in reply and first.from_station in reply and first.to_station in reply
+    reply, _ = await say(domain_dict, "它从哪上车", "search_ticket", slots)
+    assert first.from_station in reply and first.to_station in reply
+
+
+async def test_seat_and_fare_questions_in_travellers_words(domain_dict, store):
+    day = business_now().date() + timedelta(days=1)
+    while day.isoweekday() not in store.service("G101").weekdays:
+        day += timedelta(days=1)
+    slots = {"inquiry_focus": "service:G101", "search_type": "ticket", "search_date": day.isoformat()}
+    reply, _ = await say(domain_dict, "二等座还有位置么", "search_ticket", slots)
+    assert f"剩{store.seats_left('G101', '二等座', day)}张" in reply
+    reply, _ = await say(domain_dict, "一等座 price 多少", "faq", slots, action=ActionAnswerFaq())
+    assert "930" in reply
+
+
+async def test_another_mode_asked_is_a_search_not_the_focused_flight(domain_dict, store):
+    text = "上海飞北京的航班"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    _, slots = await say(domain_dict, "第一个几点到", "search_ticket", slots)
+    assert slots["inquiry_focus"] == "service:MU5101"
+    reply, slots = await say(domain_dict, "坐高铁的话要多久", "search_ticket", slots)
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all(s.mode == "train" for s in shown) and "MU5101" not in reply
+
+
+async def test_another_mode_taken_for_a_faq_still_lists_that_mode(domain_dict, store):
+    text = "上海飞北京的航班"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    _, slots = await say(domain_dict, "第一个几点到", "search_ticket", slots)
+    reply, slots = await say(domain_dict, "坐高铁的话要多久", "faq", slots, action=ActionAnswerFaq())
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all(s.mode == "train" for s in shown) and "MU5101" not in reply
+
+
+async def test_a_question_pointing_at_nothing_after_a_timetable_is_about_its_first_service(domain_dict, store):
+    text = "上海到北京的高铁有哪些"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    first = store.service(slots["search_shown"][0])
+    reply, slots = await say(domain_dict, "在哪个车站上车", "search_ticket", slots)
+    assert first.code in reply and first.from_station in reply
+    assert slots["inquiry_focus"] == f"service:{first.code}"
+    reply, _ = await say(domain_dict, "大概要坐多久，票多少钱", "search_ticket", slots)
+    assert f"{first.duration_minutes // 60}小时" in reply and str(int(first.fares[0].price)) in reply
+
+
+async def test_a_rule_about_another_mode_is_left_to_the_faq(domain_dict, store):
+    text = "上海飞北京的航班"
+    _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
+    reply, after = await say(domain_dict, "高铁可以带宠物吗", "faq", slots, action=ActionAnswerFaq())
+    assert after["search_shown"] == slots["search_shown"] and "G101" not in reply

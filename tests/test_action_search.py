@@ -233,3 +233,37 @@ async def test_a_day_without_service_says_so_and_lists_the_route(domain_dict, st
     responses, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "北京", "成都"))
     assert responses[0] == "utter_no_service_that_day" and "CA4101" in reply
     assert slots["search_date"] == day.isoformat()
+
+
+async def test_a_time_said_after_a_list_is_a_new_window_not_the_next_page(domain_dict, store):
+    text = "上海到北京的高铁"
+    _, slots, _ = await run_search(domain_dict, text, "search_ticket", city_entities(text, "上海", "北京"))
+    _, slots, _ = await run_search(domain_dict, "我要的是下午的！两点以后！", "search_ticket", slots=slots)
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all(s.depart >= "14:00" for s in shown)
+
+
+async def test_a_time_only_follow_up_lists_the_services_at_that_time(domain_dict, store):
+    text = "上海到北京的高铁"
+    _, slots, _ = await run_search(domain_dict, text, "search_ticket", city_entities(text, "上海", "北京"))
+    _, slots, reply = await run_search(domain_dict, "下午一点那班呢", "search_ticket", slots=slots)
+    assert [store.service(code).depart for code in slots["search_shown"]] == ["13:00"]
+    assert "13:00" in reply
+
+
+async def test_a_berth_at_night_lists_only_sleepers_leaving_then(domain_dict, store):
+    text = "晚上上海到北京有没有卧铺？想睡一觉早上到"
+    _, slots, reply = await run_search(domain_dict, text, "search_ticket", city_entities(text, "上海", "北京"))
+    shown = [store.service(code) for code in slots["search_shown"]]
+    assert shown and all(s.depart >= "18:00" and any("卧" in f.name for f in s.fares) for s in shown)
+    assert "MU5101" not in reply and "一等卧" in reply
+
+
+async def test_the_route_said_last_wins(domain_dict, store):
+    text = "那我先飞上海，再坐高铁去北京。上海到北京下午有哪几班高铁"
+    entities = [{"entity": "city", "value": text[m:m + 2], "start": m, "end": m + 2}
+                for m in range(len(text) - 1) if text[m:m + 2] in ("上海", "北京")]
+    assert len(entities) == 4
+    slots = {"search_type": "ticket", "search_origin": "成都", "search_city": "北京"}
+    _, after, _ = await run_search(domain_dict, text, "search_ticket", entities, slots)
+    assert after["search_origin"] == "上海" and after["search_city"] == "北京"

@@ -25,7 +25,13 @@ def test_follow_up_kind(text, kind):
 
 
 def mentions(text, *cities):
-    return [(c, text.index(c), text.index(c) + len(c)) for c in cities]
+    """Each city at its next occurrence, so a city named twice is two mentions."""
+    found, start = [], {}
+    for c in cities:
+        at = text.index(c, start.get(c, 0))
+        start[c] = at + len(c)
+        found.append((c, at, at + len(c)))
+    return found
 
 
 @pytest.mark.parametrize(
@@ -38,6 +44,9 @@ def mentions(text, *cities):
         ("北京飞三亚", ("北京", "三亚"), ("北京", "三亚")),
         ("去西安，从北京走", ("西安", "北京"), ("北京", "西安")),
         ("广州-深圳", ("广州", "深圳"), ("广州", "深圳")),
+        # the route said last wins over the cue words before it
+        ("先飞上海，再坐高铁去苏州。上海到苏州下午有哪几班", ("上海", "苏州", "上海", "苏州"), ("上海", "苏州")),
+        ("第一班到苏州还是苏州北", ("苏州", "苏州"), (None, "苏州")),  # the same city again is no origin
     ],
 )
 def test_route_direction(text, cities, expected):

@@ -3,7 +3,14 @@ from decimal import Decimal
 
 import pytest
 
-from bot.catalogue.constraints import arrives_in_time, chinese_number, constraints_in, hotel_query, service_query
+from bot.catalogue.constraints import (
+    arrives_in_time,
+    chinese_number,
+    constraints_in,
+    fare_matches,
+    hotel_query,
+    service_query,
+)
 
 
 @pytest.mark.parametrize("token, value", [("500", 500), ("五百", 500), ("一千二", 1200), ("三百五", 350), ("两千", 2000), ("十", 10)])
@@ -95,3 +102,41 @@ def test_a_later_constraint_refines_an_earlier_one():
 def test_other_ways_to_say_a_rating_or_a_budget(text, rating, ceiling):
     wanted = constraints_in(text)
     assert wanted.min_rating == rating and wanted.max_price == (Decimal(ceiling) if ceiling else None)
+
+
+@pytest.mark.parametrize("text, after, before", [
+    ("我要的是下午的！两点以后！", "14:00", None),  # 下午 said apart from the hour
+    ("两点以后的", "14:00", None),  # nobody means 2 a.m. unsaid
+    ("下午两点那班呢", "13:30", "14:30"),  # one service at about that time
+    ("那早上8点那班呢", "07:30", "08:30"),
+    ("这周四晚上北京到上海有没有卧铺？想睡一觉早上到", "18:00", "24:00"),  # 早上到 is the arrival
+])
+def test_departure_windows_as_travellers_say_them(text, after, before):
+    wanted = constraints_in(text)
+    assert (wanted.depart_after, wanted.depart_before) == (after, before)
+
+
+def test_an_arrival_deadline_with_a_must_in_between():
+    wanted = constraints_in("这周五从杭州回上海，中午12点前要到虹桥")
+    assert wanted.arrive_before == "12:00" and wanted.depart_before is None
+
+
+@pytest.mark.parametrize("text, modes", [
+    ("明天下午广州到深圳有没有大巴？高铁太赶了", ("bus",)),
+    ("不想坐飞机", ("train", "bus")),
+    ("航班和高铁都看看", ("train", "flight")),
+])
+def test_a_mode_ruled_out_is_not_wanted(text, modes):
+    assert constraints_in(text).modes == modes
+
+
+def test_a_berth_is_any_sleeper_class():
+    wanted = constraints_in("晚上有没有卧铺")
+    assert wanted.modes == ("train",) and wanted.fare_class == "卧铺"
+    assert service_query(wanted, "北京", "上海").fare_class is None
+    assert fare_matches("一等卧", "卧铺") and fare_matches("硬卧", "卧铺") and not fare_matches("二等座", "卧铺")
+
+
+def test_a_new_departure_window_replaces_the_old_one():
+    wanted = constraints_in("两点以后的").merged_into(constraints_in("上午的一等座"))
+    assert (wanted.depart_after, wanted.depart_before, wanted.fare_class) == ("14:00", None, "一等座")

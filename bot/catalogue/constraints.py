@@ -49,9 +49,20 @@ class Constraints:
         return self != Constraints()
 
     def merged_into(self, earlier: "Constraints") -> "Constraints":
-        """Earlier constraints refined by these (a later word wins for the same field)."""
+        """Earlier constraints refined by these (a later word wins for the same field).
+
+        A departure window is one thing: "两点以后" after "上午的" replaces the morning,
+        it does not leave a window that ends before it starts."""
         changes = {name: value for name, value in self.__dict__.items() if value not in (None, ())}
+        if self.depart_after or self.depart_before:
+            changes.setdefault("depart_after", None)
+            changes.setdefault("depart_before", None)
         return replace(earlier, **changes)
+
+    def times_or_service(self) -> bool:
+        """Whether the message says when to leave or arrive, how or in which class."""
+        return bool(self.depart_after or self.depart_before or self.arrive_before or self.modes
+                    or self.fare_class)
 
 
 def chinese_number(word: str) -> Optional[Decimal]:
@@ -220,16 +231,27 @@ def _facilities(text: str) -> Tuple[str, ...]:
 VISIT = re.compile(rf"({NUMBER})\s*(?:个)?\s*(?:小时|钟头)|半天|一两个小时|两三个小时|一天")
 TOUR_DAYS = re.compile(rf"({NUMBER})\s*(?:日游|天游|天\d*晚|天的团|天行程)|({NUMBER})\s*天\s*({NUMBER})\s*晚")
 MODES = {
-    "train": r"高铁|动车|火车|列车|城际|硬卧|软卧|二等座|一等座|商务座|硬座",
+    "train": r"高铁|动车|火车|列车|城际|卧铺|硬卧|软卧|一等卧|二等卧|二等座|一等座|商务座|硬座",
     "flight": r"飞机|航班|机票|飞过去|坐飞|经济舱|头等舱|公务舱",
     "bus": r"大巴|客车|汽车票|长途车|巴士|班车",
 }
-FARE_CLASSES = ("商务座", "一等座", "二等座", "硬卧", "软卧", "硬座", "无座", "头等舱", "商务舱", "公务舱", "经济舱")
+# "不想坐高铁", "高铁太赶了": a mode named to rule it out.
+MODE_REFUSED_BEFORE = re.compile(r"(?:不想|不要|不用|不坐|别|不考虑|不喜欢|不愿意|不打算)\s*(?:坐|搭|乘)?\s*$")
+MODE_REFUSED_AFTER = re.compile(r"^\s*(?:的话)?\s*(?:太赶|太贵|太累|太早|太晚|不方便|不行|算了|就算了|不要了|没意思|坐够了)")
+FARE_CLASSES = ("商务座", "一等座", "二等座", "一等卧", "二等卧", "硬卧", "软卧", "硬座", "无座", "头等舱", "商务舱",
+                "公务舱", "经济舱")
 FARE_ALIASES = {"公务舱": "商务舱"}
+SLEEPER = "卧铺"  # any sleeping berth: 硬卧, 软卧, 一等卧, 二等卧
 HOUR = rf"({NUMBER})\s*(?:点|:|：)(半|\d{{2}})?"
-AFTER = re.compile(rf"(?:下午|晚上|傍晚)?{HOUR}\s*(?:以后|之后|后|往后|以后出发|后出发)")
-BEFORE = re.compile(rf"(?:上午|早上)?{HOUR}\s*(?:以前|之前|前)(?!\s*到)")
-ARRIVE_BEFORE = re.compile(rf"(?:下午|晚上)?{HOUR}\s*(?:以前|之前|前)\s*(?:到|抵达|能到)|(中午|晚上|天黑)前\s*(?:到|抵达|能到)")
+AFTER = re.compile(rf"(?:下午|晚上|傍晚)?{HOUR}\s*(?:钟)?\s*(?:以后|之后|后|往后|以后出发|后出发)")
+BEFORE = re.compile(rf"(?:上午|早上)?{HOUR}\s*(?:钟)?\s*(?:以前|之前|前)(?!\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达))")
+ARRIVE_BEFORE = re.compile(
+    rf"(?:上午|中午|下午|晚上)?{HOUR}\s*(?:以前|之前|前)\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达|能到)"
+    r"|(中午|晚上|天黑)前\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达|能到)"
+)
+# "下午两点那班", "早上8点的": one service at about that time, not a window from it on.
+AT_CLOCK = re.compile(rf"(凌晨|上午|早上|中午|下午|晚上|傍晚)?\s*{HOUR}\s*(?:钟)?\s*(?:左右)?\s*(?:的|那|出发|发车|起飞|走)")
+AT_CLOCK_SPREAD = 30  # minutes either side of the time said
 DAY_PARTS = (
     (re.compile(r"凌晨"), "00:00", "06:00"),
     (re.compile(r"早上|清早|一大早|早班"), "05:00", "09:00"),
@@ -239,6 +261,8 @@ DAY_PARTS = (
     (re.compile(r"晚上|傍晚|夜里|晚班"), "18:00", "24:00"),
 )
 AFTERNOON_WORDS = re.compile(r"下午|晚上|傍晚")
+MORNING_WORDS = re.compile(r"凌晨|早上|上午|清早|一大早")
+ARRIVAL_AFTER = re.compile(r"^\s*(?:就|能|可以|要)?\s*(?:到|抵达|到达|落地)")  # "早上到": when it arrives
 
 
 def _clock(hour_token: str, minutes: Optional[str], afternoon: bool) -> Optional[str]:
@@ -250,6 +274,22 @@ def _clock(hour_token: str, minutes: Optional[str], afternoon: bool) -> Optional
         value += 12
     minute = 30 if minutes == "半" else int(minutes) if minutes else 0
     return f"{value:02d}:{minute:02d}"
+
+
+def _afternoon(said: str, text: str, hour_token: str) -> bool:
+    """Whether an hour is after noon: said so next to it, or anywhere in the message ("下午的！
+    两点以后"), or 1 to 6 o'clock with no morning word (nobody takes a 2 a.m. train unsaid)."""
+    if AFTERNOON_WORDS.match(said):
+        return True
+    if MORNING_WORDS.match(said) or MORNING_WORDS.search(text) and not AFTERNOON_WORDS.search(text):
+        return False
+    hour = chinese_number(hour_token)
+    return bool(AFTERNOON_WORDS.search(text)) or (hour is not None and 1 <= hour <= 6)
+
+
+def _shifted(clock: str, minutes: int) -> str:
+    hours, mins = divmod(max(0, min(24 * 60, int(clock[:2]) * 60 + int(clock[3:]) + minutes)), 60)
+    return f"{hours:02d}:{mins:02d}"
 
 
 def _times(text: str) -> Dict[str, object]:
@@ -265,7 +305,7 @@ def _times(text: str) -> Dict[str, object]:
         text = text[:match.start()] + text[match.end():]
     match = AFTER.search(text)
     if match:
-        clock = _clock(match.group(1), match.group(2), bool(AFTERNOON_WORDS.match(match.group(0))))
+        clock = _clock(match.group(1), match.group(2), _afternoon(match.group(0), text, match.group(1)))
         if clock:
             found["depart_after"] = clock
     match = BEFORE.search(text)
@@ -274,11 +314,43 @@ def _times(text: str) -> Dict[str, object]:
         if clock:
             found["depart_before"] = clock
     if "depart_after" not in found and "depart_before" not in found:
+        match = AT_CLOCK.search(text)
+        clock = _clock(match.group(2), match.group(3), _afternoon(match.group(1) or "", text, match.group(2))) \
+            if match else None
+        if clock:
+            found["depart_after"] = _shifted(clock, -AT_CLOCK_SPREAD)
+            found["depart_before"] = _shifted(clock, AT_CLOCK_SPREAD)
+            return found
         for pattern, start, end in DAY_PARTS:
-            if pattern.search(text):
+            if any(not ARRIVAL_AFTER.match(text[m.end():]) for m in pattern.finditer(text)):
                 found["depart_after"], found["depart_before"] = start, end
                 break
     return found
+
+
+def _modes(text: str) -> Tuple[str, ...]:
+    """The modes wanted; one ruled out ("高铁太赶了，有大巴吗") is not, and ruling out the
+    only one named wants the others."""
+    wanted, refused = [], []
+    for name, pattern in MODES.items():
+        matches = list(re.finditer(pattern, text))
+        if not matches:
+            continue
+        if all(MODE_REFUSED_BEFORE.search(text[max(0, m.start() - 6):m.start()])
+               or MODE_REFUSED_AFTER.match(text[m.end():]) for m in matches):
+            refused.append(name)
+        else:
+            wanted.append(name)
+    if refused and not wanted:
+        return tuple(name for name in MODES if name not in refused)
+    return tuple(wanted)
+
+
+def _fare_class(text: str) -> Optional[str]:
+    fare = next((name for name in FARE_CLASSES if name in text), None)
+    if fare is None and SLEEPER in text:
+        return SLEEPER
+    return FARE_ALIASES.get(fare or "", fare)
 
 
 def _visit_hours(text: str) -> Optional[float]:
@@ -356,9 +428,8 @@ def constraints_in(text: str) -> Constraints:
         fields["free"] = True
     fields["max_visit_hours"] = _visit_hours(text)
     fields["days"] = _tour_days(text)
-    fields["modes"] = _matching(MODES, text)
-    fare = next((name for name in FARE_CLASSES if name in text), None)
-    fields["fare_class"] = FARE_ALIASES.get(fare or "", fare)
+    fields["modes"] = _modes(text)
+    fields["fare_class"] = _fare_class(text)
     fields.update(_times(text))
     fields["near"] = near_in(text)
     return Constraints(**fields)  # type: ignore[arg-type]
@@ -408,8 +479,16 @@ def service_query(wanted: Constraints, origin: Optional[str], destination: Optio
     return ServiceQuery(
         origin=origin, destination=destination, modes=modes, weekday=weekday,
         depart_after=wanted.depart_after, depart_before=wanted.depart_before,
-        fare_class=wanted.fare_class, max_price=wanted.max_price, sort=sort, limit=limit,
+        fare_class=None if wanted.fare_class == SLEEPER else wanted.fare_class, max_price=wanted.max_price,
+        sort=sort, limit=limit,
     )
+
+
+def fare_matches(fare_name: str, wanted: Optional[str]) -> bool:
+    """Whether a fare class is the one asked for ("卧铺" is any berth)."""
+    if wanted == SLEEPER:
+        return "卧" in fare_name
+    return not wanted or fare_name == wanted
 
 
 def arrives_in_time(arrive: str, before: Optional[str]) -> bool:

@@ -55,14 +55,21 @@ def follow_up_in(text: str) -> Optional[str]:
 ORIGIN_BEFORE = re.compile(r"(?:从|由|自)\s*$")
 ORIGIN_AFTER = re.compile(r"^\s*(?:出发|始发|走|上车|起飞|发车)")
 DESTINATION_BEFORE = re.compile(r"(?:到|去|往|至|飞|回|抵达|前往|->|-|—|→|~)\s*$")
+# "上海到苏州": two cities joined by nothing but a route word are origin and destination.
+ROUTE_JOIN = re.compile(r"^\s*(?:到|去|往|至|飞|飞往|开往|回|->|-|—|→|~)\s*$")
 
 
 def split_route(text: str, cities: Sequence[Tuple[str, int, int]]) -> Tuple[Optional[str], Optional[str]]:
     """Origin and destination from city mentions (name, start, end) and their cue words.
 
-    从杭州出发 → origin; 去成都 / 到成都 → destination; 上海到北京 → both. With two
-    cities and no cue the first is the origin, as travellers say it.
+    从杭州出发 → origin; 去成都 / 到成都 → destination; 上海到北京 → both, and such a
+    pair wins over cue words elsewhere in the message. With two cities and no cue the first
+    is the origin, as travellers say it.
     """
+    pairs = [(a[0], b[0]) for a, b in zip(cities, cities[1:], strict=False)
+             if a[0] != b[0] and ROUTE_JOIN.match(text[a[2]:b[1]])]
+    if pairs:
+        return pairs[-1]  # "先飞上海，再坐高铁去苏州。上海到苏州下午的": the route stated last
     origin: Optional[str] = None
     destination: Optional[str] = None
     undecided: List[str] = []
@@ -75,6 +82,8 @@ def split_route(text: str, cities: Sequence[Tuple[str, int, int]]) -> Tuple[Opti
         else:
             undecided.append(name)
     for name in undecided:
+        if name in (origin, destination):
+            continue  # "到苏州还是苏州北": the same city again is neither end
         if origin is None and (destination is not None or len(undecided) > 1):
             origin = name
         elif destination is None:
