@@ -23,7 +23,7 @@ def names_in(text: str) -> Tuple[str, ...]:
 
     All-or-nothing, so "张伟和我老婆" is asked again rather than half understood.
     """
-    body = LEAD.sub("", CONTACT.sub("", text).strip()).strip("。.！!～~，, ")
+    body = LEAD.sub("", CONTACT.sub("", text).strip().strip(",，")).strip("。.！!～~ ")
     parts = [p.strip().strip("。.！!") for p in SEPARATORS.split(body) if p and p.strip()]
     parts = [LEAD.sub("", p).strip() for p in parts]
     parts = [ROLE.sub("", p) or p for p in parts]  # a role without a name stays unnamed
