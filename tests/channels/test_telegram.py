@@ -530,6 +530,9 @@ def telegram_server(trained_model: Any, rasa_api: RecordingServer, tmp_path_fact
                 "TRIPDESK_TRACKER_DB": str(log_dir / "tracker.db")}
     saved = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
+    from tests.channels.test_wechat import _seeded_database
+
+    _seeded_database(settings["DATABASE_URL"])  # the catalogue the searches read
     port, action_port = free_port(), free_port()
     processes = start_services(port=port, action_port=action_port, log_dir=log_dir)
     try:
