@@ -243,6 +243,13 @@ def asked_attributes(text: str, kind: str) -> List[str]:
     return list(dict.fromkeys(meant))
 
 
+def tour_only_question(text: str) -> bool:
+    """Asks only what a tour has (费用包含, 行程, 团期 ...), whatever place it names."""
+    asked = attributes_in(text)
+    return bool(asked) and all(for_kind(m.name, TOUR) and not any(
+        for_kind(m.name, other) for other in (HOTEL, SIGHT, SERVICE)) for m in asked)
+
+
 def is_question_about_item(text: str, explicit: bool) -> bool:
     """A question about one item, not a new search that happens to use an attribute word
     or name a landmark ("外滩附近评分高的酒店" is a search; "它评分多少" is a question)."""
@@ -286,6 +293,13 @@ KIND_WORDS = {
     TOUR: re.compile(r"导游|领队|团里|车上|行程里"),
     SIGHT: re.compile(r"景区|园里|馆内|里面|里边|园内"),
 }
+
+
+def names_part_of(item: Item, what: str) -> bool:
+    """Whether the thing asked shares a word with the item's rooms or facilities, which
+    the answer already shows."""
+    words = [room.type for room in item.rooms] + list(item.facilities) if isinstance(item, Hotel) else []
+    return any(what[i:i + 2] in word for word in words for i in range(len(what) - 1))
 
 
 def unlisted_questions(text: str) -> List[Tuple[str, str]]:
@@ -336,7 +350,10 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
             return False
     products = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
                 if e.get("entity") == "product_type"]
-    if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
+    other_kinds = {k for product in products if kind not in PRODUCT_KINDS.get(product, (kind,))
+                   for k in PRODUCT_KINDS.get(product, ())}
+    # "包含机票吗" about a tour: the flight is what is included, not a product asked about.
+    if any(for_kind(m.name, other) for m in attributes_in(text) for other in other_kinds):
         return False
     return any(for_kind(m.name, kind) for m in attributes_in(text))
 
@@ -700,6 +717,12 @@ def answer_inquiry(
     if found is None:
         return None
     kind, item, explicit = found
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if focus and focus[0] == TOUR and kind != TOUR and tour_only_question(text):
+        # "漂漓江的竹筏包含在里面吗": 漓江 is what is asked to be included in the tour.
+        tour = load(store, *focus)
+        if tour is not None:
+            kind, item, explicit = TOUR, tour, True
     if not attributes_in(text):
         if not explicit and not any(KIND_WORDS[kind].search(clause) for clause, _ in unlisted
                                     if kind in KIND_WORDS):
@@ -720,7 +743,8 @@ def answer_inquiry(
     for attribute in asked:
         answerer.answer(kind, item, attribute, text)
     for _, what in unlisted:
-        answerer.unlisted(item, what, kind)
+        if not names_part_of(item, what):  # "能看到江景吗" of a hotel with 江景 rooms
+            answerer.unlisted(item, what, kind)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]
@@ -742,9 +766,9 @@ def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, st
     """"天坛呢" after "故宫周一开门吗？门票多少钱": the same questions about the item named."""
     matches = [m for m in named_items(store, words, slots, slots.get("search_city")) if m.exact]
     found = (matches[0].kind, load(store, matches[0].kind, matches[0].id)) if matches else shown_at(store, words, slots)
-    if found is None or found[1] is None:
+    kind, item = found or ("", None)
+    if item is None:
         return None
-    kind, item = found
     asked = [name for name in (for_kind(a, kind) for a in slots.get(ASKED_SLOT) or []) if name]
     if not asked:
         return None

@@ -366,10 +366,12 @@ class Catalogue:
             for row in self._all(statement):
                 begin = end - len(row.key)
                 said = text[begin:end]
-                differing = [i for i, (a, b) in enumerate(zip(said, row.key)) if a != b]
+                differing = [i for i, (a, b) in enumerate(zip(said, row.key, strict=True)) if a != b]
                 if len(differing) == 1 and HAN.match(said[differing[0]]):
                     hits.append(_Hit(HOTEL, row.item_id, row.name, row.city, begin, end, False, False))
-        items = {h.id: h for h in sorted(hits, key=lambda h: h.start - h.end)}
+        items: Dict[str, _Hit] = {}
+        for hit in sorted(hits, key=lambda h: h.start - h.end):
+            items.setdefault(hit.id, hit)  # the longest span of each hotel
         if len(items) > 1 and city:
             items = {k: h for k, h in items.items() if h.city == city} or items
         if len(items) != 1:

@@ -115,14 +115,20 @@ def social_intent(text: str) -> Optional[str]:
 # A yes/no word inside a question about a place ("能洗衣服不", "有早餐没有") is not an answer.
 YES_NO_INTENTS = ("affirm", "deny")
 ATTRIBUTE_QUESTION = re.compile(r"(?:不|吗|么|没有|没|[?？])\s*$|几|多少|哪")
+# "电话给我一下" about a hotel is not a request for a person unless it names one.
+PERSON_WORDS = re.compile(r"人工|客服|真人|活人|经理|主管|转人|找人|人来|投诉")
 SEARCH_INTENT_OF_KIND = {"hotel": "search_hotel", "sight": "search_tour", "tour": "search_tour",
                          "service": "search_ticket"}
 
 
 def attribute_question_intent(text: str, intent: Optional[str]) -> Optional[str]:
     """The search intent for a question about an item's fact that the classifier filed as
-    a yes or a no (the action then answers it about the item in focus)."""
-    if intent not in YES_NO_INTENTS or not ATTRIBUTE_QUESTION.search(text):
+    a yes, a no or a request for a person (the action then answers it about the item in
+    focus)."""
+    if intent == "request_human":
+        if PERSON_WORDS.search(text):
+            return None  # "人工客服电话多少" does want a person
+    elif intent not in YES_NO_INTENTS or not ATTRIBUTE_QUESTION.search(text):
         return None
     asked = attributes_in(text)
     if not asked:
