@@ -92,6 +92,8 @@ NEAR_WORDS = re.compile(r"附近|周边|旁边|周围|边上|一带")
 NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
 BREAKFAST_HOURS = re.compile(r"(?:早餐|早饭)[^，,。？?]{0,3}(?:几点|什么时候|时间)|(?:几点|什么时候)[^，,。？?]{0,4}(?:早餐|早饭)")
+BOOKING_REQUEST = re.compile(r"(?:要|就|帮我|给我|那就|我想|想|再)(?:预)?[订定]|订(?:一|两|三|[0-9])间|报名|下单|预订")
+BOOKING_QUESTION = re.compile(r"[吗么?？]|多少|几|怎么|能不能|可不可以|可以.{0,4}[订定]")
 LODGING_WORD = re.compile(r"酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|度假村")
 # "离洪崖洞走路多远", "离拙政园远不远": the place named is where the distance is measured
 # from, not what the question is about.
@@ -241,6 +243,12 @@ def asked_attributes(text: str, kind: str) -> List[str]:
     if PRICE in meant and ROOMS in meant:
         meant.remove(ROOMS)  # "双床房多少钱": one answer lists the rooms with their prices
     return list(dict.fromkeys(meant))
+
+
+def is_a_booking_request(text: str) -> bool:
+    """"那就订江景双床房", "我要报名，下周六出发": a booking, not a question, even though it
+    names a room type; "能订吗" or "订的话多少钱" still ask."""
+    return bool(BOOKING_REQUEST.search(text)) and not BOOKING_QUESTION.search(text)
 
 
 def tour_only_question(text: str) -> bool:
@@ -704,6 +712,8 @@ def answer_inquiry(
     """Answer an attribute question about an item, or None when the message is not one."""
     text = latest_text(tracker)
     slots = inquiry_slots(tracker)
+    if is_a_booking_request(text):
+        return None  # "就订这家的双床房，入住人王磊": 双床房 is what is booked, not asked about
     again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
     unlisted = unlisted_questions(text)
     if not attributes_in(text) and not again and not unlisted:

@@ -7,6 +7,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionHandleFallback
+from actions.inquiry import is_a_booking_request
 from actions.faq import ActionAnswerFaq
 from actions.search import ActionSearch
 from bot.catalogue.items import HotelQuery, ServiceQuery
@@ -338,3 +339,14 @@ async def test_an_uncovered_city_is_refused_again_when_the_traveller_insists(dom
     reply, _ = await say(domain_dict, "真的一家都没有吗？县城里的也行", "nlu_fallback", slots,
                          action=ActionHandleFallback())
     assert "没有鹤岗的酒店" in reply
+
+
+@pytest.mark.parametrize("text, booking", [
+    ("行，就订这家的双床房吧，我一个人住，入住人王磊，手机13912345678", True),
+    ("好，我要订一间庭院大床房，12月24号入住，住三晚", True),
+    ("那就订江景双床房，入住人陈晓和李娜", True),
+    ("双床房多少钱", False),
+    ("大床房可以订吗", False),
+])
+def test_a_booking_naming_a_room_is_not_a_question_about_it(text: str, booking: bool):
+    assert is_a_booking_request(text) is booking
