@@ -8,6 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.inquiry import answer_inquiry_besides
+from actions.search import still_uncovered
 from bot import contacts
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -38,6 +39,8 @@ class ActionHandleFallback(Action):
         answered = answer_inquiry_besides(dispatcher, tracker, domain)
         if answered is not None:
             return answered
+        if still_uncovered(dispatcher, tracker, domain):
+            return []
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_fallback_human", **contacts.hotline_values())
         else:

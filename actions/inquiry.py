@@ -93,6 +93,15 @@ NEARBY_HOTELS = re.compile(r"酒店|宾馆|住|民宿")
 NEARBY_SIGHTS = re.compile(r"景点|好玩|玩的|逛|景区|看的")
 # "高铁呢？", "坐大巴的话": the same timetable asked for another mode.
 TIMETABLE_AGAIN = re.compile(r"呢\s*[?？。!！]?\s*$|的话\s*[?？。!！]?\s*$|有哪些|有几班|几班")
+BREAKFAST_HOURS = re.compile(r"(?:早餐|早饭)[^，,。？?]{0,3}(?:几点|什么时候|时间)|(?:几点|什么时候)[^，,。？?]{0,4}(?:早餐|早饭)")
+BOOKING_REQUEST = re.compile(r"(?:要|就|帮我|给我|那就|我想|想|再)(?:预)?[订定]|订(?:一|两|三|[0-9])间|报名|下单|预订")
+BOOKING_QUESTION = re.compile(r"[吗么?？]|多少|几|怎么|能不能|可不可以|可以.{0,4}[订定]")
+LODGING_WORD = re.compile(r"酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|度假村")
+# "离洪崖洞走路多远", "离拙政园远不远": the place named is where the distance is measured
+# from, not what the question is about.
+REFERENCE_POINT = re.compile(r"(?:离|距离|距|到)([^，,。？?！!\s]{2,12}?)(?:走路|步行|开车|打车|坐车)?(?:有)?(?:多远|远不远|近不近|远吗|近吗|多少公里|几公里)")
+# A bare question right after a list ("地址", "电话呢", "几点退房"): about the first listed.
+BARE_QUESTION_FILLER = re.compile(r"[\s呢吗嘛啊呀哈啦？?！!。，,的是多少啥什么哪几请问一下给我下那它]")
 
 
 def item_ref(kind: str, item_id: str) -> str:
@@ -128,9 +137,15 @@ def named_items(store: Catalogue, text: str, slots: Dict[str, Any], city: Option
     """Items named in the message, surest first; never the words of the question itself
     (地址 sounds like 地质 and would name 黄山地质公园 as a typo)."""
     asked = [(m.start, m.end) for m in attributes_in(text)]
+    named = store.named_in(text, kinds=ITEM_KINDS, city=city)
+    hotel_ends = {m.end for m in named if m.kind == HOTEL}
+    if any(match.end() not in hotel_ends for match in LODGING_WORD.finditer(text)):
+        named += store.lodging_misspelt(text, city)  # "西湖畔云溪酒店": one character off
+    points = [(m.start(1), m.end(1)) for m in REFERENCE_POINT.finditer(text)]
     matches = [
-        m for m in store.named_in(text, kinds=ITEM_KINDS, city=city)
+        m for m in named
         if m.kind in ITEM_KINDS and all(m.end <= s or m.start >= e for s, e in asked)
+        and not any(s <= m.start and m.end <= e for s, e in points)
     ]
     seen = set(slots.get(SEEN_SLOT) or [])
     # A part-name shared by several items means the one talked about before.
@@ -185,13 +200,22 @@ def referenced_item(
         item = load(store, *focus)
         if item is not None:
             return focus[0], item, bool(FOCUS_WORDS.search(text))
-    if shown and (FOCUS_WORDS.search(text) or shown[0][0] == SERVICE):
-        # "它几点到" right after a list, nothing in focus yet: the first one listed (the one
-        # the traveller asked for with 最早/最便宜, or the bot's first recommendation); after
+    if shown and (FOCUS_WORDS.search(text) or is_bare_question(text) or shown[0][0] == SERVICE):
+        # "它几点到" or just "地址" right after a list, nothing in focus yet: the first one
+        # listed (the one asked for with 最早/最便宜, or the bot's first recommendation); after
         # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
         return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
     return None
+
+
+def is_bare_question(text: str) -> bool:
+    """Only attribute words and particles ("地址", "电话呢", "几点退房？"): nothing else to
+    point at, so it is about what the traveller was just shown."""
+    rest = text
+    for mention in sorted(attributes_in(text), key=lambda m: -m.start):
+        rest = rest[:mention.start] + rest[mention.end:]
+    return bool(attributes_in(text)) and not BARE_QUESTION_FILLER.sub("", rest)
 
 
 def shown_service_at(store: Catalogue, text: str, shown: Sequence[Tuple[str, str]]) -> Optional[Service]:
@@ -224,6 +248,19 @@ def asked_attributes(text: str, kind: str) -> List[str]:
     return list(dict.fromkeys(meant))
 
 
+def is_a_booking_request(text: str) -> bool:
+    """"那就订江景双床房", "我要报名，下周六出发": a booking, not a question, even though it
+    names a room type; "能订吗" or "订的话多少钱" still ask."""
+    return bool(BOOKING_REQUEST.search(text)) and not BOOKING_QUESTION.search(text)
+
+
+def tour_only_question(text: str) -> bool:
+    """Asks only what a tour has (费用包含, 行程, 团期 ...), whatever place it names."""
+    asked = attributes_in(text)
+    return bool(asked) and all(for_kind(m.name, TOUR) and not any(
+        for_kind(m.name, other) for other in (HOTEL, SIGHT, SERVICE)) for m in asked)
+
+
 def is_question_about_item(text: str, explicit: bool) -> bool:
     """A question about one item, not a new search that happens to use an attribute word
     or name a landmark ("外滩附近评分高的酒店" is a search; "它评分多少" is a question)."""
@@ -250,6 +287,44 @@ def is_a_search_instead(text: str, kind: str, by_name: bool) -> bool:
     if by_name and not any(for_kind(name, kind) for name in asked):
         return True  # nothing asked is a fact of the item named: its name is a place
     return by_name and kind == SIGHT and bool(NEARBY_HOTELS.search(text)) and bool(NEAR_WORDS.search(text))
+
+
+CLAUSE = re.compile(r"[^？?。！!；;，,]+[？?]?")
+QUESTION_END = re.compile(r"(?:[?？]|(?:吗|么|嘛|不|没有|没)[?？]?)$")
+# "房间有浴缸吗", "能租轮椅吗", "导游会说英语吗": what is asked to be there or possible.
+UNLISTED_ASK = re.compile(
+    r"(?:有没有|能不能|可不可以|会不会|是否(?:有|能|可以|提供)?|可以|能|会|有|提供|带)"
+    r"(?P<what>(?:(?![吗么嘛呢不没])[\u4e00-\u9fffA-Za-z]){1,8}?)(?:吗|么|嘛|不|没有|没)?[?？]?$")
+# Questions for other flows (refunds, orders, invoices, booking, a person, a search).
+NOT_A_FACT = re.compile(r"退|改签|取消|订单|发票|支付|付款|预订|订|报名|会员|积分|投诉|人工|客服|优惠|便宜|推荐|附近|周边|还有")
+# A question that points at nothing still concerns the item in focus when it names a
+# part of that kind of product ("导游会说英语吗" after a tour).
+KIND_WORDS = {
+    HOTEL: re.compile(r"房间|房里|酒店里|前台|床|卫生间|浴室"),
+    TOUR: re.compile(r"导游|领队|团里|车上|行程里"),
+    SIGHT: re.compile(r"景区|园里|馆内|里面|里边|园内"),
+}
+
+
+def names_part_of(item: Item, what: str) -> bool:
+    """Whether the thing asked shares a word with the item's rooms or facilities, which
+    the answer already shows."""
+    words = [room.type for room in item.rooms] + list(item.facilities) if isinstance(item, Hotel) else []
+    return any(what[i:i + 2] in word for word in words for i in range(len(what) - 1))
+
+
+def unlisted_questions(text: str) -> List[Tuple[str, str]]:
+    """(clause, thing asked) for each clause that asks about something outside the closed
+    set of attributes ("房间有浴缸吗" → 浴缸), so it is said to be missing, not ignored."""
+    found = []
+    for clause in CLAUSE.finditer(text):
+        part = clause.group(0).strip()
+        if attributes_in(part) or NOT_A_FACT.search(part) or not QUESTION_END.search(part):
+            continue
+        asked = UNLISTED_ASK.search(part)
+        if asked:
+            found.append((part, asked.group("what").rstrip("的")))
+    return [(clause, what) for clause, what in found if what]
 
 
 DAY_WORDS = re.compile(r"[日号天周月今明后昨]|星期|礼拜|\d+[/.-]\d+")
@@ -286,7 +361,10 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
             return False
     products = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
                 if e.get("entity") == "product_type"]
-    if any(kind not in PRODUCT_KINDS.get(product, (kind,)) for product in products):
+    other_kinds = {k for product in products if kind not in PRODUCT_KINDS.get(product, (kind,))
+                   for k in PRODUCT_KINDS.get(product, ())}
+    # "包含机票吗" about a tour: the flight is what is included, not a product asked about.
+    if any(for_kind(m.name, other) for m in attributes_in(text) for other in other_kinds):
         return False
     if another_mode_named(item, text):
         return False
@@ -334,6 +412,12 @@ class Answerer:
         available = [a for a in BASICS
                      if for_kind(a, kind) == a and a != attribute and self._has(item, a)]
         self.say("utter_attr_missing", name=item_name(item), attribute=attribute,
+                 available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
+
+    def unlisted(self, item: Item, what: str, kind: str) -> None:
+        """A question outside the closed set ("有浴缸吗"): the catalogue cannot say."""
+        available = [a for a in BASICS if for_kind(a, kind) == a and self._has(item, a)]
+        self.say("utter_attr_missing", name=item_name(item), attribute=what,
                  available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
 
     @staticmethod
@@ -448,6 +532,11 @@ class Answerer:
             self.say(response, name=name, facility=has[0] if has else options[-1])
             return True
         if attribute == BREAKFAST:
+            hours = BREAKFAST_HOURS.search(text)
+            if hours:  # "早餐几点开始": hours the catalogue does not keep
+                label = template(self.domain, "utter_label_breakfast_hours") or hours.group(0)
+                self.unlisted(hotel, label, HOTEL)
+                return True
             with_breakfast = [room.type for room in hotel.rooms if room.breakfast]
             if hotel.breakfast_included or len(with_breakfast) == len(hotel.rooms):
                 self.say("utter_attr_breakfast_all", name=name)
@@ -647,23 +736,39 @@ def answer_inquiry(
     """Answer an attribute question about an item, or None when the message is not one."""
     text = latest_text(tracker)
     slots = inquiry_slots(tracker)
+    if is_a_booking_request(text):
+        return None  # "就订这家的双床房，入住人王磊": 双床房 is what is booked, not asked about
     again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
-    if not attributes_in(text) and not again:
+    unlisted = unlisted_questions(text)
+    if not attributes_in(text) and not again and not unlisted:
         return None
     store = store or catalogue()
     if again:
-        return same_question_about(dispatcher, domain, store, slots, again.group(1))
+        answered = same_question_about(dispatcher, domain, store, slots, again.group(1))
+        if answered is not None or not attributes_in(text):
+            return answered
     found = referenced_item(store, text, slots, city=slots.get("search_city"))
     if found is None:
         return None
     kind, item, explicit = found
-    if not is_question_about_item(text, explicit):
-        return None
-    if not explicit and not silent_focus_meant(tracker, kind, item, text):
-        return None
-    if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
-                           and ordinal_in(text) is None):
-        return None
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if focus and focus[0] == TOUR and kind != TOUR and tour_only_question(text):
+        # "漂漓江的竹筏包含在里面吗": 漓江 is what is asked to be included in the tour.
+        tour = load(store, *focus)
+        if tour is not None:
+            kind, item, explicit = TOUR, tour, True
+    if not attributes_in(text):
+        if not explicit and not any(KIND_WORDS[kind].search(clause) for clause, _ in unlisted
+                                    if kind in KIND_WORDS):
+            return None
+    else:
+        if not is_question_about_item(text, explicit):
+            return None
+        if not explicit and not silent_focus_meant(tracker, kind, item, text):
+            return None
+        if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
+                               and ordinal_in(text) is None):
+            return None
     said_day = day_said(tracker, text)
     day_value = said_day or slots.get("search_date")
     day = first_day(day_value) if day_value else None
@@ -671,6 +776,9 @@ def answer_inquiry(
     asked = asked_attributes(text, kind)
     for attribute in asked:
         answerer.answer(kind, item, attribute, text)
+    for _, what in unlisted:
+        if not names_part_of(item, what):  # "能看到江景吗" of a hotel with 江景 rooms
+            answerer.unlisted(item, what, kind)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]
@@ -691,10 +799,10 @@ def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, st
                         slots: Dict[str, Any], words: str) -> Optional[List[Dict[Text, Any]]]:
     """"天坛呢" after "故宫周一开门吗？门票多少钱": the same questions about the item named."""
     matches = [m for m in named_items(store, words, slots, slots.get("search_city")) if m.exact]
-    item = load(store, matches[0].kind, matches[0].id) if matches else None
+    found = (matches[0].kind, load(store, matches[0].kind, matches[0].id)) if matches else shown_at(store, words, slots)
+    kind, item = found or ("", None)
     if item is None:
         return None
-    kind = matches[0].kind
     asked = [name for name in (for_kind(a, kind) for a in slots.get(ASKED_SLOT) or []) if name]
     if not asked:
         return None
@@ -703,6 +811,16 @@ def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, st
         answerer.answer(kind, item, attribute, words)
     ref = item_ref(kind, item_id(kind, item))
     return [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref))]
+
+
+def shown_at(store: Catalogue, words: str, slots: Dict[str, Any]) -> Optional[Tuple[str, Optional[Item]]]:
+    """"第二个" of the last list: (kind, item), or None when nothing is at that position."""
+    position = ordinal_in(words)
+    shown = [ref for ref in (split_ref(r) for r in slots.get(SHOWN_SLOT) or []) if ref]
+    if not position or position > len(shown):
+        return None
+    kind, key = shown[position - 1]
+    return kind, load(store, kind, key)
 
 
 def item_city(item: Item) -> Optional[str]:

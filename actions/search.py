@@ -50,7 +50,8 @@ from bot.catalogue.constraints import (
     sight_query,
     tour_query,
 )
-from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
+from bot.catalogue.attributes import attributes_in
+from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import follow_up_in, ordinal_in, split_route
 from bot.nlu.dates import business_now, first_day
@@ -115,6 +116,32 @@ def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[st
     return candidates[:limit]
 
 
+UNCOVERED_CITY = {"hotel": "utter_unknown_hotel_city", "sight": "utter_unknown_sight_city",
+                  "tour": "utter_unknown_tour_city"}
+
+
+def refuse_uncovered_city(dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                          search_type: str, city: str) -> bool:
+    """Say the catalogue has no hotels/sights/tours for ``city``, with the nearest covered
+    cities; False (and nothing said) when it has."""
+    known = {"hotel": store.hotel_cities, "sight": store.sight_cities,
+             "tour": store.tour_destinations}[search_type]()
+    if city in known:
+        return False
+    dispatcher.utter_message(response=UNCOVERED_CITY[search_type], city=city,
+                             cities=joined(domain, nearest_cities(city, known)))
+    return True
+
+
+def still_uncovered(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> bool:
+    """"真的一家都没有吗？县城里的也行" after a city was refused, not understood as anything
+    else: the honest answer is the same refusal, not "please rephrase"."""
+    search_type, city = tracker.get_slot("search_type"), tracker.get_slot("search_city")
+    if search_type not in UNCOVERED_CITY or not city:
+        return False
+    return refuse_uncovered_city(dispatcher, domain, catalogue(), str(search_type), str(city))
+
+
 def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[Sight]:
     """The landmark in the words before "附近": "下周五成都宽窄巷子" → 宽窄巷子 (the words
     reach back to whatever preceded the place)."""
@@ -123,6 +150,27 @@ def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[S
         if found is not None:
             return found
     return None
+
+
+# Words before a question that name no particular place.
+NOT_A_PLACE = re.compile(r"景点|景区|地方|这里|那里|这儿|那儿|这个|那个|这家|那家|它|酒店|宾馆|民宿|哪|什么|有没有|请问|你好|您好|[想要找住玩订看我们附近便宜]")
+PLACE_BEFORE = re.compile(r"(?:^|[的个那去在到，,。？?！!\s])((?:(?![的个那去在到])[\u4e00-\u9fff]){2,8})$")
+
+
+def unknown_place_asked(store: Catalogue, text: str, cities: Sequence[Tuple[str, int, int]]) -> Optional[str]:
+    """The name of a place asked about that the catalogue does not hold ("上海的钟书阁几点
+    开门" → 钟书阁), or None when the words before the question name nothing particular."""
+    asked = attributes_in(text)
+    if not asked or store.named_in(text, kinds=ITEM_KINDS):
+        return None
+    before = text[:asked[0].start]
+    for _, start, end in cities:
+        if end <= len(before):
+            before = before[:start] + "的" + before[end:]
+    found = PLACE_BEFORE.search(before)
+    if not found or NOT_A_PLACE.search(found.group(1)):
+        return None
+    return found.group(1)
 
 
 def wanted_from_slot(value: Any) -> Constraints:
@@ -224,7 +272,8 @@ class ActionSearch(Action):
         said = constraints_in(text)
 
         if follow_up and state.shown is not None and state.type and not cities and not product \
-                and not self._new_place(store, text, said) and not self._new_window(state, follow_up, said):
+                and not self._new_place(store, text, said) and not self._new_window(state, follow_up, said) \
+                and not self._new_budget(state, said):
             self._follow_up(dispatcher, domain, store, state, follow_up, text)
             return state.events()
 
@@ -258,6 +307,10 @@ class ActionSearch(Action):
             return state.events()
 
         state.set(pending=None, asked=None)  # every value is in: a later search may ask again
+        unknown = unknown_place_asked(store, text, cities) if state.type in ("sight", "hotel") else None
+        if unknown:
+            # "上海的钟书阁几点开门": not in the catalogue; say so before what the city has.
+            dispatcher.utter_message(response="utter_no_results", what=f"{state.city}{unknown}")
         results = self._results(store, state)
         if not results:
             results = self._relaxed(dispatcher, domain, store, state)
@@ -325,8 +378,10 @@ class ActionSearch(Action):
         by_intent = INTENT_TYPES.get(latest_intent(tracker) or "")
         if said.modes and not by_product:
             by_product = "ticket"
-        if not by_product and HOTEL_WORDS.search(text) and not TOUR_WORDS.search(text):
-            by_product = "hotel"  # "故宫附近的酒店" is a hotel search whatever the intent
+        if by_product in (None, "tour") and HOTEL_WORDS.search(text) and not TOUR_WORDS.search(text):
+            # "故宫附近的酒店" is a hotel search whatever the intent, and so is "去厦门自由行，
+            # 想找环岛路附近的酒店" (自由行 is travelling on one's own, not a tour wanted)
+            by_product = "hotel"
         if not by_product and state.type and not (TOUR_WORDS.search(text) or SIGHT_WORDS.search(text)):
             return state.type  # "下午两点那班呢": a follow-up names no product; the search goes on
         if by_product == "tour" or (by_product is None and by_intent == "tour") or \
@@ -367,6 +422,12 @@ class ActionSearch(Action):
         """"我要的是下午的！两点以后！": a timetable asked again with a time, mode or class is
         a new list with that condition, not the next page of the old one."""
         return state.type == "ticket" and follow_up != "detail" and said.times_or_service()
+
+    @staticmethod
+    def _new_budget(state: SearchState, said: Constraints) -> bool:
+        """"有便宜点的吗 400以内" about hotels, sights or tours: a new list within the budget
+        (numbered from 1), not the next page of the old one."""
+        return state.type != "ticket" and (said.max_price is not None or said.min_price is not None)
 
     @staticmethod
     def _new_place(store: Catalogue, text: str, said: Constraints) -> bool:
@@ -466,17 +527,8 @@ class ActionSearch(Action):
         The traveller's city stays in focus (wiping it made the bot ask for it again), and
         the alternatives offered never include the refused place.
         """
-        covered = {
-            "hotel": ("utter_unknown_hotel_city", store.hotel_cities),
-            "sight": ("utter_unknown_sight_city", store.sight_cities),
-            "tour": ("utter_unknown_tour_city", store.tour_destinations),
-        }
-        if state.type in covered:
-            response, cities = covered[state.type]
-            known = cities()
-            if state.city not in known:
-                dispatcher.utter_message(response=response, city=state.city,
-                                         cities=joined(domain, nearest_cities(state.city, known)))
+        if state.type in UNCOVERED_CITY:
+            if refuse_uncovered_city(dispatcher, domain, store, state.type, state.city):
                 state.set(pending=None, shown=None)
                 return False
             return True

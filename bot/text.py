@@ -43,6 +43,14 @@ REGIONAL_TERMS: Dict[str, str] = {
     "点样": "怎样",
     "系咪": "是不是",
 }
+# Slips of the input method in the words that say what kind of place is meant, fixed
+# in every message so "听涛花园酒点" names the hotel and not the sight before it.
+TYPO_TERMS: Dict[str, str] = {
+    "酒点": "酒店",
+    "洒店": "酒店",
+    "宾官": "宾馆",
+}
+_TYPO_PATTERN = re.compile("|".join(map(re.escape, TYPO_TERMS)))
 _REGIONAL_PATTERN = re.compile("|".join(sorted(map(re.escape, REGIONAL_TERMS), key=len, reverse=True)))
 
 
@@ -278,6 +286,8 @@ def normalize(text: str) -> Normalized:
     if traditional:
         text, step = _simplified(text)
         offsets = offsets.then(step)
+    text, step = substitute(_TYPO_PATTERN, lambda match: TYPO_TERMS[match.group(0)], text)
+    offsets = offsets.then(step)
     if text.startswith("/") and not original.startswith("/"):
         # Rasa's graph reads "/intent{...}" as a command. Our connectors pass only the
         # payload of a button the bot offered as-is; typed text arrives escaped (a

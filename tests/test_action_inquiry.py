@@ -7,6 +7,7 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.fallback import ActionHandleFallback
+from actions.inquiry import is_a_booking_request
 from actions.faq import ActionAnswerFaq
 from actions.search import ActionSearch
 from bot.catalogue.items import HotelQuery, ServiceQuery
@@ -292,3 +293,116 @@ async def test_a_rule_about_another_mode_is_left_to_the_faq(domain_dict, store):
     _, slots = await say(domain_dict, text, "search_ticket", entities=city_entities(text, "上海", "北京"))
     reply, after = await say(domain_dict, "高铁可以带宠物吗", "faq", slots, action=ActionAnswerFaq())
     assert after["search_shown"] == slots["search_shown"] and "G101" not in reply
+# --- names with a typo, bare follow-ups, facts outside the catalogue (dialogue fixes) ----
+
+
+async def test_a_hotel_name_one_character_off_names_the_hotel_not_the_sight_inside(domain_dict, store):
+    hotel = store.hotel("H-SH-101")  # 上海陆家嘴栖云酒店: 西 typed for 栖
+    reply, slots = await say(domain_dict, "陆家嘴西云酒店在什么位置", "search_hotel")
+    assert hotel.address in reply and slots["inquiry_focus"] == f"hotel:{hotel.id}"
+
+
+async def test_a_typo_in_the_lodging_word_still_names_the_hotel(domain_dict, store):
+    hotel = store.hotel("H-SH-102")
+    reply, _ = await say(domain_dict, "外滩云景酒点有泳池吗", "search_hotel")
+    assert f"{hotel.name}有游泳池" in reply
+
+
+async def test_a_bare_question_after_a_list_is_about_the_first_listed(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    reply, slots = await say(domain_dict, "地址", "search_hotel", slots)
+    assert first.address in reply and "/晚起" not in reply
+    assert slots["inquiry_focus"] == f"hotel:{first.id}"
+
+
+async def test_the_next_position_gets_the_same_questions(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    _, slots = await say(domain_dict, "第一个有泳池吗", "search_hotel", slots)
+    second = store.hotel(slots["search_shown"][1])
+    reply, slots = await say(domain_dict, "那第二个呢", "search_hotel", slots)
+    pool = "游泳池" in second.facilities
+    assert (f"{second.name}有游泳池" if pool else f"{second.name}没有") in reply
+    assert slots["inquiry_focus"] == f"hotel:{second.id}"
+
+
+async def test_a_fact_outside_the_catalogue_is_said_missing_for_the_item_named(domain_dict, store):
+    hotel = store.hotel("H-SH-102")
+    reply, slots = await say(domain_dict, f"请问{hotel.name}的房间有浴缸吗？", "search_hotel")
+    assert f"暂无{hotel.name}的浴缸信息" in reply
+    assert slots["inquiry_focus"] == f"hotel:{hotel.id}" and slots["search_city"] == hotel.city
+    reply, _ = await say(domain_dict, "那有健身房吗", "search_hotel", slots)
+    assert f"{hotel.name}有健身房" in reply
+
+
+async def test_a_fact_outside_the_catalogue_next_to_one_in_it(domain_dict, store):
+    hotel = store.hotel("H-SH-101")
+    reply, _ = await say(domain_dict, f"{hotel.name}可以寄存行李吗？房间有浴缸吗？", "search_hotel")
+    assert "有行李寄存" in reply and "浴缸" in reply and "暂无" in reply
+
+
+async def test_breakfast_hours_are_not_the_breakfast_answer(domain_dict, store):
+    hotel = store.hotel("H-SH-101")
+    reply, _ = await say(domain_dict, f"{hotel.name}早餐几点开始供应", "search_hotel")
+    assert f"暂无{hotel.name}的早餐供应时间信息" in reply
+
+
+async def test_tour_inclusions_and_exclusions_asked_together(domain_dict, store):
+    text = "北京有什么跟团游"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "北京"))
+    tour = store.tour(slots["search_shown"][0])
+    reply, slots = await say(domain_dict, "第一个团费包含什么？哪些不含", "search_tour", slots)
+    assert tour.includes in reply and tour.excludes in reply
+    reply, _ = await say(domain_dict, "好的，费用不包括哪些", "search_tour", slots)
+    assert tour.excludes in reply and tour.includes not in reply
+
+
+async def test_a_sight_named_in_a_tour_question_is_what_the_tour_includes(domain_dict, store):
+    text = "北京有什么跟团游"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "北京"))
+    tour = store.tour(slots["search_shown"][0])
+    _, slots = await say(domain_dict, "第一个行程是怎么安排的", "search_tour", slots)
+    reply, _ = await say(domain_dict, "故宫包含在里面吗", "search_tour", slots)
+    assert tour.includes in reply
+
+
+async def test_a_place_the_catalogue_lacks_is_said_missing_before_the_city_list(domain_dict, store):
+    text = "上海的钟书阁几点开门？需要门票吗"
+    reply, _ = await say(domain_dict, text, "search_tour", entities=city_entities(text, "上海"))
+    assert "上海钟书阁暂时没有" in reply
+
+
+async def test_a_budget_after_a_list_is_a_new_list_within_it(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    reply, slots = await say(domain_dict, "有便宜点的吗 400以内", "search_hotel", slots)
+    shown = [store.hotel(i) for i in slots["search_shown"]]
+    assert shown and all(h.lowest_price <= 400 for h in shown) and "\n1. " in reply
+
+
+async def test_a_hotel_wanted_on_a_trip_of_ones_own_is_a_hotel_search(domain_dict, store):
+    text = "我们去上海自由行，想住外滩附近的酒店"
+    entities = city_entities(text, "上海") + [
+        {"entity": "product_type", "start": 6, "end": 9, "value": "tour"}]
+    _, slots = await say(domain_dict, text, "search_tour", entities=entities)
+    assert slots["search_type"] == "hotel" and slots["search_shown"]
+
+
+async def test_an_uncovered_city_is_refused_again_when_the_traveller_insists(domain_dict, store):
+    slots = {"search_type": "hotel", "search_city": "鹤岗"}
+    reply, _ = await say(domain_dict, "真的一家都没有吗？县城里的也行", "nlu_fallback", slots,
+                         action=ActionHandleFallback())
+    assert "没有鹤岗的酒店" in reply
+
+
+@pytest.mark.parametrize("text, booking", [
+    ("行，就订这家的双床房吧，我一个人住，入住人王磊，手机13912345678", True),
+    ("好，我要订一间庭院大床房，12月24号入住，住三晚", True),
+    ("那就订江景双床房，入住人陈晓和李娜", True),
+    ("双床房多少钱", False),
+    ("大床房可以订吗", False),
+])
+def test_a_booking_naming_a_room_is_not_a_question_about_it(text: str, booking: bool):
+    assert is_a_booking_request(text) is booking

@@ -14,6 +14,7 @@ from actions.confirmation import confirmation_answer
 from bot.nlu.acts import (
     LeadingClauseTrimmer,
     SocialActOverride,
+    attribute_question_intent,
     demands_person,
     leading_social_clause,
     social_intent,
@@ -121,3 +122,15 @@ def test_a_trimmed_acknowledgement_still_counts_at_a_confirmation():
     built = make_tracker("取消吧", "cancel_booking")
     built.latest_message["social_prefix"] = "好，"
     assert confirmation_answer(built, "cancel") is True
+
+
+@pytest.mark.parametrize("text, intent, meant", [
+    ("能洗衣服不", "deny", "search_hotel"),
+    ("有早餐吗", "affirm", "search_hotel"),
+    ("电话给我一下", "request_human", "search_hotel"),
+    ("人工客服电话多少", "request_human", None),
+    ("不用早餐", "deny", None),
+    ("好的", "affirm", None),
+])
+def test_a_question_about_a_fact_is_not_a_yes_or_a_no(text: str, intent: str, meant: Optional[str]):
+    assert attribute_question_intent(text, intent) == meant

@@ -106,3 +106,9 @@ def test_spans_follow_every_kind_of_rewrite(raw, word, expected):
     start = raw.index(word)
     new_start, new_end = normalized.map_span(start, start + len(word))
     assert normalized.text[new_start:new_end] == expected
+
+
+def test_a_slip_in_the_lodging_word_is_fixed_in_place():
+    normalized = normalize("鼓浪屿听涛花园酒点不错")
+    assert normalized.text == "鼓浪屿听涛花园酒店不错"
+    assert normalized.map_span(0, 9) == (0, 9)

@@ -173,6 +173,11 @@ def for_kind(attribute: str, kind: str) -> Optional[str]:
     return meant if meant in BY_KIND.get(kind, ()) else None
 
 
+def kinds_of(attribute: str) -> Tuple[str, ...]:
+    """The kinds of item that have this attribute, in ITEM_KINDS order."""
+    return tuple(kind for kind in ITEM_KINDS if attribute in BY_KIND[kind])
+
+
 def clear_cache() -> None:
     """Forget the phrasings (tests point the knowledge base elsewhere)."""
     _phrasings.cache_clear()

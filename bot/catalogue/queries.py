@@ -62,6 +62,9 @@ KM_PER_DEGREE = 111.32
 CHUNK = 500
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
+# The words that end a hotel's name, for names misspelt by one character before them.
+LODGING_SUFFIX = re.compile(r"大酒店|酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|度假村")
+LODGING_CORE_MIN = 4
 
 H, R, F = CatalogueHotel.__table__, CatalogueRoom.__table__, CatalogueHotelFacility.__table__
 S, T, V = CatalogueSight.__table__, CatalogueTour.__table__, CatalogueService.__table__
@@ -346,6 +349,35 @@ class Catalogue:
         hits = literal + [h for h in spoken if (h.kind, h.id, h.start, h.end) not in seen]
         return [NameMatch(h.kind, h.id, h.name, h.start, h.end, h.exact)
                 for h in self._resolve(hits, city)]
+
+    def lodging_misspelt(self, text: str, city: Optional[str] = None) -> List[NameMatch]:
+        """Hotels named with one wrong character before a lodging word ("西湖畔云溪酒店" for
+        西湖畔云栖酒店, "洪崖洞江景西云酒店"): the words before 酒店/客栈/... compared with
+        hotel keys of the same length and ending, at least four characters besides the
+        ending, one substitution allowed. Only an unambiguous item is returned (the one in
+        ``city`` when several are)."""
+        hits: List[_Hit] = []
+        for suffix_match in LODGING_SUFFIX.finditer(text):
+            suffix, end = suffix_match.group(0), suffix_match.end()
+            statement = select(N.c.key, N.c.item_id, N.c.name, N.c.city).where(
+                N.c.kind == HOTEL, N.c.pinyin.is_(False), N.c.key.like(f"%{suffix}"),
+                func.length(N.c.key) >= len(suffix) + LODGING_CORE_MIN,
+                func.length(N.c.key) <= end)
+            for row in self._all(statement):
+                begin = end - len(row.key)
+                said = text[begin:end]
+                differing = [i for i, (a, b) in enumerate(zip(said, row.key, strict=True)) if a != b]
+                if len(differing) == 1 and HAN.match(said[differing[0]]):
+                    hits.append(_Hit(HOTEL, row.item_id, row.name, row.city, begin, end, False, False))
+        items: Dict[str, _Hit] = {}
+        for hit in sorted(hits, key=lambda h: h.start - h.end):
+            items.setdefault(hit.id, hit)  # the longest span of each hotel
+        if len(items) > 1 and city:
+            items = {k: h for k, h in items.items() if h.city == city} or items
+        if len(items) != 1:
+            return []
+        hit = next(iter(items.values()))
+        return [NameMatch(HOTEL, hit.id, hit.name, hit.start, hit.end, False)]
 
     def landmark(self, name: str, city: Optional[str] = None) -> Optional[Sight]:
         """A sight usable as "near X" (故宫附近): by name or alias."""

@@ -41,6 +41,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.catalogue.attributes import attributes_in, kinds_of
+
 SOCIAL_PREFIX = "social_prefix"
 
 SEPARATOR = r"[，,。.!！~～?？\s、]"
@@ -116,6 +118,31 @@ def social_intent(text: str) -> Optional[str]:
     return None
 
 
+# A yes/no word inside a question about a place ("能洗衣服不", "有早餐没有") is not an answer.
+YES_NO_INTENTS = ("affirm", "deny")
+ATTRIBUTE_QUESTION = re.compile(r"(?:不|吗|么|没有|没|[?？])\s*$|几|多少|哪")
+# "电话给我一下" about a hotel is not a request for a person unless it names one.
+PERSON_WORDS = re.compile(r"人工|客服|真人|活人|经理|主管|转人|找人|人来|投诉")
+SEARCH_INTENT_OF_KIND = {"hotel": "search_hotel", "sight": "search_tour", "tour": "search_tour",
+                         "service": "search_ticket"}
+
+
+def attribute_question_intent(text: str, intent: Optional[str]) -> Optional[str]:
+    """The search intent for a question about an item's fact that the classifier filed as
+    a yes, a no or a request for a person (the action then answers it about the item in
+    focus)."""
+    if intent == "request_human":
+        if PERSON_WORDS.search(text):
+            return None  # "人工客服电话多少" does want a person
+    elif intent not in YES_NO_INTENTS or not ATTRIBUTE_QUESTION.search(text):
+        return None
+    asked = attributes_in(text)
+    if not asked:
+        return None
+    kinds = kinds_of(asked[0].name)
+    return SEARCH_INTENT_OF_KIND.get(kinds[0]) if kinds else None
+
+
 def demands_person(text: str) -> bool:
     """An explicit demand for a human ("给我找个活人", "叫你们经理来", "我要人工客服马上")."""
     return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
@@ -183,6 +210,7 @@ class SocialActOverride(GraphComponent):
             if not isinstance(text, str):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
+            intent = intent or attribute_question_intent(text, (message.get(INTENT) or {}).get(INTENT_NAME_KEY))
             if intent:
                 override_intent(message, intent)
         return messages
