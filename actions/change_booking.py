@@ -23,6 +23,7 @@ from actions.confirmation import (
     stopped_at_confirmation,
 )
 from actions.forms import BookingFormValidation
+from actions.order_or_product import served_elsewhere
 from actions.store_access import (
     STORE,
     OutcomeUnknown,
@@ -394,7 +395,8 @@ class ActionChangeBooking(Action):
                   domain: DomainDict) -> List[EventType]:
         shown = tracker.get_slot("change_quote")
         if tracker.get_slot("flow_stopped") or tracker.get_slot("change_confirm") is not True or not shown:
-            return reset(*FLOW_SLOTS, "flow_stopped")
+            elsewhere = await served_elsewhere(dispatcher, tracker, domain) if tracker.get_slot("flow_stopped") else None
+            return [*reset(*FLOW_SLOTS, "flow_stopped"), *(elsewhere or [])]
         kind, value = tracker.get_slot("change_kind"), tracker.get_slot("change_value")
         try:
             booking = await self._booking_for(tracker, kind, dispatcher)
