@@ -45,6 +45,7 @@ def refusal_response(rule: str) -> str:
 
 
 class ValidateCancelBookingForm(BookingFormValidation):
+    product_talk_leaves = True
     flow_slots = ("cancel_confirm",)
 
     def name(self) -> Text:

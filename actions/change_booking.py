@@ -135,6 +135,7 @@ def request_for(booking: BookingView, kind: str, value: Any) -> ChangeRequest:
 
 
 class ValidateChangeBookingForm(BookingFormValidation):
+    product_talk_leaves = True
     flow_slots = ("change_kind", "change_value", "change_confirm")
 
     def name(self) -> Text:

@@ -20,6 +20,7 @@ from bot.booking.store import BookingView
 
 
 class ValidateCheckBookingForm(OwnBookingsFormValidation):
+    product_talk_leaves = True
     fresh_question_means_all = True
 
     def name(self) -> Text:

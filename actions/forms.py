@@ -174,6 +174,9 @@ class BookingFormValidation(TripDeskForm, ABC):
 
     flow_slots: Tuple[str, ...] = ()
     max_verify_failures = 3
+    # The flows the classifier confuses with product talk (改, 订, 几多): their submit
+    # actions serve such a message elsewhere (actions/order_or_product.py).
+    product_talk_leaves = False
 
     def heard_slots(self) -> Tuple[str, ...]:
         return ("order_ref", "verify_last4", *self.flow_slots)
@@ -183,7 +186,8 @@ class BookingFormValidation(TripDeskForm, ABC):
         """A traveller without bookings who asks about a product or wants to book, and
         names no order, is not asked for an order number: the flow stops quietly and its
         submit action serves the message (actions/order_or_product.py)."""
-        if tracker.get_slot("requested_slot") in (None, "order_ref") and await not_about_an_order(tracker):
+        if self.product_talk_leaves and tracker.get_slot("requested_slot") in (None, "order_ref") \
+                and await not_about_an_order(tracker):
             tracker.slots["flow_stopped"] = True
             return [SlotSet("flow_stopped", True)]
         return await super().get_extraction_events(dispatcher, tracker, domain)

@@ -107,3 +107,12 @@ async def test_the_order_flow_stopped_for_another_reason_says_nothing_more(store
     dispatcher = CollectingDispatcher()
     events = await ActionCheckBooking().run(dispatcher, built, domain_dict)
     assert dispatcher.messages == [] and not any(e.get("event") == "followup" for e in events)
+
+
+async def test_payment_questions_keep_their_own_flow(store, domain_dict):
+    """Only the flows the classifier confuses with product talk let it go elsewhere."""
+    from actions.payment import ValidatePaymentForm
+
+    _, slots, _ = await run_action(ValidatePaymentForm(), said("酒店订好了但是付款失败怎么办", "payment_issue", NEW),
+                                   domain_dict)
+    assert not slots.get("flow_stopped")
