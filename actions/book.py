@@ -179,10 +179,11 @@ class ValidateBookForm(TripDeskForm):
                                     domain: DomainDict) -> List[EventType]:
         """A correction to a value the booking already has ("座席改成二等座" once 二等座 was
         taken) keeps the form: its question or the summary comes again with that value,
-        instead of the hint that nothing was understood."""
+        instead of the hint that nothing was understood (rasa-sdk returns only required
+        slots; the yes, still unsaid, is the one that can be set again harmlessly)."""
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         if not events and corrects_terms(latest_text(tracker)) and repeats_current_terms(tracker):
-            return [SlotSet("book_quote", None)]
+            return [SlotSet("book_confirm", None)]
         return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,

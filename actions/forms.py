@@ -192,6 +192,17 @@ class BookingFormValidation(TripDeskForm, ABC):
             return [SlotSet("flow_stopped", True)]
         return await super().get_extraction_events(dispatcher, tracker, domain)
 
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """rasa-sdk returns only the form's required slots; a stop decided while
+        extracting must reach the submit action too, which then says nothing more or
+        serves the message elsewhere."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if self.product_talk_leaves and tracker.slots.get("flow_stopped") \
+                and not any(e.get("name") == "flow_stopped" for e in events):
+            events.append(SlotSet("flow_stopped", True))
+        return events
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         slots = ["order_ref"]

@@ -5,7 +5,8 @@ The classifier reads 改, 订 or 几多 as order talk, so "那我改哪天去比
 "全程要幾多分鐘？" or "那重新订吧：人民广场悦途酒店双床房" started an order lookup, and a
 traveller without any booking was asked for an order number turn after turn. A traveller
 with no booking who gives no order reference and asks about a product, or wants to book,
-is served by the search or the booking form; everyone else keeps the order flows.
+is served by the search or the booking form, and so is any message without order words
+while the conversation is about products; everyone else keeps the order flows.
 """
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ PRODUCT_WORDS = re.compile(r"酒店|宾馆|民宿|房|景点|景区|门票|票�
                            r"分钟|小时|几点|开放|怎么去|怎么走|地铁|号线|高铁|动车|火车|航班|机票|跟团|[一二两三四五\d]日游|"
                            r"行程|车次|班次")
 PRODUCT_ENTITIES = ("city", "attraction_name", "product_type", "attribute", "hotel_name")
+# What the conversation is about: a list shown, an item in focus, a booking being made.
+PRODUCT_CONTEXT = ("search_shown", "inquiry_focus", "book_product")
 
 
 def names_no_order(text: str) -> bool:
@@ -47,6 +50,12 @@ def product_talk(tracker: Tracker) -> bool:
     if any(first_entity_value(tracker, name) for name in PRODUCT_ENTITIES):
         return True
     return bool(PRODUCT_WORDS.search(text) or BOOKING_VERB.search(text))
+
+
+def in_product_context(tracker: Tracker) -> bool:
+    """The conversation is about products: "日期改成下周四" or "换成G14那趟" right after a
+    list refers to it, not to an order the traveller does not have."""
+    return any(tracker.get_slot(name) for name in PRODUCT_CONTEXT)
 
 
 def wants_to_book(text: str) -> bool:
@@ -68,7 +77,7 @@ async def not_about_an_order(tracker: Tracker) -> bool:
     if first_entity_value(tracker, "booking_ref") or tracker.get_slot("order_ref"):
         return False
     text = latest_text(tracker)
-    if not names_no_order(text) or not product_talk(tracker):
+    if not names_no_order(text) or not (product_talk(tracker) or in_product_context(tracker)):
         return False
     return await has_no_bookings(tracker)
 

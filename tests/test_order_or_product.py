@@ -5,7 +5,7 @@ order-number prompt. Real order talk, or any traveller with bookings, keeps the 
 flows. Runs the validators and submit actions against a real, seeded SQLite store."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Dict
 
 import pytest
 from rasa_sdk.events import FollowupAction
@@ -39,6 +39,15 @@ def store(tmp_path, monkeypatch):
     built.close()
 
 
+async def events_of(validator: Any, built: Any, domain: Any) -> Dict[str, Any]:
+    """The slots the validator returns to Rasa (the tracker's own dict is not sent back)."""
+    before = dict(built.slots)
+    dispatcher = CollectingDispatcher()
+    events = await validator.run(dispatcher, built, domain)
+    assert dispatcher.messages == []
+    return slots_after(events, before)
+
+
 def said(text: str, intent: str, sender: str, **slots: Any):
     built = make_tracker(text, intent, slots=slots)
     built.sender_id = sender
@@ -49,15 +58,14 @@ def said(text: str, intent: str, sender: str, **slots: Any):
 @pytest.mark.parametrize("text,intent", PRODUCT_TALK)
 async def test_product_talk_from_a_traveller_without_bookings_asks_no_order_number(store, domain_dict, validator,
                                                                                     text, intent):
-    names, slots, _ = await run_action(validator, said(text, intent, NEW), domain_dict)
-    assert names == []
+    slots = await events_of(validator, said(text, intent, NEW), domain_dict)
     assert slots["requested_slot"] is None and slots["flow_stopped"] is True
 
 
 @pytest.mark.parametrize("validator", VALIDATORS, ids=lambda v: v.name())
 async def test_product_talk_while_the_order_number_is_asked_leaves_the_order_flow(store, domain_dict, validator):
     built = said("我没订单。我是问故宫学生票多少钱", "search_tour", NEW, requested_slot="order_ref")
-    _, slots, _ = await run_action(validator, built, domain_dict)
+    slots = await events_of(validator, built, domain_dict)
     assert slots["requested_slot"] is None and slots["flow_stopped"] is True
 
 
@@ -115,4 +123,17 @@ async def test_payment_questions_keep_their_own_flow(store, domain_dict):
 
     _, slots, _ = await run_action(ValidatePaymentForm(), said("酒店订好了但是付款失败怎么办", "payment_issue", NEW),
                                    domain_dict)
+    assert not slots.get("flow_stopped")
+
+
+@pytest.mark.parametrize("text", ["入住日期改成18号", "还是换成G14那趟吧", "不好意思，日期改成下週四"])
+async def test_a_correction_after_a_list_is_about_the_list_not_an_order(store, domain_dict, text):
+    built = said(text, "change_booking", NEW, search_shown=["G7", "G1"], search_type="ticket")
+    slots = await events_of(ValidateChangeBookingForm(), built, domain_dict)
+    assert slots["flow_stopped"] is True and slots["requested_slot"] is None
+
+
+async def test_a_correction_after_a_list_from_a_traveller_with_bookings_keeps_the_order_flow(store, domain_dict):
+    built = said("日期改成18号", "change_booking", ZHANG, search_shown=["G7"])
+    _, slots, _ = await run_action(ValidateChangeBookingForm(), built, domain_dict)
     assert not slots.get("flow_stopped")

@@ -70,10 +70,13 @@ async def test_another_class_at_the_summary_after_a_wait_corrects_the_fare(store
 async def test_a_correction_to_the_value_already_taken_shows_the_summary_again(store, domain_dict):
     """"座席改成二等座" once 二等座 is on the summary: the summary again, not the hint that
     nothing was understood (the form would be rejected and the hint rule would answer)."""
-    names, after, _ = await at_summary("座席改成二等座", "change_booking", domain_dict)
-    assert names == [] and not after.get("flow_stopped")
-    assert after["book_variant"] == "二等座" and after["book_quote"] is None
-    assert after["requested_slot"] == "book_confirm"
+    built = make_tracker("座席改成二等座", "change_booking", slots=confirming())
+    dispatcher = CollectingDispatcher()
+    events = await ValidateBookForm().run(dispatcher, built, domain_dict)
+    assert any(e.get("event") == "slot" and e.get("name") != "requested_slot" for e in events)
+    after = slots_after(events, confirming())
+    assert dispatcher.messages == [] and not after.get("flow_stopped")
+    assert after["book_variant"] == "二等座" and after["requested_slot"] == "book_confirm"
 
 
 async def test_the_same_value_while_the_phone_is_asked_keeps_the_form(store, domain_dict):
