@@ -183,6 +183,7 @@ class ValidateBookForm(TripDeskForm):
         slots; the yes, still unsaid, is the one that can be set again harmlessly)."""
         events = await super().get_extraction_events(dispatcher, tracker, domain)
         if not events and corrects_terms(latest_text(tracker)) and repeats_current_terms(tracker):
+            dispatcher.utter_message(response="utter_book_already_so")
             return [SlotSet("book_confirm", None)]
         return events
 
