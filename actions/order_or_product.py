@@ -28,6 +28,7 @@ NO_ORDER = re.compile(r"没有?(?:订单|下(?:过)?单|订过|预订过)|还没
 ORDER_WORDS = re.compile(r"订单|单号|我的订|我订的|订了|订的|订好的|已经订|已订|订过|之前订|刚才订|刚订|上次订|下的单|"
                          r"改签|退票|退订|退款|退掉|退了|取消")
 BOOKING_VERB = re.compile(r"预订|预定|订|下单")
+NEW_BOOKING = re.compile(r"新订|重新订|另订")
 PRODUCT_WORDS = re.compile(r"酒店|宾馆|民宿|房|景点|景区|门票|票价|学生票|儿童票|多少钱|价格|几多|多久|多长时间|"
                            r"分钟|小时|几点|开放|怎么去|怎么走|地铁|号线|高铁|动车|火车|航班|机票|跟团|[一二两三四五\d]日游|"
                            r"行程|车次|班次")
@@ -60,7 +61,7 @@ def in_product_context(tracker: Tracker) -> bool:
 
 def wants_to_book(text: str) -> bool:
     """A booking verb that is not about an order already made."""
-    return bool(BOOKING_VERB.search(NO_ORDER.sub("", text))) or bool(re.search(r"新订|重新订|另订", text))
+    return bool(BOOKING_VERB.search(NO_ORDER.sub("", text)) or NEW_BOOKING.search(text))
 
 
 async def has_no_bookings(tracker: Tracker) -> bool:
