@@ -13,7 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
-from actions.confirmation import confirmation_key, said_no, said_yes, stopped_at_confirmation
+from actions.confirmation import confirmation_key, corrects_terms, said_no, said_yes, stopped_at_confirmation
 from actions.forms import TripDeskForm
 from actions.store_access import (
     STORE,
@@ -151,6 +151,20 @@ def nights_in(text: str) -> Optional[int]:
     return parse_number(match.group(1)) if match else None
 
 
+def repeats_current_terms(tracker: Tracker) -> bool:
+    """Whether the message names the class or room, the day or the party size the
+    booking already has."""
+    item = tracker.get_slot("book_product")
+    variant = tracker.get_slot("book_variant")
+    if item and variant and variant_named(item, latest_text(tracker)) == variant:
+        return True
+    people = first_entity_value(tracker, "number_of_people")
+    if people and tracker.get_slot("book_people") and float(people) == float(tracker.get_slot("book_people")):
+        return True
+    day = first_entity_value(tracker, "date")
+    return bool(day and tracker.get_slot("book_date") and str(day)[:10] == str(tracker.get_slot("book_date"))[:10])
+
+
 class ValidateBookForm(TripDeskForm):
     """Fills the booking step by step; a correction at any step updates its slot and
     invalidates the summary, so the traveller always confirms what will be booked."""
@@ -160,6 +174,18 @@ class ValidateBookForm(TripDeskForm):
 
     def heard_slots(self) -> Tuple[str, ...]:
         return BOOK_SLOTS
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """A correction to a value the booking already has ("座席改成二等座" once 二等座 was
+        taken) keeps the form: its question or the summary comes again with that value,
+        instead of the hint that nothing was understood (rasa-sdk returns only required
+        slots; the yes, still unsaid, is the one that can be set again harmlessly)."""
+        events = await super().get_extraction_events(dispatcher, tracker, domain)
+        if not events and corrects_terms(latest_text(tracker)) and repeats_current_terms(tracker):
+            dispatcher.utter_message(response="utter_book_already_so")
+            return [SlotSet("book_confirm", None)]
+        return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

@@ -20,6 +20,7 @@ from actions.confirmation import (
     stopped_at_confirmation,
 )
 from actions.forms import BookingFormValidation
+from actions.order_or_product import served_elsewhere
 from actions.store_access import (
     STORE,
     OutcomeUnknown,
@@ -44,6 +45,7 @@ def refusal_response(rule: str) -> str:
 
 
 class ValidateCancelBookingForm(BookingFormValidation):
+    product_talk_leaves = True
     flow_slots = ("cancel_confirm",)
 
     def name(self) -> Text:
@@ -125,7 +127,8 @@ class ActionCancelBooking(Action):
                   domain: DomainDict) -> List[EventType]:
         shown = tracker.get_slot("cancel_quote")
         if tracker.get_slot("cancel_confirm") is not True or not shown:
-            return reset(*FLOW_SLOTS)
+            elsewhere = await served_elsewhere(dispatcher, tracker, domain) if tracker.get_slot("flow_stopped") else None
+            return [*reset(*FLOW_SLOTS), *(elsewhere or [])]
         reference = tracker.get_slot("order_ref")
         try:
             booking = await STORE.owned(tracker, reference)

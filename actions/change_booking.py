@@ -23,6 +23,7 @@ from actions.confirmation import (
     stopped_at_confirmation,
 )
 from actions.forms import BookingFormValidation
+from actions.order_or_product import served_elsewhere
 from actions.store_access import (
     STORE,
     OutcomeUnknown,
@@ -134,6 +135,7 @@ def request_for(booking: BookingView, kind: str, value: Any) -> ChangeRequest:
 
 
 class ValidateChangeBookingForm(BookingFormValidation):
+    product_talk_leaves = True
     flow_slots = ("change_kind", "change_value", "change_confirm")
 
     def name(self) -> Text:
@@ -394,7 +396,8 @@ class ActionChangeBooking(Action):
                   domain: DomainDict) -> List[EventType]:
         shown = tracker.get_slot("change_quote")
         if tracker.get_slot("flow_stopped") or tracker.get_slot("change_confirm") is not True or not shown:
-            return reset(*FLOW_SLOTS, "flow_stopped")
+            elsewhere = await served_elsewhere(dispatcher, tracker, domain) if tracker.get_slot("flow_stopped") else None
+            return [*reset(*FLOW_SLOTS, "flow_stopped"), *(elsewhere or [])]
         kind, value = tracker.get_slot("change_kind"), tracker.get_slot("change_value")
         try:
             booking = await self._booking_for(tracker, kind, dispatcher)

@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import reset, template, today
 from actions.forms import OPEN_STATUSES, OwnBookingsFormValidation, order_ref_buttons
+from actions.order_or_product import served_elsewhere
 from bot.privacy import mask_phone
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 from actions.wording import booking_line, joined, status_text, when_text, yuan
@@ -19,6 +20,7 @@ from bot.booking.store import BookingView
 
 
 class ValidateCheckBookingForm(OwnBookingsFormValidation):
+    product_talk_leaves = True
     fresh_question_means_all = True
 
     def name(self) -> Text:
@@ -42,7 +44,8 @@ class ActionCheckBooking(Action):
                   domain: DomainDict) -> List[EventType]:
         reference = tracker.get_slot("order_ref")
         if tracker.get_slot("flow_stopped"):
-            return reset("flow_stopped")
+            elsewhere = await served_elsewhere(dispatcher, tracker, domain)
+            return [*reset("flow_stopped"), *(elsewhere or [])]
         try:
             if reference is None:
                 await self._list_own(dispatcher, tracker, domain)

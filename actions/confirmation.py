@@ -42,6 +42,19 @@ NEGATION = re.compile(r"(?:不要?|别|先别|不用|没想)\s*(?:帮我|给我|
 NEGATED_ACTION = {action: re.compile(NEGATION.pattern + "(?:" + words.pattern + ")")
                   for action, words in ACTION_WORDS.items()}
 NOT_YES_INTENTS = ("goodbye", "thank")
+# "入住改成12月18号吧", "座位换成二等座", "等等，日期改成29日好了": a new value for one of the
+# terms shown, said at the summary; the form takes the value and shows the summary again.
+CHANGE_TO = re.compile(r"改成|改为|改到|改回|改订|换成|换为|换到|调成|调到|调整为|推迟到|提前到|延后到")
+# "我没说不订", "不是不订喔": the traveller says this is not a no.
+NOT_A_NO = re.compile(r"(?:没说|没有说|不是|并不是|又没说)(?:要)?(?:不订|不要|不去|取消)")
+# What only a no says, whatever else the message changes ("算了，改成下次再说").
+REAL_NO = re.compile(r"不订|不要了|先不要|不用了|不去了|不买了|算了|取消|退订")
+
+
+def corrects_terms(text: str) -> bool:
+    """A new value for a term on the summary, with no real no in the same message."""
+    rest = NOT_A_NO.sub("", text)
+    return bool(CHANGE_TO.search(rest)) and not REAL_NO.search(rest)
 
 
 def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
@@ -55,6 +68,13 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     """
     prefix = str(tracker.latest_message.get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
     text = (prefix + latest_text(tracker)).strip()
+    answer = _plain_answer(tracker, text, action)
+    if answer is False and corrects_terms(text):
+        return None  # "等一下，入住改成18号吧" corrects the terms; it does not refuse them
+    return answer
+
+
+def _plain_answer(tracker: Tracker, text: str, action: str) -> Optional[bool]:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     words = ACTION_WORDS.get(action)
     if intent == "deny":

@@ -21,6 +21,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import first_entity_value, latest_text
+from actions.order_or_product import not_about_an_order
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 from bot import contacts
 from bot.booking.store import BookingView
@@ -173,9 +174,34 @@ class BookingFormValidation(TripDeskForm, ABC):
 
     flow_slots: Tuple[str, ...] = ()
     max_verify_failures = 3
+    # The flows the classifier confuses with product talk (改, 订, 几多): their submit
+    # actions serve such a message elsewhere (actions/order_or_product.py).
+    product_talk_leaves = False
 
     def heard_slots(self) -> Tuple[str, ...]:
         return ("order_ref", "verify_last4", *self.flow_slots)
+
+    async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """A traveller without bookings who asks about a product or wants to book, and
+        names no order, is not asked for an order number: the flow stops quietly and its
+        submit action serves the message (actions/order_or_product.py)."""
+        if self.product_talk_leaves and tracker.get_slot("requested_slot") in (None, "order_ref") \
+                and await not_about_an_order(tracker):
+            tracker.slots["flow_stopped"] = True
+            return [SlotSet("flow_stopped", True)]
+        return await super().get_extraction_events(dispatcher, tracker, domain)
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """rasa-sdk returns only the form's required slots; a stop decided while
+        extracting must reach the submit action too, which then says nothing more or
+        serves the message elsewhere."""
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        if self.product_talk_leaves and tracker.slots.get("flow_stopped") \
+                and not any(e.get("name") == "flow_stopped" for e in events):
+            events.append(SlotSet("flow_stopped", True))
+        return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
