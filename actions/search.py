@@ -38,6 +38,7 @@ from actions.inquiry import (
     remembered,
     split_ref,
 )
+from actions.places import Place, nearby_kind, place_label, place_point, resolve_place
 from actions.wording import day_text, joined, short_day_text
 from bot import knowledge
 from bot.catalogue.constraints import (
@@ -114,16 +115,6 @@ def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[st
     return candidates[:limit]
 
 
-def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[Sight]:
-    """The landmark in the words before "附近": "下周五成都宽窄巷子" → 宽窄巷子 (the words
-    reach back to whatever preceded the place)."""
-    for start in range(0, max(len(words) - 1, 0)):
-        found = store.landmark(words[start:], city)
-        if found is not None:
-            return found
-    return None
-
-
 def wanted_from_slot(value: Any) -> Constraints:
     """The constraints kept in ``search_wanted`` (money as strings, tuples as lists)."""
     if not isinstance(value, dict):
@@ -164,9 +155,10 @@ class SearchState:
         self.before: List[Dict[Text, Any]] = []
         self.seen: Optional[List[str]] = tracker.get_slot(SEEN_SLOT)
         self.focus_ref: Optional[str] = tracker.get_slot(FOCUS_SLOT)
+        self.unplaced: Optional[str] = None  # a place phrase the catalogue does not know
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("values", "_original", "extra", "before", "seen", "focus_ref"):
+        if name in ("values", "_original", "extra", "before", "seen", "focus_ref", "unplaced"):
             raise AttributeError(name)
         return self.values.get(f"search_{name}")
 
@@ -220,7 +212,8 @@ class ActionSearch(Action):
             self._follow_up(dispatcher, domain, store, state, follow_up, text)
             return state.events()
 
-        search_type = self._search_type(tracker, state, str(product) if product else None, text, said)
+        search_type = self._nearby_search_type(state, text) or \
+            self._search_type(tracker, state, str(product) if product else None, text, said)
         if search_type is None:
             if follow_up:
                 dispatcher.utter_message(response="utter_nothing_to_refine")
@@ -250,6 +243,8 @@ class ActionSearch(Action):
             return state.events()
 
         state.set(pending=None, asked=None)  # every value is in: a later search may ask again
+        if state.unplaced:
+            dispatcher.utter_message(response="utter_place_not_recognised", place=state.unplaced, city=state.city)
         results = self._results(store, state)
         if not results:
             results = self._relaxed(dispatcher, domain, store, state)
@@ -335,6 +330,15 @@ class ActionSearch(Action):
         return state.type or ("sight" if first_entity_value(tracker, "attraction_name") else None)
 
     @staticmethod
+    def _nearby_search_type(state: SearchState, text: str) -> Optional[str]:
+        """"栖云酒店附近有什么景点" lists sights and "故宫附近的酒店" hotels, whatever the
+        product the message also names or the search in progress."""
+        wanted = nearby_kind(text)
+        if wanted == "sight" and state.type == "tour" and TOUR_WORDS.search(text):
+            return None
+        return wanted
+
+    @staticmethod
     def _cities(tracker: Tracker, store: Catalogue, text: str) -> List[Tuple[str, int, int]]:
         """Cities the traveller named: known city names only, and not a fragment of a hotel's
         or sight's name (the NLU labels 成都 in 成都东站小憩酒店, or 东门, as a city)."""
@@ -406,28 +410,36 @@ class ActionSearch(Action):
         if changed:
             state.set(shown=None)
 
-    @staticmethod
-    def _place_from_names(tracker: Tracker, store: Catalogue, state: SearchState, text: str,
+    def _place_from_names(self, tracker: Tracker, store: Catalogue, state: SearchState, text: str,
                           said: Constraints, city_said: bool) -> bool:
-        """A district, a landmark ("故宫附近") or "它附近" sets the place, and the city with it."""
-        landmark = landmark_in(store, said.near, state.city) if said.near else None
-        for match in ([] if landmark is not None else store.named_in(text, city=state.city)):
+        """A place phrase ("人民广场附近", "国贸那边", "鼓浪屿岛上"), a district, a sight named
+        in a hotel search ("亚龙湾有私人沙滩的酒店") or "它附近" sets the place, and the city
+        with it. A place phrase nothing in the catalogue answers to is remembered in
+        ``state.unplaced`` so the reply says so."""
+        place = resolve_place(store, said.near, state.city) if said.near else None
+        if place is None and said.near and not city_said:
+            place = resolve_place(store, said.near, None)
+        if place is None and not said.near and state.type == "hotel":
+            place = self._sight_named(store, text, state.city)
+        if place is not None and (not city_said or place.city == state.city):
+            state.set(city=place.city, district=place.district, near=place.near)
+            return True
+        for match in store.named_in(text, city=state.city):
             if match.kind == "district" and "/" in match.id:
                 city, district = match.id.split("/", 1)
                 if not city_said or city == state.city:
                     state.set(city=city, district=district, near=None)
                     return True
-        if landmark is None and not city_said and NEAR_FOCUS.search(text):
+        if not city_said and NEAR_FOCUS.search(text):
             focus = split_ref(state.focus_ref)
             if focus and focus[0] in (HOTEL, SIGHT):
                 item = store.hotel(focus[1]) if focus[0] == HOTEL else store.sight(focus[1])
                 if item is not None and item.lat is not None:
                     state.set(city=item.city, district=None, near=f"{focus[0]}:{item.id}")
                     return True
-        if landmark is not None:
-            if not city_said or landmark.city == state.city:
-                state.set(city=landmark.city, district=None, near=f"{SIGHT}:{landmark.id}")
-                return True
+        if said.near and place is None:
+            state.unplaced = said.near
+            state.set(district=None, near=None)  # the list is the city's, as the reply says
         attraction = first_entity_value(tracker, "attraction_name")
         if attraction and not state.city:
             sight = store.landmark(str(attraction))
@@ -435,6 +447,21 @@ class ActionSearch(Action):
                 state.set(city=sight.city)
                 return True
         return False
+
+    @staticmethod
+    def _sight_named(store: Catalogue, text: str, city: Optional[str]) -> Optional[Place]:
+        """A sight named in full in a hotel search, not as part of another name: "三亚亚龙湾
+        有带私人沙滩的酒店" is a search near 亚龙湾 (but 宽窄巷子 in 宽窄巷子栖云酒店 is not)."""
+        matches = store.named_in(text, city=city)
+        for match in matches:
+            if match.kind != SIGHT or not match.exact:
+                continue
+            inside = any(other is not match and other.kind != SIGHT and other.start <= match.start
+                         and match.end <= other.end for other in matches)
+            sight = None if inside else store.sight(match.id)
+            if sight is not None and sight.lat is not None and (not city or sight.city == city):
+                return Place(sight.city, near=f"{SIGHT}:{sight.id}")
+        return None
 
     @staticmethod
     def _has(state: SearchState, field: str) -> bool:
@@ -500,13 +527,7 @@ class ActionSearch(Action):
 
     @staticmethod
     def _near_point(store: Catalogue, state: SearchState) -> Optional[Tuple[float, float]]:
-        ref = split_ref(state.near)
-        if not ref:
-            return None
-        item = store.hotel(ref[1]) if ref[0] == HOTEL else store.sight(ref[1])
-        if item is None or item.lat is None or item.lon is None:
-            return None
-        return item.lat, item.lon
+        return place_point(store, state.near)
 
     def _results(self, store: Catalogue, state: SearchState, limit: int = 30) -> List[Any]:
         wanted = state.wanted_constraints
@@ -564,11 +585,9 @@ class ActionSearch(Action):
     @staticmethod
     def _where(domain: DomainDict, state: SearchState) -> str:
         if state.near:
-            ref = split_ref(state.near)
-            store = catalogue()
-            item = (store.hotel(ref[1]) if ref[0] == HOTEL else store.sight(ref[1])) if ref else None
-            if item is not None:
-                return template(domain, "utter_where_near", name=item.name)
+            label = place_label(catalogue(), state.near)
+            if label is not None:
+                return template(domain, "utter_where_near", name=label)
         if state.district:
             return state.district
         return ""

@@ -1,0 +1,96 @@
+"""Where travellers want to be, against the demo catalogue in a real SQLite store: place
+phrases resolve to sights, metro stations, districts and stations of the timetable (or
+the reply says the place is unknown), and "附近有什么景点" about a hotel lists sights."""
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.places import nearby_kind, place_point
+from actions.search import ActionSearch
+from bot.catalogue.constraints import near_in
+from bot.catalogue.items import HotelQuery
+from bot.catalogue.queries import catalogue, haversine_km
+from tests.helpers import city_entities, make_tracker, rendered, slots_after
+
+
+async def run_search(domain, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+                     slots: Optional[Dict[str, Any]] = None) -> Tuple[List[str], Dict[str, Any], str]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionSearch().run(dispatcher, make_tracker(text, intent, entities, slots), domain)
+    return ([m.get("response") for m in dispatcher.messages], slots_after(events, slots),
+            "\n".join(rendered(dispatcher, domain)))
+
+
+def shown_within(slots: Dict[str, Any], kind: str, km: float) -> bool:
+    store = catalogue()
+    point = place_point(store, slots["search_near"])
+    assert point is not None
+    items = [store.hotel(i) if kind == "hotel" else store.sight(i) for i in slots["search_shown"]]
+    return bool(items) and all(haversine_km(point[0], point[1], i.lat, i.lon) <= km for i in items)
+
+
+def test_an_island_is_a_place_phrase():
+    assert near_in("想住在鼓浪屿岛上、可以看到海的饭店") == "鼓浪屿"
+    assert near_in("鼓浪屿上面的饭店有哪些") == "鼓浪屿"
+
+
+def test_what_is_wanted_around_a_place_is_read_after_the_near_word():
+    assert nearby_kind("宽窄巷子栖云酒店附近有什么景点可以带爸妈去转转") == "sight"
+    assert nearby_kind("不是找酒店，是问这个酒店周边有啥好玩的") == "sight"
+    assert nearby_kind("故宫附近的酒店") == "hotel"
+    assert nearby_kind("上海有什么酒店") is None
+
+
+async def test_a_metro_station_centres_a_hotel_search(domain_dict):
+    text = "上海人民广场附近、离地铁近一点的酒店，一晚别超过500块"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    assert slots["search_city"] == "上海" and slots["search_near"] == "metro:上海/人民广场"
+    assert "人民广场附近" in reply and shown_within(slots, "hotel", 3.0)
+    assert "utter_place_not_recognised" not in responses
+
+
+async def test_a_metro_station_without_a_sight_of_that_name(domain_dict):
+    text = "北京国贸附近的酒店"
+    _, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "北京"))
+    assert slots["search_near"] == "metro:北京/国贸" and shown_within(slots, "hotel", 3.0)
+
+
+async def test_an_island_sight_centres_the_search_in_its_city(domain_dict):
+    _, slots, reply = await run_search(domain_dict, "想住在鼓浪屿岛上、可以看到海的饭店", "search_hotel")
+    assert slots["search_city"] == "厦门" and slots["search_near"].startswith("sight:")
+    assert "鼓浪屿附近" in reply and shown_within(slots, "hotel", 3.0)
+
+
+async def test_a_sight_named_in_a_hotel_search_is_where_to_stay(domain_dict):
+    text = "三亚亚龙湾有没有带私人沙滩、适合带小孩的酒店"
+    _, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "三亚"))
+    assert slots["search_near"] == f"sight:{catalogue().landmark('亚龙湾', '三亚').id}"
+    assert "亚龙湾附近" in reply and shown_within(slots, "hotel", 3.0)
+
+
+async def test_an_unknown_place_is_said_not_silently_ignored(domain_dict):
+    text = "武汉汉口火车站附近的酒店"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "武汉"))
+    assert "utter_place_not_recognised" in responses and "汉口火车站" in reply
+    assert not slots.get("search_near") and "utter_hotel_results" in responses
+
+
+async def test_sights_near_a_hotel_named_in_the_question(domain_dict):
+    text = "宽窄巷子栖云酒店附近有什么景点可以带爸妈去转转"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel",
+                                               slots={"search_type": "hotel", "search_city": "成都"})
+    assert "utter_sight_results" in responses and slots["search_type"] == "sight"
+    assert slots["search_near"].startswith("hotel:") and shown_within(slots, "sight", 5.0)
+
+
+async def test_not_a_hotel_but_the_sights_around_the_hotel_in_focus(domain_dict):
+    store = catalogue()
+    hotel = store.find_hotels(HotelQuery(city="北京"))[0]
+    slots = {"search_type": "hotel", "search_city": "北京", "search_shown": [hotel.id],
+             "search_wanted": {"max_price": "1000", "min_stars": 4, "breakfast": True},
+             "inquiry_focus": f"hotel:{hotel.id}"}
+    responses, after, reply = await run_search(domain_dict, "不是找酒店，是问这个酒店周边有什么景点，晚上想去走走",
+                                               "search_hotel", slots=slots)
+    assert responses == ["utter_attr_nearby_sights"] and after["search_type"] == "sight"
+    assert after["search_near"] == f"hotel:{hotel.id}" and shown_within(after, "sight", 5.0)
+    assert "km" in reply or "公里" in reply
