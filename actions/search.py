@@ -43,12 +43,16 @@ from actions.wording import day_text, joined, short_day_text
 from bot import knowledge
 from bot.catalogue.constraints import (
     Constraints,
+    Released,
     arrives_in_time,
     constraints_in,
     hotel_query,
+    released_in,
     service_query,
     sight_query,
     tour_query,
+    without_negated,
+    without_released,
 )
 from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
@@ -395,8 +399,11 @@ class ActionSearch(Action):
                     state.set(district=None, near=None)
                 state.set(city=cities[-1][0])
             changed = True
+        released = released_in(text)
         if state.type != "ticket":
-            changed = self._place_from_names(tracker, store, state, text, said, bool(cities)) or changed
+            changed = self._release_place(store, state, released) or changed
+            changed = self._place_from_names(tracker, store, state, without_negated(text), said,
+                                             bool(cities)) or changed
         date_value = day_said(tracker, text)
         if date_value:
             state.set(date=str(date_value))
@@ -404,11 +411,22 @@ class ActionSearch(Action):
         people = first_entity_value(tracker, "number_of_people")
         if people:
             state.set(people=float(people))
-        if said.said():
-            state.set(wanted=wanted_to_slot(said.merged_into(state.wanted_constraints)))
+        if said.said() or released:
+            kept = without_released(state.wanted_constraints, released)
+            state.set(wanted=wanted_to_slot(said.merged_into(kept)))
             changed = True
         if changed:
             state.set(shown=None)
+
+    @staticmethod
+    def _release_place(store: Catalogue, state: SearchState, released: Released) -> bool:
+        """"区域不限", "不用非得南山", "不限秦淮区": the area of the search is let go."""
+        named = [m for said in released.words for m in store.named_in(said, city=state.city)
+                 if m.kind == "district"]
+        if "place" not in released.fields and not named:
+            return False
+        state.set(district=None, near=None)
+        return True
 
     def _place_from_names(self, tracker: Tracker, store: Catalogue, state: SearchState, text: str,
                           said: Constraints, city_said: bool) -> bool:

@@ -7,7 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.places import nearby_kind, place_point
 from actions.search import ActionSearch
-from bot.catalogue.constraints import near_in
+from bot.catalogue.constraints import constraints_in, near_in, released_in
 from bot.catalogue.items import HotelQuery
 from bot.catalogue.queries import catalogue, haversine_km
 from tests.helpers import city_entities, make_tracker, rendered, slots_after
@@ -94,3 +94,39 @@ async def test_not_a_hotel_but_the_sights_around_the_hotel_in_focus(domain_dict)
     assert responses == ["utter_attr_nearby_sights"] and after["search_type"] == "sight"
     assert after["search_near"] == f"hotel:{hotel.id}" and shown_within(after, "sight", 5.0)
     assert "km" in reply or "公里" in reply
+
+
+# --- conditions let go ------------------------------------------------------------------
+
+
+def test_a_denied_time_is_not_a_window():
+    said = constraints_in("不是凌晨1点，是下午1点前到北京南")
+    assert said.depart_after is None and said.depart_before is None
+
+
+def test_let_go_conditions_are_read():
+    assert "min_stars" in released_in("不用五星，只要能看海、1000以内就行").fields
+    assert "min_stars" in released_in("星级无所谓").fields
+    assert "place" in released_in("区域不限").fields
+    assert "hotel_types:商务" in released_in("商务不商务无所谓").fields
+    assert "hotel_types:民宿" in released_in("不要民宿").fields
+    assert not constraints_in("不要民宿").hotel_types
+    assert constraints_in("一晚不要超过500块的").min_price is None
+
+
+async def test_let_go_conditions_leave_the_carried_search(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "深圳", "search_district": "南山区",
+             "search_wanted": {"min_stars": 5, "facilities": ["游泳池"], "hotel_types": ["商务"]}}
+    text = "不用非得南山、也不用五星，商务不商务无所谓，1000以内就行"
+    _, after, reply = await run_search(domain_dict, text, "search_hotel", slots=slots)
+    wanted = after["search_wanted"]
+    assert not after.get("search_district") and "min_stars" not in wanted and "hotel_types" not in wanted
+    assert wanted["max_price"] == "1000" and wanted["facilities"] == ["游泳池"]
+    assert "5星" not in reply and "南山区的" not in reply
+
+
+async def test_an_unlimited_area_and_a_refused_type(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "杭州", "search_district": "西湖区",
+             "search_wanted": {"hotel_types": ["民宿"]}}
+    _, after, _ = await run_search(domain_dict, "区域不限，不要民宿了", "search_hotel", slots=slots)
+    assert not after.get("search_district") and "hotel_types" not in after["search_wanted"]

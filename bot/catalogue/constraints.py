@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from bot.catalogue.items import HotelQuery, ServiceQuery, SightQuery, TourQuery
 
@@ -398,12 +398,12 @@ def released_in(text: str) -> Released:
 
 def without_released(wanted: Constraints, released: Released) -> Constraints:
     """The carried constraints minus what was let go."""
-    changes: Dict[str, object] = {}
+    changes: Dict[str, Any] = {}
     for field in released.fields:
         name, _, value = field.partition(":")
         if value:
             current = changes.get(name, getattr(wanted, name))
-            changes[name] = tuple(v for v in current if v != value)  # type: ignore[union-attr]
+            changes[name] = tuple(v for v in current if v != value)
         elif name == "price":
             changes.update(min_price=None, max_price=None)
         elif name in ("min_stars", "min_rating", "breakfast"):
