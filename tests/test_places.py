@@ -130,3 +130,17 @@ async def test_an_unlimited_area_and_a_refused_type(domain_dict):
              "search_wanted": {"hotel_types": ["民宿"]}}
     _, after, _ = await run_search(domain_dict, "区域不限，不要民宿了", "search_hotel", slots=slots)
     assert not after.get("search_district") and "hotel_types" not in after["search_wanted"]
+
+
+async def test_a_district_called_too_far_is_not_the_area(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "北京", "search_wanted": {"min_stars": 4}}
+    text = "这些都太远了，通州海淀不方便。我要国贸附近的，CBD那一块"
+    _, after, reply = await run_search(domain_dict, text, "search_hotel", slots=slots)
+    assert not after.get("search_district") and after["search_near"] == "metro:北京/国贸"
+    assert "通州区" not in reply and shown_within(after, "hotel", 3.0)
+
+
+async def test_a_district_said_to_be_too_far_is_not_taken(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "北京", "search_wanted": {"min_rating": 4.5}}
+    _, after, _ = await run_search(domain_dict, "通州顺义离中关村太远了，开会不方便。海淀中关村这一片有没有能停车的", "search_hotel", slots=slots)
+    assert after["search_district"] == "海淀区"

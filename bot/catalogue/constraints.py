@@ -337,6 +337,7 @@ NEGATED = re.compile(
 )
 INDIFFERENT = re.compile(r"([^，,。！!？?；;、\s]{1,6}?)(?:无所谓|不限|都行|都可以|随便|没关系|不重要|不挑)")
 NOT_LIMITED = re.compile(r"不限(?:于)?([^，,。！!？?；;、\s]{1,5})")
+REJECTED = re.compile(r"([^，,。！!？?；;、\s]{1,8}?)(?:太远|不方便|不考虑|不合适)")  # "通州海淀不方便"
 # "不要超过500块", "不要太贵", "不用门票", "不要钱": a condition said with a negation, not let go.
 NEGATION_KEEPS = re.compile(r"^(?:超过|高于|低于|少于|多于|太|含|门票|钱|花钱|收|到|晚于|早于)")
 RELEASE_WORDS = {
@@ -367,7 +368,7 @@ def negated_spans(text: str) -> List[Tuple[int, int, str]]:
     for match in NEGATED.finditer(text):
         if not NEGATION_KEEPS.match(match.group(1)):
             spans.append((match.start(), match.end(), match.group(1)))
-    for pattern in (INDIFFERENT, NOT_LIMITED):
+    for pattern in (INDIFFERENT, NOT_LIMITED, REJECTED):
         for match in pattern.finditer(text):
             spans.append((match.start(), match.end(), match.group(1)))
     return spans
