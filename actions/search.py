@@ -55,7 +55,7 @@ from bot.catalogue.constraints import (
     without_released,
 )
 from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
-from bot.catalogue.queries import Catalogue, catalogue
+from bot.catalogue.queries import Catalogue, catalogue, haversine_km
 from bot.catalogue.search import follow_up_in, ordinal_in, split_route
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
@@ -583,8 +583,9 @@ class ActionSearch(Action):
         shown = list(items[: settings.search_results_shown])
         previously_shown = list(state.shown or []) if not fresh else []
         start_index = len(previously_shown) + 1
+        point = place_point(catalogue(), state.near) if state.type in ("hotel", "sight") else None
         lines = "\n".join(
-            self._line(domain, item, index, state.wanted_constraints.fare_class)
+            self._line(domain, item, index, state.wanted_constraints.fare_class) + self._distance(domain, point, item)
             for index, item in enumerate(shown, start=start_index)
         )
         ids = previously_shown + [self._id(item) for item in shown]
@@ -599,6 +600,14 @@ class ActionSearch(Action):
             mode_text=template(domain, MODE_WORDS[state.mode]) if state.mode else "",
             conditions=self._conditions(domain, state), lines=lines,
         )
+
+    @staticmethod
+    def _distance(domain: DomainDict, point: Optional[Tuple[float, float]], item: Any) -> str:
+        """How far a listed hotel or sight is from the place searched around (约1.2公里)."""
+        if point is None or getattr(item, "lat", None) is None or getattr(item, "lon", None) is None:
+            return ""
+        km = haversine_km(point[0], point[1], item.lat, item.lon)
+        return template(domain, "utter_line_distance", km=f"{km:.1f}")
 
     @staticmethod
     def _where(domain: DomainDict, state: SearchState) -> str:

@@ -46,6 +46,7 @@ async def test_a_metro_station_centres_a_hotel_search(domain_dict):
     responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
     assert slots["search_city"] == "上海" and slots["search_near"] == "metro:上海/人民广场"
     assert "人民广场附近" in reply and shown_within(slots, "hotel", 3.0)
+    assert all("距离约" in line and "公里" in line for line in reply.splitlines() if line[:2] in ("1.", "2.", "3."))
     assert "utter_place_not_recognised" not in responses
 
 
@@ -81,6 +82,7 @@ async def test_sights_near_a_hotel_named_in_the_question(domain_dict):
                                                slots={"search_type": "hotel", "search_city": "成都"})
     assert "utter_sight_results" in responses and slots["search_type"] == "sight"
     assert slots["search_near"].startswith("hotel:") and shown_within(slots, "sight", 5.0)
+    assert "距离约" in reply
 
 
 async def test_not_a_hotel_but_the_sights_around_the_hotel_in_focus(domain_dict):
