@@ -54,7 +54,18 @@ from bot.catalogue.constraints import (
     without_negated,
     without_released,
 )
-from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
+from bot.catalogue.items import (
+    HOTEL,
+    SERVICE,
+    SIGHT,
+    TOUR,
+    Hotel,
+    HotelQuery,
+    Service,
+    Sight,
+    SightQuery,
+    Tour,
+)
 from bot.catalogue.queries import Catalogue, catalogue, haversine_km
 from bot.catalogue.search import follow_up_in, ordinal_in, split_route
 from bot.nlu.dates import business_now, first_day
@@ -79,6 +90,7 @@ REQUIRED = {
     "ticket": ("destination", "origin"),
     "tour": ("city",),
 }
+WIDER_KM = 10.0  # how far out to look when nothing is within reach of the place
 ASKED_AT_MOST = 2  # a slot question is put twice at most, then the bot explains instead
 ASK = {
     ("hotel", "city"): "utter_ask_hotel_city",
@@ -278,6 +290,11 @@ class ActionSearch(Action):
         (the whole city instead of the area, then the city without the conditions), keeping
         the traveller's city. Returns nothing when even that is empty."""
         what = self._describe(domain, state)
+        farther = self._farther_from_place(store, state)
+        if farther:
+            reach = HotelQuery.within_km if state.type == "hotel" else SightQuery.within_km
+            dispatcher.utter_message(response="utter_no_results_near_widened", what=what, km=f"{reach:.0f}")
+            return farther
         if state.district or state.near:
             area = {"district": state.district, "near": state.near}
             state.set(district=None, near=None)
@@ -295,6 +312,22 @@ class ActionSearch(Action):
                 return found
             state.set(wanted=wanted)
         return []
+
+    @staticmethod
+    def _farther_from_place(store: Catalogue, state: SearchState) -> List[Any]:
+        """Nothing within reach of the place: the nearest ones a little farther out, with
+        the same conditions, nearest first (象鼻山附近 has no hotel within 3 km: the closest
+        at 3.4 km beats a city-wide list)."""
+        point = place_point(store, state.near)
+        if point is None or state.type not in ("hotel", "sight"):
+            return []
+        wanted = state.wanted_constraints
+        if state.type == "hotel":
+            query = replace(hotel_query(wanted, state.city, None, point), within_km=WIDER_KM, sort="distance")
+            return list(store.find_hotels(query))
+        sights = store.find_sights(replace(sight_query(wanted, state.city, None, point), within_km=WIDER_KM,
+                                           sort="distance"))
+        return [s for s in sights if f"{SIGHT}:{s.id}" != state.near]
 
     # --- reading the message -------------------------------------------------------
 

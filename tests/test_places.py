@@ -146,3 +146,16 @@ async def test_a_district_said_to_be_too_far_is_not_taken(domain_dict):
     slots = {"search_type": "hotel", "search_city": "北京", "search_wanted": {"min_rating": 4.5}}
     _, after, _ = await run_search(domain_dict, "通州顺义离中关村太远了，开会不方便。海淀中关村这一片有没有能停车的", "search_hotel", slots=slots)
     assert after["search_district"] == "海淀区"
+
+
+async def test_nothing_within_reach_offers_the_nearest_not_the_whole_city(domain_dict):
+    store = catalogue()
+    sight = store.landmark("象鼻山", "桂林")
+    within = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=50)
+    assert not within  # the demo catalogue has no hotel within 3 km of 象鼻山
+    text = "桂林象鼻山附近的酒店"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "桂林"))
+    assert responses[0] == "utter_no_results_near_widened" and "3公里以内" in reply
+    nearest = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=3, within_km=10)
+    assert [store.hotel(i).name for i in slots["search_shown"]] == [h.name for h, _ in nearest]
+    assert slots["search_near"] == f"sight:{sight.id}"
