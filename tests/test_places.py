@@ -159,3 +159,10 @@ async def test_nothing_within_reach_offers_the_nearest_not_the_whole_city(domain
     nearest = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=3, within_km=10)
     assert [store.hotel(i).name for i in slots["search_shown"]] == [h.name for h, _ in nearest]
     assert slots["search_near"] == f"sight:{sight.id}"
+
+
+def test_a_condition_said_with_a_negation_stays_one():
+    assert constraints_in("不要早餐的房间").breakfast is False
+    assert constraints_in("一晚不要超过500块").max_price == 500
+    assert constraints_in("不用门票的景点").free is True
+    assert "breakfast" in released_in("早餐无所谓").fields

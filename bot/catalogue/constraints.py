@@ -338,8 +338,8 @@ NEGATED = re.compile(
 INDIFFERENT = re.compile(r"([^，,。！!？?；;、\s]{1,6}?)(?:无所谓|不限|都行|都可以|随便|没关系|不重要|不挑)")
 NOT_LIMITED = re.compile(r"不限(?:于)?([^，,。！!？?；;、\s]{1,5})")
 REJECTED = re.compile(r"([^，,。！!？?；;、\s]{1,8}?)(?:太远|不方便|不考虑|不合适)")  # "通州海淀不方便"
-# "不要超过500块", "不要太贵", "不用门票", "不要钱": a condition said with a negation, not let go.
-NEGATION_KEEPS = re.compile(r"^(?:超过|高于|低于|少于|多于|太|含|门票|钱|花钱|收|到|晚于|早于)")
+# "不要超过500块", "不要太贵", "不用门票", "不要早餐": a condition said with a negation, not let go.
+NEGATION_KEEPS = re.compile(r"^(?:超过|高于|低于|少于|多于|太|含|门票|钱|花钱|收|到|晚于|早于|早餐)")
 RELEASE_WORDS = {
     "min_stars": r"星|几钻",
     "price": r"价格|价钱|预算|多少钱|贵不贵",
