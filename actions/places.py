@@ -15,11 +15,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional, Tuple
 
+from bot import knowledge
 from bot.catalogue.items import HOTEL, SIGHT
 from bot.catalogue.queries import Catalogue
 
 METRO = "metro"
-PLACE_NOISE = re.compile(r"(?:地铁站|地铁|火车站|高铁站|站)$")
+PLACE_NOISE = re.compile(r"(?:地铁站|地铁口|地铁)$")  # 人民广场地铁站 → 人民广场; 武汉站 stays
 NEARBY_KIND_WORDS = re.compile(r"附近|周边|旁边|周围|边上|一带")
 SIGHTS_WANTED = re.compile(r"景点|景区|好玩|玩的|可以逛|逛逛|去处|打卡|走走|转转|看看")
 HOTELS_WANTED = re.compile(r"酒店|宾馆|住宿|民宿|饭店|住的")
@@ -45,11 +46,21 @@ def suffixes(words: str) -> Iterator[str]:
 def resolve_place(store: Catalogue, words: str, city: Optional[str]) -> Optional[Place]:
     """The place the words name: a sight, a hotel named in full, a metro station, a
     district, then a station or airport of the timetable; None when none of them."""
+    city = city or _city_said_first(words)
     for resolver in (_sight, _hotel, _metro, _district, _hub):
         for tail in suffixes(words):
             found = resolver(store, tail, city)
             if found is not None:
                 return found
+    return None
+
+
+def _city_said_first(words: str) -> Optional[str]:
+    """"广州北京路": the city in front of the place settles which city's 北京路 is meant."""
+    for end in range(len(words) - 1, 1, -1):
+        city = knowledge.canonical_city(words[:end])
+        if city:
+            return city
     return None
 
 

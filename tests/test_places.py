@@ -166,3 +166,15 @@ def test_a_condition_said_with_a_negation_stays_one():
     assert constraints_in("一晚不要超过500块").max_price == 500
     assert constraints_in("不用门票的景点").free is True
     assert "breakfast" in released_in("早餐无所谓").fields
+
+
+async def test_a_railway_station_and_a_city_in_front_of_the_place(domain_dict):
+    _, slots, reply = await run_search(domain_dict, "北京南站附近的酒店", "search_hotel")
+    assert slots["search_city"] == "北京" and slots["search_near"] == "metro:北京/北京南站"
+    assert "北京南站附近" in reply and shown_within(slots, "hotel", 3.0)
+    _, slots, _ = await run_search(domain_dict, "广州北京路附近有没有酒店，一晚400以内", "search_hotel")
+    assert slots["search_city"] == "广州" and slots["search_near"] == "metro:广州/北京路"
+
+
+def test_an_airport_of_the_timetable_is_in_its_city():
+    assert catalogue().transport_hub_city("虹桥机场")[0] == "上海"

@@ -189,10 +189,11 @@ class Catalogue:
     def transport_hub_city(self, name: str, city: Optional[str] = None) -> Optional[Tuple[str, str]]:
         """(city, station) of a railway station, airport or bus station of the timetable
         ("汉口站", "虹桥机场", "北京南站"); None when the timetable has none by that name."""
-        stem = re.sub(r"(?:火车站|高铁站|汽车站|客运站|站)$", "", name)
+        stem = re.sub(r"(?:国际)?机场$|(?:火车站|高铁站|汽车站|客运站|站)$", "", name)
         if len(stem) < 2:
             return None
-        patterns = [stem, f"{stem}%"] if not stem.endswith("机场") else [f"%{stem}%"]
+        # 虹桥机场 is 上海虹桥国际机场; 北京南站 is 北京南; 虹桥站 is 上海虹桥.
+        patterns = [f"%{stem}%机场%"] if name.endswith("机场") else [stem, f"{stem}%", f"%{stem}%"]
         for pattern in patterns:
             statement = select(V.c.origin, V.c.from_station).distinct().where(V.c.from_station.like(pattern))
             if city:
