@@ -488,7 +488,7 @@ class ActionSearch(Action):
                 if item is not None and item.lat is not None:
                     state.set(city=item.city, district=None, near=f"{focus[0]}:{item.id}")
                     return True
-        if said.near and place is None:
+        if said.near and place is None and not knowledge.canonical_city(said.near):  # "杭州那边" is the city
             state.unplaced = said.near
             state.set(district=None, near=None)  # the list is the city's, as the reply says
         attraction = first_entity_value(tracker, "attraction_name")

@@ -178,3 +178,9 @@ async def test_a_railway_station_and_a_city_in_front_of_the_place(domain_dict):
 
 def test_an_airport_of_the_timetable_is_in_its_city():
     assert catalogue().transport_hub_city("虹桥机场")[0] == "上海"
+
+
+async def test_a_city_said_with_a_near_word_is_just_the_city(domain_dict):
+    text = "杭州那边有什么酒店"
+    responses, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "杭州"))
+    assert responses == ["utter_hotel_results"] and slots["search_city"] == "杭州"
