@@ -23,6 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_text, template
+from actions.places import nearby_kind
 from actions.wording import WEEKDAY_RESPONSES, day_text, joined
 from bot.catalogue.constraints import constraints_in
 from bot.catalogue.attributes import (
@@ -486,7 +487,9 @@ class Answerer:
     def _nearby(self, item: Union[Hotel, Sight], text: str) -> bool:
         if item.lat is None or item.lon is None:
             return False
-        want_hotels = bool(NEARBY_HOTELS.search(text)) or (isinstance(item, Sight) and not NEARBY_SIGHTS.search(text))
+        wanted = nearby_kind(text)  # "不是找酒店，是问周边景点": what follows 附近 decides
+        want_hotels = wanted == "hotel" if wanted else \
+            bool(NEARBY_HOTELS.search(text)) or (isinstance(item, Sight) and not NEARBY_SIGHTS.search(text))
         found: Sequence[Tuple[Any, float]]
         if want_hotels:
             found = self.store.nearby_hotels(item.lat, item.lon, item.city, limit=6)

@@ -38,21 +38,38 @@ from actions.inquiry import (
     remembered,
     split_ref,
 )
+from actions.places import Place, nearby_kind, place_label, place_point, resolve_place
 from actions.wording import day_text, joined, short_day_text
 from bot import knowledge
 from bot.catalogue.constraints import (
     Constraints,
+    Released,
     arrives_in_time,
     constraints_in,
     fare_matches,
     hotel_query,
+    released_in,
     service_query,
     sight_query,
     tour_query,
+    without_negated,
+    without_released,
 )
 from bot.catalogue.attributes import attributes_in
-from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, Service, Sight, Tour
-from bot.catalogue.queries import Catalogue, catalogue
+from bot.catalogue.items import (
+    HOTEL,
+    ITEM_KINDS,
+    SERVICE,
+    SIGHT,
+    TOUR,
+    Hotel,
+    HotelQuery,
+    Service,
+    Sight,
+    SightQuery,
+    Tour,
+)
+from bot.catalogue.queries import Catalogue, catalogue, haversine_km
 from bot.catalogue.search import follow_up_in, ordinal_in, split_route
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
@@ -76,6 +93,7 @@ REQUIRED = {
     "ticket": ("destination", "origin"),
     "tour": ("city",),
 }
+WIDER_KM = 10.0  # how far out to look when nothing is within reach of the place
 ASKED_AT_MOST = 2  # a slot question is put twice at most, then the bot explains instead
 ASK = {
     ("hotel", "city"): "utter_ask_hotel_city",
@@ -213,9 +231,10 @@ class SearchState:
         self.before: List[Dict[Text, Any]] = []
         self.seen: Optional[List[str]] = tracker.get_slot(SEEN_SLOT)
         self.focus_ref: Optional[str] = tracker.get_slot(FOCUS_SLOT)
+        self.unplaced: Optional[str] = None  # a place phrase the catalogue does not know
 
     def __getattr__(self, name: str) -> Any:
-        if name in ("values", "_original", "extra", "before", "seen", "focus_ref"):
+        if name in ("values", "_original", "extra", "before", "seen", "focus_ref", "unplaced"):
             raise AttributeError(name)
         return self.values.get(f"search_{name}")
 
@@ -277,7 +296,8 @@ class ActionSearch(Action):
             self._follow_up(dispatcher, domain, store, state, follow_up, text)
             return state.events()
 
-        search_type = self._search_type(tracker, state, str(product) if product else None, text, said)
+        search_type = self._nearby_search_type(state, text) or \
+            self._search_type(tracker, state, str(product) if product else None, text, said)
         if search_type is None:
             if follow_up:
                 dispatcher.utter_message(response="utter_nothing_to_refine")
@@ -308,7 +328,9 @@ class ActionSearch(Action):
 
         state.set(pending=None, asked=None)  # every value is in: a later search may ask again
         unknown = unknown_place_asked(store, text, cities) if state.type in ("sight", "hotel") else None
-        if unknown:
+        if state.unplaced:
+            dispatcher.utter_message(response="utter_place_not_recognised", place=state.unplaced, city=state.city)
+        elif unknown:
             # "上海的钟书阁几点开门": not in the catalogue; say so before what the city has.
             dispatcher.utter_message(response="utter_no_results", what=f"{state.city}{unknown}")
         results = self._results(store, state)
@@ -340,6 +362,11 @@ class ActionSearch(Action):
         (the whole city instead of the area, then the city without the conditions), keeping
         the traveller's city. Returns nothing when even that is empty."""
         what = self._describe(domain, state)
+        farther = self._farther_from_place(store, state)
+        if farther:
+            reach = HotelQuery.within_km if state.type == "hotel" else SightQuery.within_km
+            dispatcher.utter_message(response="utter_no_results_near_widened", what=what, km=f"{reach:.0f}")
+            return farther
         if state.district or state.near:
             area = {"district": state.district, "near": state.near}
             state.set(district=None, near=None)
@@ -357,6 +384,22 @@ class ActionSearch(Action):
                 return found
             state.set(wanted=wanted)
         return []
+
+    @staticmethod
+    def _farther_from_place(store: Catalogue, state: SearchState) -> List[Any]:
+        """Nothing within reach of the place: the nearest ones a little farther out, with
+        the same conditions, nearest first (象鼻山附近 has no hotel within 3 km: the closest
+        at 3.4 km beats a city-wide list)."""
+        point = place_point(store, state.near)
+        if point is None or state.type not in ("hotel", "sight"):
+            return []
+        wanted = state.wanted_constraints
+        if state.type == "hotel":
+            query = replace(hotel_query(wanted, state.city, None, point), within_km=WIDER_KM, sort="distance")
+            return list(store.find_hotels(query))
+        sights = store.find_sights(replace(sight_query(wanted, state.city, None, point), within_km=WIDER_KM,
+                                           sort="distance"))
+        return [s for s in sights if f"{SIGHT}:{s.id}" != state.near]
 
     # --- reading the message -------------------------------------------------------
 
@@ -396,6 +439,15 @@ class ActionSearch(Action):
         if HOTEL_WORDS.search(text):
             return "hotel"
         return state.type or ("sight" if first_entity_value(tracker, "attraction_name") else None)
+
+    @staticmethod
+    def _nearby_search_type(state: SearchState, text: str) -> Optional[str]:
+        """"栖云酒店附近有什么景点" lists sights and "故宫附近的酒店" hotels, whatever the
+        product the message also names or the search in progress."""
+        wanted = nearby_kind(text)
+        if wanted == "sight" and state.type == "tour" and TOUR_WORDS.search(text):
+            return None
+        return wanted
 
     @staticmethod
     def _cities(tracker: Tracker, store: Catalogue, text: str, repeated: bool = False) -> List[Tuple[str, int, int]]:
@@ -467,8 +519,11 @@ class ActionSearch(Action):
                     state.set(district=None, near=None)
                 state.set(city=cities[-1][0])
             changed = True
+        released = released_in(text)
         if state.type != "ticket":
-            changed = self._place_from_names(tracker, store, state, text, said, bool(cities)) or changed
+            changed = self._release_place(store, state, released) or changed
+            changed = self._place_from_names(tracker, store, state, without_negated(text), said,
+                                             bool(cities)) or changed
         date_value = day_said(tracker, text)
         if date_value:
             state.set(date=str(date_value))
@@ -476,34 +531,53 @@ class ActionSearch(Action):
         people = first_entity_value(tracker, "number_of_people")
         if people:
             state.set(people=float(people))
-        if said.said():
-            state.set(wanted=wanted_to_slot(said.merged_into(state.wanted_constraints)))
+        if said.said() or released:
+            kept = without_released(state.wanted_constraints, released)
+            state.set(wanted=wanted_to_slot(said.merged_into(kept)))
             changed = True
         if changed:
             state.set(shown=None)
 
     @staticmethod
-    def _place_from_names(tracker: Tracker, store: Catalogue, state: SearchState, text: str,
+    def _release_place(store: Catalogue, state: SearchState, released: Released) -> bool:
+        """"区域不限", "不用非得南山", "不限秦淮区": the area of the search is let go."""
+        named = [m for said in released.words for m in store.named_in(said, city=state.city)
+                 if m.kind == "district"]
+        if "place" not in released.fields and not named:
+            return False
+        state.set(district=None, near=None)
+        return True
+
+    def _place_from_names(self, tracker: Tracker, store: Catalogue, state: SearchState, text: str,
                           said: Constraints, city_said: bool) -> bool:
-        """A district, a landmark ("故宫附近") or "它附近" sets the place, and the city with it."""
-        landmark = landmark_in(store, said.near, state.city) if said.near else None
-        for match in ([] if landmark is not None else store.named_in(text, city=state.city)):
+        """A place phrase ("人民广场附近", "国贸那边", "鼓浪屿岛上"), a district, a sight named
+        in a hotel search ("亚龙湾有私人沙滩的酒店") or "它附近" sets the place, and the city
+        with it. A place phrase nothing in the catalogue answers to is remembered in
+        ``state.unplaced`` so the reply says so."""
+        place = resolve_place(store, said.near, state.city) if said.near else None
+        if place is None and said.near and not city_said:
+            place = resolve_place(store, said.near, None)
+        if place is None and not said.near and state.type == "hotel":
+            place = self._sight_named(store, text, state.city)
+        if place is not None and (not city_said or place.city == state.city):
+            state.set(city=place.city, district=place.district, near=place.near)
+            return True
+        for match in store.named_in(text, city=state.city):
             if match.kind == "district" and "/" in match.id:
                 city, district = match.id.split("/", 1)
                 if not city_said or city == state.city:
                     state.set(city=city, district=district, near=None)
                     return True
-        if landmark is None and not city_said and NEAR_FOCUS.search(text):
+        if not city_said and NEAR_FOCUS.search(text):
             focus = split_ref(state.focus_ref)
             if focus and focus[0] in (HOTEL, SIGHT):
                 item = store.hotel(focus[1]) if focus[0] == HOTEL else store.sight(focus[1])
                 if item is not None and item.lat is not None:
                     state.set(city=item.city, district=None, near=f"{focus[0]}:{item.id}")
                     return True
-        if landmark is not None:
-            if not city_said or landmark.city == state.city:
-                state.set(city=landmark.city, district=None, near=f"{SIGHT}:{landmark.id}")
-                return True
+        if said.near and place is None and not knowledge.canonical_city(said.near):  # "杭州那边" is the city
+            state.unplaced = said.near
+            state.set(district=None, near=None)  # the list is the city's, as the reply says
         attraction = first_entity_value(tracker, "attraction_name")
         if attraction and not state.city:
             sight = store.landmark(str(attraction))
@@ -511,6 +585,21 @@ class ActionSearch(Action):
                 state.set(city=sight.city)
                 return True
         return False
+
+    @staticmethod
+    def _sight_named(store: Catalogue, text: str, city: Optional[str]) -> Optional[Place]:
+        """A sight named in full in a hotel search, not as part of another name: "三亚亚龙湾
+        有带私人沙滩的酒店" is a search near 亚龙湾 (but 宽窄巷子 in 宽窄巷子栖云酒店 is not)."""
+        matches = store.named_in(text, city=city)
+        for match in matches:
+            if match.kind != SIGHT or not match.exact:
+                continue
+            inside = any(other is not match and other.kind != SIGHT and other.start <= match.start
+                         and match.end <= other.end for other in matches)
+            sight = None if inside else store.sight(match.id)
+            if sight is not None and sight.lat is not None and (not city or sight.city == city):
+                return Place(sight.city, near=f"{SIGHT}:{sight.id}")
+        return None
 
     @staticmethod
     def _has(state: SearchState, field: str) -> bool:
@@ -567,13 +656,7 @@ class ActionSearch(Action):
 
     @staticmethod
     def _near_point(store: Catalogue, state: SearchState) -> Optional[Tuple[float, float]]:
-        ref = split_ref(state.near)
-        if not ref:
-            return None
-        item = store.hotel(ref[1]) if ref[0] == HOTEL else store.sight(ref[1])
-        if item is None or item.lat is None or item.lon is None:
-            return None
-        return item.lat, item.lon
+        return place_point(store, state.near)
 
     def _results(self, store: Catalogue, state: SearchState, limit: int = 30) -> List[Any]:
         wanted = state.wanted_constraints
@@ -612,8 +695,9 @@ class ActionSearch(Action):
         shown = list(items[: settings.search_results_shown])
         previously_shown = list(state.shown or []) if not fresh else []
         start_index = len(previously_shown) + 1
+        point = place_point(catalogue(), state.near) if state.type in ("hotel", "sight") else None
         lines = "\n".join(
-            self._line(domain, item, index, state.wanted_constraints.fare_class)
+            self._line(domain, item, index, state.wanted_constraints.fare_class) + self._distance(domain, point, item)
             for index, item in enumerate(shown, start=start_index)
         )
         ids = previously_shown + [self._id(item) for item in shown]
@@ -630,13 +714,19 @@ class ActionSearch(Action):
         )
 
     @staticmethod
+    def _distance(domain: DomainDict, point: Optional[Tuple[float, float]], item: Any) -> str:
+        """How far a listed hotel or sight is from the place searched around (约1.2公里)."""
+        if point is None or getattr(item, "lat", None) is None or getattr(item, "lon", None) is None:
+            return ""
+        km = haversine_km(point[0], point[1], item.lat, item.lon)
+        return template(domain, "utter_line_distance", km=f"{km:.1f}")
+
+    @staticmethod
     def _where(domain: DomainDict, state: SearchState) -> str:
         if state.near:
-            ref = split_ref(state.near)
-            store = catalogue()
-            item = (store.hotel(ref[1]) if ref[0] == HOTEL else store.sight(ref[1])) if ref else None
-            if item is not None:
-                return template(domain, "utter_where_near", name=item.name)
+            label = place_label(catalogue(), state.near)
+            if label is not None:
+                return template(domain, "utter_where_near", name=label)
         if state.district:
             return state.district
         return ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from bot.catalogue.items import HotelQuery, ServiceQuery, SightQuery, TourQuery
 
@@ -94,7 +94,7 @@ PRICE_CEILING = re.compile(
     rf"(?:不超过|不要超过|唔超过|不高于|别超过|低于|少于|最多|预算|控制在|以内的?|不到)\s*({NUMBER})\s*(?:元|块|蚊)?"
     rf"|({NUMBER})\s*(?:元|块|蚊)?\s*(?:以内|以下|之内|内|左右以内|封顶|以下的)"
 )
-PRICE_FLOOR = re.compile(rf"({NUMBER})\s*(?:元|块)\s*(?:以上|起)|(?<![不别没勿唔])(?:高于|超过|不低于)\s*({NUMBER})\s*(?:元|块)")
+PRICE_FLOOR = re.compile(rf"({NUMBER})\s*(?:元|块)\s*(?:以上|起)|(?<![不别没勿唔要])(?:高于|超过|不低于)\s*({NUMBER})\s*(?:元|块)")
 ABOUT_PRICE = re.compile(rf"({NUMBER})\s*(?:元|块)\s*(?:左右|上下)")
 CHEAP = re.compile(r"便宜|实惠|划算|经济|性价比|省钱|不要太贵|别太贵|价格低|平价")
 EXPENSIVE = re.compile(r"偏贵|贵一点|贵点|高档|豪华|奢华|高端|好一点的|好点的")
@@ -209,7 +209,7 @@ SUITABLE = {
     "学生": r"学生",
     "朋友": r"朋友一起|闺蜜|兄弟们",
 }
-FREE = re.compile(r"免费(?:的)?(?:景点|景区|参观|地方|开放)|不要门票|不用门票|不收门票|免门票|无需门票|不花钱")
+FREE = re.compile(r"免费(?:的)?(?:景点|景区|参观|地方|开放)|不要门票|不用门票|不收门票|免门票|无需门票|不花钱|不要钱|不收钱")
 NEGATED_FACILITY = re.compile(r"(?:不需要|不用|不要|无所谓)\s*$")
 
 
@@ -380,7 +380,7 @@ def _tour_days(text: str) -> Optional[int]:
 
 NEAR = re.compile(
     r"(?:在|住|离|靠近|挨着|距离)?\s*([\u4e00-\u9fa5A-Za-z0-9]{2,10}?)\s*"
-    r"(?:附近|旁边|周边|边上|一带|那边|这边|边(?!上)|周围|近一点|近点|不远)"
+    r"(?:附近|旁边|周边|边上|一带|那边|这边|边(?!上)|周围|近一点|近点|不远|岛上|上面的)"
 )
 NEAR_BEFORE = re.compile(r"(?:靠近|挨着|离)\s*([\u4e00-\u9fa5A-Za-z0-9]{2,10}?)\s*(?:近|不远|的|比较近|最近)")
 PLACE_CUES = re.compile(r"想住|要住|住在|住|在|到|去|离|靠近|找|的|了|以后|之后|我们|我")
@@ -401,11 +401,96 @@ def near_in(text: str) -> Optional[str]:
     return None
 
 
+# --- conditions let go ------------------------------------------------------------
+
+NEGATED = re.compile(
+    r"(?:不用非得|不一定非得|不必非得|不用非要|不一定要|不需要|不一定|不用|不要|不必|没必要|不是|并非|别)"
+    r"(?:要|是|找|住|非得|非要)?((?:(?!是|要|想|只|就|但|而|也)[^，,。！!？?；;、\s]){1,8})"
+)
+INDIFFERENT = re.compile(r"([^，,。！!？?；;、\s]{1,6}?)(?:无所谓|不限|都行|都可以|随便|没关系|不重要|不挑)")
+NOT_LIMITED = re.compile(r"不限(?:于)?([^，,。！!？?；;、\s]{1,5})")
+REJECTED = re.compile(r"([^，,。！!？?；;、\s]{1,8}?)(?:太远|不方便|不考虑|不合适)")  # "通州海淀不方便"
+# "不要超过500块", "不要太贵", "不用门票", "不要早餐": a condition said with a negation, not let go.
+NEGATION_KEEPS = re.compile(r"^(?:超过|高于|低于|少于|多于|太|含|门票|钱|花钱|收|到|晚于|早于|早餐)")
+RELEASE_WORDS = {
+    "min_stars": r"星|几钻",
+    "price": r"价格|价钱|预算|多少钱|贵不贵",
+    "min_rating": r"评分|分数|口碑",
+    "breakfast": r"早餐|含早",
+    "place": r"区域|地段|位置|哪个区|区$|在哪|哪里|地方",
+}
+TYPE_WORDS = {name: rf"{name}|{pattern}" for name, pattern in HOTEL_TYPES.items()}
+
+
+@dataclass(frozen=True)
+class Released:
+    """What the traveller let go ("不用五星", "区域不限", "不要民宿"): field names, values of
+    list fields ("hotel_types:民宿"), and the negated words themselves (for places)."""
+
+    fields: Tuple[str, ...] = ()
+    words: Tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.fields)
+
+
+def negated_spans(text: str) -> List[Tuple[int, int, str]]:
+    """(start, end, words) of what the message negates or is indifferent to."""
+    spans: List[Tuple[int, int, str]] = []
+    for match in NEGATED.finditer(text):
+        if not NEGATION_KEEPS.match(match.group(1)):
+            spans.append((match.start(), match.end(), match.group(1)))
+    for pattern in (INDIFFERENT, NOT_LIMITED, REJECTED):
+        for match in pattern.finditer(text):
+            spans.append((match.start(), match.end(), match.group(1)))
+    return spans
+
+
+def without_negated(text: str) -> str:
+    """The message without what it negates: "不是凌晨1点，是下午1点前到" keeps only the
+    second clause for reading conditions, so a denied value never becomes one."""
+    kept = text
+    for start, end, _ in sorted(negated_spans(text), reverse=True):
+        kept = kept[:start] + " " * (end - start) + kept[end:]
+    return kept
+
+
+def released_in(text: str) -> Released:
+    """The conditions of the search carried across turns that this message lets go."""
+    fields: List[str] = []
+    words: List[str] = []
+    for _, _, said in negated_spans(text):
+        words.append(said)
+        fields += [name for name, pattern in RELEASE_WORDS.items() if re.search(pattern, said)]
+        fields += [f"hotel_types:{name}" for name, pattern in TYPE_WORDS.items() if re.search(pattern, said)]
+        fields += [f"facilities:{name}" for name, pattern in FACILITY_WORDS.items()
+                   if re.search(pattern, said, re.IGNORECASE)]
+        fields += [f"sight_types:{name}" for name, pattern in SIGHT_TYPES.items() if re.search(pattern, said)]
+    return Released(tuple(dict.fromkeys(fields)), tuple(words))
+
+
+def without_released(wanted: Constraints, released: Released) -> Constraints:
+    """The carried constraints minus what was let go."""
+    changes: Dict[str, Any] = {}
+    for field in released.fields:
+        name, _, value = field.partition(":")
+        if value:
+            current = changes.get(name, getattr(wanted, name))
+            changes[name] = tuple(v for v in current if v != value)
+        elif name == "price":
+            changes.update(min_price=None, max_price=None)
+        elif name in ("min_stars", "min_rating", "breakfast"):
+            changes[name] = None
+    return replace(wanted, **changes)
+
+
 # --- the whole message -----------------------------------------------------------
 
 
 def constraints_in(text: str) -> Constraints:
-    """Every search constraint the message states."""
+    """Every search constraint the message states (what it negates is not one)."""
+    near = near_in(text)
+    text = without_negated(text)
     fields: Dict[str, object] = {}
     fields.update(_prices(text))
     fields.update(_quality(text))
@@ -431,7 +516,7 @@ def constraints_in(text: str) -> Constraints:
     fields["modes"] = _modes(text)
     fields["fare_class"] = _fare_class(text)
     fields.update(_times(text))
-    fields["near"] = near_in(text)
+    fields["near"] = near
     return Constraints(**fields)  # type: ignore[arg-type]
 
 

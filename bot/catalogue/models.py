@@ -8,7 +8,7 @@ database. Why these shapes:
   ``min_fare_fen`` keep each item's cheapest price next to its city so that "上海 ¥500以下"
   is one range scan of ``(city, min_price_fen)``.
 * What searches filter on is indexed: city, city+district, city+price, city+rating,
-  origin+destination+mode, departure time; facilities are an association table indexed
+  metro station (+city, 0005), origin+destination+mode, departure time; facilities are an association table indexed
   by facility, so "免费停车" is an index probe, not a JSON scan.
 * Lists that are only shown (aliases, tags, itinerary, tickets) are JSON columns.
 * ``catalogue_names`` maps every key a traveller may write (full name, alias, distinctive
@@ -78,6 +78,7 @@ class CatalogueHotel(Base):
         Index("ix_catalogue_hotels_city_district", "city", "district"),
         Index("ix_catalogue_hotels_city_min_price_fen", "city", "min_price_fen"),
         Index("ix_catalogue_hotels_city_rating", "city", "rating"),
+        Index("ix_catalogue_hotels_metro_station_city", "metro_station", "city"),
     )
 
 
@@ -141,6 +142,7 @@ class CatalogueSight(Base):
         Index("ix_catalogue_sights_city_district", "city", "district"),
         Index("ix_catalogue_sights_city_rating", "city", "rating"),
         Index("ix_catalogue_sights_city_type", "city", "type"),
+        Index("ix_catalogue_sights_metro_station_city", "metro_station", "city"),
     )
 
 

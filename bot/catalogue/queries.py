@@ -169,6 +169,44 @@ class Catalogue:
         city, name = rows[0][0].split("/", 1)
         return next((d for d in self.districts(city) if d.name == name), None)
 
+    def metro_station_point(self, name: str, city: Optional[str] = None
+                            ) -> Optional[Tuple[str, float, float]]:
+        """(city, lat, lon) of a metro station named by the catalogue's hotels and sights:
+        the centroid of the items at that station ("人民广场附近" in 上海). None when no
+        item names it, or when it is in several cities and none is given."""
+        names = list(dict.fromkeys((name, name[:-1] if name.endswith("站") and len(name) > 2 else name + "站")))
+        points: Dict[str, List[Tuple[float, float]]] = {}
+        for table in (H, S):
+            statement = select(table.c.city, table.c.lat, table.c.lon).where(
+                table.c.metro_station.in_(names), table.c.lat.isnot(None))
+            if city:
+                statement = statement.where(table.c.city == city)
+            for row in self._all(statement):
+                points.setdefault(row.city, []).append((row.lat, row.lon))
+        if len(points) != 1:
+            return None
+        (found_city, located), = points.items()
+        return (found_city, sum(p[0] for p in located) / len(located),
+                sum(p[1] for p in located) / len(located))
+
+    def transport_hub_city(self, name: str, city: Optional[str] = None) -> Optional[Tuple[str, str]]:
+        """(city, station) of a railway station, airport or bus station of the timetable
+        ("汉口站", "虹桥机场", "北京南站"); None when the timetable has none by that name."""
+        stem = re.sub(r"(?:国际)?机场$|(?:火车站|高铁站|汽车站|客运站|站)$", "", name)
+        if len(stem) < 2:
+            return None
+        # 虹桥机场 is 上海虹桥国际机场; 北京南站 is 北京南; 虹桥站 is 上海虹桥.
+        patterns = [f"%{stem}%机场%"] if name.endswith("机场") else [stem, f"{stem}%", f"%{stem}%"]
+        for pattern in patterns:
+            statement = select(V.c.origin, V.c.from_station).distinct().where(V.c.from_station.like(pattern))
+            if city:
+                statement = statement.where(V.c.origin == city)
+            rows = self._all(statement)
+            cities = {r.origin for r in rows}
+            if len(cities) == 1:
+                return rows[0].origin, rows[0].from_station
+        return None
+
     # --- items by id ---------------------------------------------------------------
 
     def hotel(self, hotel_id: str) -> Optional[Hotel]:
@@ -555,23 +593,26 @@ class Catalogue:
                          .limit(query.limit).offset(query.offset))
         return self._services(rows)
 
-    def _nearby(self, table: Any, lat: float, lon: float, city: str, limit: int
+    def _nearby(self, table: Any, lat: float, lon: float, city: str, limit: int, within_km: float
                 ) -> List[Tuple[str, float]]:
         rows = self._all(select(table.c.id, table.c.lat, table.c.lon)
                          .where(table.c.city == city, table.c.lat.isnot(None)))
         placed = sorted(((r.id, haversine_km(lat, lon, r.lat, r.lon)) for r in rows),
                         key=lambda pair: pair[1])
-        return placed[:limit]
+        return [(i, km) for i, km in placed if km <= within_km][:limit]
 
-    def nearby_sights(self, lat: float, lon: float, city: str, limit: int = 5) -> List[Tuple[Sight, float]]:
-        """Sights around a point with their distance in km, nearest first."""
-        placed = self._nearby(S, lat, lon, city, limit)
+    def nearby_sights(self, lat: float, lon: float, city: str, limit: int = 5,
+                      within_km: float = SightQuery.within_km) -> List[Tuple[Sight, float]]:
+        """Sights around a point with their distance in km, nearest first; nearby means
+        within reach (5 km by default), not merely the same city."""
+        placed = self._nearby(S, lat, lon, city, limit, within_km)
         sights = {s.id: s for s in self._sights(self._all(
             select(S).where(S.c.id.in_([i for i, _ in placed]))))}
         return [(sights[i], km) for i, km in placed if i in sights]
 
-    def nearby_hotels(self, lat: float, lon: float, city: str, limit: int = 5) -> List[Tuple[Hotel, float]]:
-        placed = self._nearby(H, lat, lon, city, limit)
+    def nearby_hotels(self, lat: float, lon: float, city: str, limit: int = 5,
+                      within_km: float = HotelQuery.within_km) -> List[Tuple[Hotel, float]]:
+        placed = self._nearby(H, lat, lon, city, limit, within_km)
         hotels = {h.id: h for h in self._hotels([i for i, _ in placed])}
         return [(hotels[i], km) for i, km in placed if i in hotels]
 

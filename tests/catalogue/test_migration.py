@@ -49,3 +49,10 @@ def test_0004_upgrades_downgrades_and_upgrades_again(database_url):
     assert not CATALOGUE_TABLES & tables and "capacity" not in columns
     upgrade(database_url)
     assert CATALOGUE_TABLES <= _tables_and_hotel_indexes(database_url)[0]
+
+
+def test_0005_indexes_hotels_by_metro_station(database_url):
+    upgrade(database_url)
+    assert "ix_catalogue_hotels_metro_station_city" in _tables_and_hotel_indexes(database_url)[1]
+    _downgrade(database_url, "0004_catalogue")
+    assert "ix_catalogue_hotels_metro_station_city" not in _tables_and_hotel_indexes(database_url)[1]

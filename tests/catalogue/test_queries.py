@@ -124,8 +124,10 @@ def test_named_in_district_and_district_named(facade):
 def test_landmark_and_nearby(facade):
     palace = facade.landmark("故宫")
     assert palace.id == "S-BJ-101"
-    hotels = facade.nearby_hotels(palace.lat, palace.lon, "北京")
+    hotels = facade.nearby_hotels(palace.lat, palace.lon, "北京", within_km=50)
     assert [h.id for h, _ in hotels] == ["H-BJ-101", "H-BJ-102"]
+    # Nearby means within reach (3 km for hotels), not merely in the same city.
+    assert [h.id for h, _ in facade.nearby_hotels(palace.lat, palace.lon, "北京")] == ["H-BJ-101"]
     assert hotels[0][1] == haversine_km(palace.lat, palace.lon, 39.9110, 116.4100)
     sights = facade.nearby_sights(*LUJIAZUI, city="上海", limit=1)
     assert [(s.id, round(km, 1)) for s, km in sights] == [("S-SH-101", 0.9)]

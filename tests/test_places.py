@@ -1,0 +1,186 @@
+"""Where travellers want to be, against the demo catalogue in a real SQLite store: place
+phrases resolve to sights, metro stations, districts and stations of the timetable (or
+the reply says the place is unknown), and "附近有什么景点" about a hotel lists sights."""
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.places import nearby_kind, place_point
+from actions.search import ActionSearch
+from bot.catalogue.constraints import constraints_in, near_in, released_in
+from bot.catalogue.items import HotelQuery
+from bot.catalogue.queries import catalogue, haversine_km
+from tests.helpers import city_entities, make_tracker, rendered, slots_after
+
+
+async def run_search(domain, text: str, intent: str, entities: Optional[List[Dict[str, Any]]] = None,
+                     slots: Optional[Dict[str, Any]] = None) -> Tuple[List[str], Dict[str, Any], str]:
+    dispatcher = CollectingDispatcher()
+    events = await ActionSearch().run(dispatcher, make_tracker(text, intent, entities, slots), domain)
+    return ([m.get("response") for m in dispatcher.messages], slots_after(events, slots),
+            "\n".join(rendered(dispatcher, domain)))
+
+
+def shown_within(slots: Dict[str, Any], kind: str, km: float) -> bool:
+    store = catalogue()
+    point = place_point(store, slots["search_near"])
+    assert point is not None
+    items = [store.hotel(i) if kind == "hotel" else store.sight(i) for i in slots["search_shown"]]
+    return bool(items) and all(haversine_km(point[0], point[1], i.lat, i.lon) <= km for i in items)
+
+
+def test_an_island_is_a_place_phrase():
+    assert near_in("想住在鼓浪屿岛上、可以看到海的饭店") == "鼓浪屿"
+    assert near_in("鼓浪屿上面的饭店有哪些") == "鼓浪屿"
+
+
+def test_what_is_wanted_around_a_place_is_read_after_the_near_word():
+    assert nearby_kind("宽窄巷子栖云酒店附近有什么景点可以带爸妈去转转") == "sight"
+    assert nearby_kind("不是找酒店，是问这个酒店周边有啥好玩的") == "sight"
+    assert nearby_kind("故宫附近的酒店") == "hotel"
+    assert nearby_kind("上海有什么酒店") is None
+
+
+async def test_a_metro_station_centres_a_hotel_search(domain_dict):
+    text = "上海人民广场附近、离地铁近一点的酒店，一晚别超过500块"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    assert slots["search_city"] == "上海" and slots["search_near"] == "metro:上海/人民广场"
+    assert "人民广场附近" in reply and shown_within(slots, "hotel", 3.0)
+    assert all("距离约" in line and "公里" in line for line in reply.splitlines() if line[:2] in ("1.", "2.", "3."))
+    assert "utter_place_not_recognised" not in responses
+
+
+async def test_a_metro_station_without_a_sight_of_that_name(domain_dict):
+    text = "北京国贸附近的酒店"
+    _, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "北京"))
+    assert slots["search_near"] == "metro:北京/国贸" and shown_within(slots, "hotel", 3.0)
+
+
+async def test_an_island_sight_centres_the_search_in_its_city(domain_dict):
+    _, slots, reply = await run_search(domain_dict, "想住在鼓浪屿岛上、可以看到海的饭店", "search_hotel")
+    assert slots["search_city"] == "厦门" and slots["search_near"].startswith("sight:")
+    assert "鼓浪屿附近" in reply and shown_within(slots, "hotel", 3.0)
+
+
+async def test_a_sight_named_in_a_hotel_search_is_where_to_stay(domain_dict):
+    text = "三亚亚龙湾有没有带私人沙滩、适合带小孩的酒店"
+    _, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "三亚"))
+    assert slots["search_near"] == f"sight:{catalogue().landmark('亚龙湾', '三亚').id}"
+    assert "亚龙湾附近" in reply and shown_within(slots, "hotel", 3.0)
+
+
+async def test_an_unknown_place_is_said_not_silently_ignored(domain_dict):
+    text = "武汉汉口火车站附近的酒店"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "武汉"))
+    assert "utter_place_not_recognised" in responses and "汉口火车站" in reply
+    assert not slots.get("search_near") and "utter_hotel_results" in responses
+
+
+async def test_sights_near_a_hotel_named_in_the_question(domain_dict):
+    text = "宽窄巷子栖云酒店附近有什么景点可以带爸妈去转转"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel",
+                                               slots={"search_type": "hotel", "search_city": "成都"})
+    assert "utter_sight_results" in responses and slots["search_type"] == "sight"
+    assert slots["search_near"].startswith("hotel:") and shown_within(slots, "sight", 5.0)
+    assert "距离约" in reply
+
+
+async def test_not_a_hotel_but_the_sights_around_the_hotel_in_focus(domain_dict):
+    store = catalogue()
+    hotel = store.find_hotels(HotelQuery(city="北京"))[0]
+    slots = {"search_type": "hotel", "search_city": "北京", "search_shown": [hotel.id],
+             "search_wanted": {"max_price": "1000", "min_stars": 4, "breakfast": True},
+             "inquiry_focus": f"hotel:{hotel.id}"}
+    responses, after, reply = await run_search(domain_dict, "不是找酒店，是问这个酒店周边有什么景点，晚上想去走走",
+                                               "search_hotel", slots=slots)
+    assert responses == ["utter_attr_nearby_sights"] and after["search_type"] == "sight"
+    assert after["search_near"] == f"hotel:{hotel.id}" and shown_within(after, "sight", 5.0)
+    assert "km" in reply or "公里" in reply
+
+
+# --- conditions let go ------------------------------------------------------------------
+
+
+def test_a_denied_time_is_not_a_window():
+    said = constraints_in("不是凌晨1点，是下午1点前到北京南")
+    assert said.depart_after is None and said.depart_before is None
+
+
+def test_let_go_conditions_are_read():
+    assert "min_stars" in released_in("不用五星，只要能看海、1000以内就行").fields
+    assert "min_stars" in released_in("星级无所谓").fields
+    assert "place" in released_in("区域不限").fields
+    assert "hotel_types:商务" in released_in("商务不商务无所谓").fields
+    assert "hotel_types:民宿" in released_in("不要民宿").fields
+    assert not constraints_in("不要民宿").hotel_types
+    assert constraints_in("一晚不要超过500块的").min_price is None
+
+
+async def test_let_go_conditions_leave_the_carried_search(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "深圳", "search_district": "南山区",
+             "search_wanted": {"min_stars": 5, "facilities": ["游泳池"], "hotel_types": ["商务"]}}
+    text = "不用非得南山、也不用五星，商务不商务无所谓，1000以内就行"
+    _, after, reply = await run_search(domain_dict, text, "search_hotel", slots=slots)
+    wanted = after["search_wanted"]
+    assert not after.get("search_district") and "min_stars" not in wanted and "hotel_types" not in wanted
+    assert wanted["max_price"] == "1000" and wanted["facilities"] == ["游泳池"]
+    assert "5星" not in reply and "南山区的" not in reply
+
+
+async def test_an_unlimited_area_and_a_refused_type(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "杭州", "search_district": "西湖区",
+             "search_wanted": {"hotel_types": ["民宿"]}}
+    _, after, _ = await run_search(domain_dict, "区域不限，不要民宿了", "search_hotel", slots=slots)
+    assert not after.get("search_district") and "hotel_types" not in after["search_wanted"]
+
+
+async def test_a_district_called_too_far_is_not_the_area(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "北京", "search_wanted": {"min_stars": 4}}
+    text = "这些都太远了，通州海淀不方便。我要国贸附近的，CBD那一块"
+    _, after, reply = await run_search(domain_dict, text, "search_hotel", slots=slots)
+    assert not after.get("search_district") and after["search_near"] == "metro:北京/国贸"
+    assert "通州区" not in reply and shown_within(after, "hotel", 3.0)
+
+
+async def test_a_district_said_to_be_too_far_is_not_taken(domain_dict):
+    slots = {"search_type": "hotel", "search_city": "北京", "search_wanted": {"min_rating": 4.5}}
+    _, after, _ = await run_search(domain_dict, "通州顺义离中关村太远了，开会不方便。海淀中关村这一片有没有能停车的", "search_hotel", slots=slots)
+    assert after["search_district"] == "海淀区"
+
+
+async def test_nothing_within_reach_offers_the_nearest_not_the_whole_city(domain_dict):
+    store = catalogue()
+    sight = store.landmark("象鼻山", "桂林")
+    within = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=50)
+    assert not within  # the demo catalogue has no hotel within 3 km of 象鼻山
+    text = "桂林象鼻山附近的酒店"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "桂林"))
+    assert responses[0] == "utter_no_results_near_widened" and "3公里以内" in reply
+    nearest = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=3, within_km=10)
+    assert [store.hotel(i).name for i in slots["search_shown"]] == [h.name for h, _ in nearest]
+    assert slots["search_near"] == f"sight:{sight.id}"
+
+
+def test_a_condition_said_with_a_negation_stays_one():
+    assert constraints_in("不要早餐的房间").breakfast is False
+    assert constraints_in("一晚不要超过500块").max_price == 500
+    assert constraints_in("不用门票的景点").free is True
+    assert "breakfast" in released_in("早餐无所谓").fields
+
+
+async def test_a_railway_station_and_a_city_in_front_of_the_place(domain_dict):
+    _, slots, reply = await run_search(domain_dict, "北京南站附近的酒店", "search_hotel")
+    assert slots["search_city"] == "北京" and slots["search_near"] == "metro:北京/北京南站"
+    assert "北京南站附近" in reply and shown_within(slots, "hotel", 3.0)
+    _, slots, _ = await run_search(domain_dict, "广州北京路附近有没有酒店，一晚400以内", "search_hotel")
+    assert slots["search_city"] == "广州" and slots["search_near"] == "metro:广州/北京路"
+
+
+def test_an_airport_of_the_timetable_is_in_its_city():
+    assert catalogue().transport_hub_city("虹桥机场")[0] == "上海"
+
+
+async def test_a_city_said_with_a_near_word_is_just_the_city(domain_dict):
+    text = "杭州那边有什么酒店"
+    responses, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "杭州"))
+    assert responses == ["utter_hotel_results"] and slots["search_city"] == "杭州"
