@@ -146,6 +146,12 @@ def refuse_uncovered_city(dispatcher: CollectingDispatcher, domain: DomainDict, 
              "tour": store.tour_destinations}[search_type]()
     if city in known:
         return False
+    if not known:
+        # No catalogue at all is the operator's problem, not a city we do not cover.
+        logger.error("the catalogue has no %s items: load one with `python -m bot.catalogue import` "
+                     "or `make seed` (DATABASE_URL)", search_type)
+        dispatcher.utter_message(response="utter_catalogue_unavailable")
+        return True
     dispatcher.utter_message(response=UNCOVERED_CITY[search_type], city=city,
                              cities=joined(domain, nearest_cities(city, known)))
     return True

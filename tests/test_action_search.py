@@ -267,3 +267,21 @@ async def test_the_route_said_last_wins(domain_dict, store):
     slots = {"search_type": "ticket", "search_origin": "成都", "search_city": "北京"}
     _, after, _ = await run_search(domain_dict, text, "search_ticket", entities, slots)
     assert after["search_origin"] == "上海" and after["search_city"] == "北京"
+
+
+async def test_an_empty_catalogue_is_an_operator_error_not_an_uncovered_city(domain_dict, tmp_path, caplog):
+    from bot.booking.store import BookingStore
+    from bot.catalogue.queries import Catalogue
+
+    previous = catalogue()
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    BookingStore(url).close()  # the schema, and nothing imported
+    use(Catalogue(url))
+    try:
+        text = "上海有什么酒店"
+        responses, _, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    finally:
+        use(previous)
+    assert responses == ["utter_catalogue_unavailable"]
+    assert "没有上海" not in reply
+    assert "bot.catalogue import" in caplog.text
