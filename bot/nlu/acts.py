@@ -41,6 +41,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.booking_request import booking_intent
+
 SOCIAL_PREFIX = "social_prefix"
 
 SEPARATOR = r"[，,。.!！~～?？\s、]"
@@ -164,7 +166,8 @@ class LeadingClauseTrimmer(GraphComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SocialActOverride(GraphComponent):
-    """Closings and demands for a person, recognised by rule after the classifier."""
+    """Closings, demands for a person and misfiled booking requests, recognised by rule
+    after the classifier."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -177,6 +180,8 @@ class SocialActOverride(GraphComponent):
             if not isinstance(text, str):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
+            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text):
+                intent = "book"  # bot/nlu/booking_request.py
             if intent:
                 override_intent(message, intent)
         return messages
