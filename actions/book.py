@@ -24,6 +24,7 @@ from actions.store_access import (
     say_store_unavailable,
 )
 from actions.wording import day_text, departure_text, joined, stay_text, yuan
+from actions.inquiry import split_ref
 from actions.names import names_in
 from bot import catalogue, contacts
 from bot.booking.holds import deadline_text, hold_minutes
@@ -61,6 +62,8 @@ SERVICE_MODES = ("train", "flight", "bus")
 BOOKABLE = (HOTEL, TOUR_ITEM, SERVICE)
 # "最便宜的那种": the cheapest room type or fare class.
 CHEAPEST = re.compile(r"最便宜|最实惠|最低价|价格最低|便宜的那种")
+# A kind of room without its grade (高级/豪华…): 大床房, 双床房, 家庭房.
+ROOM_KIND = re.compile(r"大床|双床|(?:单人|家庭|亲子|套)(?=房)")
 # "改成住三晚", "换成一等座": a correction of the summary, not an answer to it.
 CORRECTS = re.compile(r"改成|换成|改为|改到|换到|换个|改住")
 # Who a booking is under, said before the question for it ("乘客陈晨，手机…").
@@ -166,9 +169,9 @@ def item_in_focus(tracker: Tracker) -> Optional[str]:
     """What "订这家", "就它了", "我要报名" mean when the message names nothing: the item
     the conversation was just about (its inquiry focus), else the only one listed.
     A sight is never it: sights are not booked."""
-    focus = tracker.get_slot("inquiry_focus")
-    if bookable(focus):
-        return str(focus)
+    focus = split_ref(tracker.get_slot("inquiry_focus"))
+    if focus and bookable(focus[1]):
+        return focus[1]
     shown = [item for item in tracker.get_slot("search_shown") or [] if bookable(item)]
     return shown[0] if len(shown) == 1 else None
 
@@ -188,7 +191,17 @@ def variant_named(item: str, text: str) -> Optional[str]:
     if found is None:
         stems = [v for v in names if len(room_type_stem(v)) >= 2 and room_type_stem(v) in text]
         found = stems[0] if len(stems) == 1 else None
-    return found
+    return found or plainest_of_kind(item, text)
+
+
+def plainest_of_kind(item: str, text: str) -> Optional[str]:
+    """"双床房", "订一间大床房": a kind of room said without its grade means the plainest
+    (cheapest) room of that kind; the summary names it before anything is booked."""
+    kind = ROOM_KIND.search(text)
+    if kind is None:
+        return None
+    fitting = [(price, variant) for variant, price in variants_of(item) if kind.group(0) in variant]
+    return min(fitting)[1] if fitting else None
 
 
 def cheapest_if_asked(item: str, text: str) -> Optional[str]:
@@ -253,7 +266,9 @@ class ValidateBookForm(TripDeskForm):
             if variant:
                 say_chosen(dispatcher, domain, str(chosen["book_product"]), str(variant))
         elif summary_shown and "book_quote" in chosen and chosen["book_quote"] is None:
-            say_if_known(dispatcher, domain, "utter_book_updated")
+            if not say_if_known(dispatcher, domain, "utter_book_updated"):  # a model older than it
+                say_chosen(dispatcher, domain, str(tracker.get_slot("book_product")),
+                           str(tracker.get_slot("book_variant") or "-"))
         return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,

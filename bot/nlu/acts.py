@@ -44,6 +44,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.nlu.booking_request import booking_intent
 
 SOCIAL_PREFIX = "social_prefix"
+# Entities that name one bookable item ("我要订成都宽窄巷子栖云酒店").
+NAMED_ITEMS = ("hotel_name",)
 
 SEPARATOR = r"[，,。.!！~～?？\s、]"
 _GREETING = r"(?:您好|你好|哈喽|哈啰|嗨|hello|hi|在吗|在不在|在么|早上好|上午好|中午好|下午好|晚上好|早安|客服|小达|亲)"
@@ -180,7 +182,8 @@ class SocialActOverride(GraphComponent):
             if not isinstance(text, str):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
-            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text):
+            named = any(e.get("entity") in NAMED_ITEMS for e in message.get(ENTITIES) or [])
+            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text, named):
                 intent = "book"  # bot/nlu/booking_request.py
             if intent:
                 override_intent(message, intent)
@@ -192,7 +195,11 @@ def override_intent(message: Message, name: str) -> None:
     current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
     if current == name:
         return
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    # The others keep their order but not their confidence: left as they were, the
+    # classifier's own top intent would tie with the chosen one and the fallback
+    # classifier would call the message ambiguous.
+    ranking = [{**r, PREDICTED_CONFIDENCE_KEY: 0.0}
+               for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
     chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, chosen, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -21,7 +21,8 @@ HOW = re.compile(r"怎么|如何|怎样|在哪")
 # "就它了", "就这家吧": choosing the item in focus.
 CHOICE = re.compile(r"就(?:它|这家|这个|这间|这趟|这班|那家|那个|那趟|那班)(?:了|吧)")
 # The item in focus or on the list: 这家, 它, 那班, 第二个.
-POINTS_AT_ITEM = re.compile(r"这家|那家|这个|那个|这间|它|这趟|那趟|这班|那班|第[一二三四五六七八九十\d]{1,2}[个家间趟班]")
+POINTS_AT_ITEM = re.compile(r"这家|那家|这个|那个|这间|它|这趟|那趟|这班|那班|第[一二三四五六七八九十\d]{1,2}[个家间趟班]"
+                            r"|(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{1,4}(?![0-9])")
 # Details only a booking needs: the traveller's own phone, whose name it is under.
 GUEST_DETAILS = re.compile(
     r"(?<!\d)1[3-9]\d{9}(?!\d)|入住人|住客|乘客|乘机人|出行人|联系人|联络人|旅客|游客|名字|姓名")
@@ -30,11 +31,12 @@ QUESTION = re.compile(r"[?？]|吗|多少|几[点天个号晚]|哪|什么|有没
 MISFILED = ("inform", "search_hotel", "search_ticket", "search_tour")
 
 
-def asks_to_book(text: str) -> bool:
+def asks_to_book(text: str, names_item: bool = False) -> bool:
     """Whether the message asks to book something specific, not to search or to ask.
 
     With the traveller's own details (a mobile number, 入住人…) a booking verb or a choice
-    ("就它了") is a booking; without them, only when it points at an item and asks nothing.
+    ("就它了") is a booking; without them, only when it points at an item ("这家", "G8",
+    or a hotel named in full: ``names_item``) and asks nothing.
     """
     if NEGATED.search(text) or HOW.search(text):
         return False
@@ -43,14 +45,14 @@ def asks_to_book(text: str) -> bool:
         return False
     if GUEST_DETAILS.search(text) or CHOICE.search(text):
         return True
-    return bool(POINTS_AT_ITEM.search(text)) and not QUESTION.search(text)
+    return bool(names_item or POINTS_AT_ITEM.search(text)) and not QUESTION.search(text)
 
 
-def booking_intent(intent: str, text: str) -> bool:
+def booking_intent(intent: str, text: str, names_item: bool = False) -> bool:
     """Whether a message filed as ``intent`` is really a booking request."""
     if intent not in MISFILED:
         return False
     if intent == "inform":  # slot values with a booking verb: 我想报…三日游，下周六出发
-        return asks_to_book(text) or (bool(BOOK_VERB.search(text)) and not NEGATED.search(text)
-                                      and not HOW.search(text))
-    return asks_to_book(text)
+        return asks_to_book(text, names_item) or (bool(BOOK_VERB.search(text)) and not NEGATED.search(text)
+                                                  and not HOW.search(text))
+    return asks_to_book(text, names_item)
