@@ -254,14 +254,14 @@ class ValidateBookForm(TripDeskForm):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         """The form's step, then a word on what changed: the product just chosen is named
-        ("我要订G7" is answered with G7), a correction of the summary is acknowledged
-        before the summary is shown again."""
+        ("我要订G7" is answered with G7) unless the summary follows at once, and a
+        correction of the summary is acknowledged before the summary is shown again."""
         summary_shown = tracker.get_slot("book_quote") is not None
         events = await super().run(dispatcher, tracker, domain)
         chosen = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
         if chosen.get("flow_stopped") or (summary_shown and chosen.get("book_confirm")):
             return events
-        if chosen.get("book_product"):
+        if chosen.get("book_product") and chosen.get("requested_slot") != "book_confirm":  # the summary names it
             variant = chosen["book_variant"] if "book_variant" in chosen else tracker.get_slot("book_variant")
             if variant:
                 say_chosen(dispatcher, domain, str(chosen["book_product"]), str(variant))
@@ -461,9 +461,10 @@ class ValidateBookForm(TripDeskForm):
 
     @staticmethod
     def _names_fit(names: List[str], people: int, item: Optional[str]) -> bool:
-        """Tickets are in each passenger's name; a room or a tour needs at least one
-        name (the guest or the contact), never more than the party."""
-        if item and item_kind(item) in (HOTEL_ROOM, TOUR):
+        """A room needs at least one guest's name, never more than the party; a ticket
+        or a tour place is in each traveller's own name (the store books one place per
+        name)."""
+        if item and item_kind(item) == HOTEL_ROOM:
             return 1 <= len(names) <= people
         return len(names) == people
 
@@ -475,8 +476,8 @@ class ValidateBookForm(TripDeskForm):
             response = "utter_names_count_hotel" if item and item_kind(item) == HOTEL_ROOM else "utter_names_count"
             return self.bad_answer(dispatcher, tracker, domain, "guest_names", response, count=people)
         result: Dict[Text, Any] = {"guest_names": list(value), **self._stale_summary()}
-        if tracker.get_slot("book_people") is None and item and item_kind(item) not in (HOTEL_ROOM, TOUR):
-            result["book_people"] = float(len(value))  # "乘客陈晨": one ticket per passenger named
+        if tracker.get_slot("book_people") is None and item and item_kind(item) != HOTEL_ROOM:
+            result["book_people"] = float(len(value))  # "乘客陈晨": one place per traveller named
         return result
 
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
