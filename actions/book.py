@@ -461,10 +461,9 @@ class ValidateBookForm(TripDeskForm):
 
     @staticmethod
     def _names_fit(names: List[str], people: int, item: Optional[str]) -> bool:
-        """A room needs at least one guest's name, never more than the party; a ticket
-        or a tour place is in each traveller's own name (the store books one place per
-        name)."""
-        if item and item_kind(item) == HOTEL_ROOM:
+        """Tickets are in each passenger's name; a room or a tour needs at least one
+        name (the guest or the contact), never more than the party."""
+        if item and item_kind(item) in (HOTEL_ROOM, TOUR):
             return 1 <= len(names) <= people
         return len(names) == people
 
@@ -476,8 +475,8 @@ class ValidateBookForm(TripDeskForm):
             response = "utter_names_count_hotel" if item and item_kind(item) == HOTEL_ROOM else "utter_names_count"
             return self.bad_answer(dispatcher, tracker, domain, "guest_names", response, count=people)
         result: Dict[Text, Any] = {"guest_names": list(value), **self._stale_summary()}
-        if tracker.get_slot("book_people") is None and item and item_kind(item) != HOTEL_ROOM:
-            result["book_people"] = float(len(value))  # "乘客陈晨": one place per traveller named
+        if tracker.get_slot("book_people") is None and item and item_kind(item) not in (HOTEL_ROOM, TOUR):
+            result["book_people"] = float(len(value))  # "乘客陈晨": one ticket per passenger named
         return result
 
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
@@ -586,7 +585,7 @@ class ActionAskBookConfirm(Action):
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
                  "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
-        if item_kind(item) == HOTEL_ROOM:
+        if item_kind(item) in (HOTEL_ROOM, TOUR):
             shown["rooms"] = quote.quantity  # for the party, though fewer names may be given
         return [SlotSet("book_quote", shown)]
 

@@ -257,15 +257,16 @@ async def test_passengers_named_before_being_asked_are_taken_and_count_the_party
     assert after["requested_slot"] == "book_confirm"
 
 
-async def test_a_tour_contact_named_with_label_is_taken_as_a_traveller(store, domain_dict):
+@pytest.mark.parametrize("text", ["联系人王芳，手机13912345678", "联系人孙丽 13912345678"])
+async def test_a_tour_is_booked_under_one_contact_for_the_whole_party(store, domain_dict, text):
     from bot.catalogue.queries import catalogue
     from bot.catalogue.items import TourQuery
 
     tour = catalogue().find_tours(TourQuery(destination="桂林"))[0]
-    after = await form_after("联系人孙丽 13912345678", "inform", domain_dict, book_product=tour.id,
-                             book_variant="-", book_date=in_days(10), book_people=1.0,
-                             requested_slot="guest_names")
-    assert after["guest_names"] == ["孙丽"] and after["contact_phone"] == "13912345678"
+    after = await form_after(text, "inform", domain_dict, book_product=tour.id, book_variant="-",
+                             book_date=in_days(10), book_people=2.0, requested_slot="guest_names")
+    assert after["guest_names"] and len(after["guest_names"]) == 1
+    assert after["book_people"] == 2 and after["requested_slot"] == "book_confirm"
 
 
 async def test_a_change_said_at_the_summary_corrects_it_instead_of_stopping(store, domain_dict):
