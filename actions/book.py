@@ -67,6 +67,8 @@ ROOM_KIND = re.compile(r"大床|双床|(?:单人|家庭|亲子|套)(?=房)")
 # "改成住三晚", "换成一等座": a correction of the summary, not an answer to it.
 CORRECTS = re.compile(r"改成|换成|改为|改到|换到|换个|改住")
 # Who a booking is under, said before the question for it ("乘客陈晨，手机…").
+# Words, not names, after such a label ("联系人电话改成…", "姓名要写全吗").
+NOT_IN_NAMES = re.compile(r"电话|手机|号码|改|换|订|要|吗|呢|么|吧|写|填")
 NAMED_AS = re.compile(r"(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)[是为叫：:\s]*[^，,。；;！!？?]+")
 
 
@@ -236,7 +238,7 @@ def labelled_names(text: str) -> Tuple[str, ...]:
     """Names said under a label (入住人, 乘客, 联系人…) anywhere in a longer message."""
     for clause in NAMED_AS.findall(text):
         names = names_in(clause)
-        if names:
+        if names and not any(NOT_IN_NAMES.search(name) for name in names):
             return names
     return ()
 

@@ -308,3 +308,9 @@ async def test_the_product_chosen_is_named_in_the_reply(store, domain_dict):
     names, after, texts = await form_run("我要订G7，就我一个人，二等座", domain_dict, search_date=in_days(3))
     assert after["book_product"] == "G7"
     assert "utter_book_chosen" in names and any("G7" in t for t in texts)
+
+
+@pytest.mark.parametrize("text", ["联系人电话改成13912345678", "姓名要写全吗"])
+async def test_a_label_followed_by_no_name_gives_no_names(store, domain_dict, text):
+    after = await form_after(text, "inform", domain_dict, **confirming())
+    assert after["guest_names"] == ["王芳"]
