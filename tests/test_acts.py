@@ -147,6 +147,9 @@ def test_a_booking_request_is_booked_whatever_the_classifier_said(intent, text):
     ("inform", "入住人赵敏,手机13612345678"),
     ("search_hotel", "这家酒店有停车场吗"),
     ("faq", "订了酒店可以改日期吗"),
+    ("inform", "我们一家三口打算寒假去北京,想报个五天左右的跟团游,有推荐吗?"),
+    ("inform", "想报一个桂林三日游,下周一出发,两个人,有没有"),
+    ("search_hotel", "想订个酒店,下周五杭州的"),
 ])
 def test_searches_questions_and_answers_are_not_taken_for_bookings(intent, text):
     from bot.nlu.booking_request import booking_intent

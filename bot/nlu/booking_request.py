@@ -27,6 +27,8 @@ POINTS_AT_ITEM = re.compile(r"这家|那家|这个|那个|这间|它|这趟|那�
 GUEST_DETAILS = re.compile(
     r"(?<!\d)1[3-9]\d{9}(?!\d)|入住人|住客|乘客|乘机人|出行人|联系人|联络人|旅客|游客|名字|姓名")
 QUESTION = re.compile(r"[?？]|吗|多少|几[点天个号晚]|哪|什么|有没有|怎么")
+# Looking for something to book, not booking it: 有推荐吗, 有没有, 想报个五天的团, 订个酒店.
+SEARCHING = re.compile(r"推荐|有没有|有哪些|哪些|哪个|什么|看看|(?:订|报|报名|找)(?:一|几)?个(?!人)")
 # Intents a booking request is misfiled under; any other intent is left as it is.
 MISFILED = ("inform", "search_hotel", "search_ticket", "search_tour")
 
@@ -39,6 +41,8 @@ def asks_to_book(text: str, names_item: bool = False) -> bool:
     or a hotel named in full: ``names_item``) and asks nothing.
     """
     if NEGATED.search(text) or HOW.search(text):
+        return False
+    if SEARCHING.search(text) and not GUEST_DETAILS.search(text):
         return False
     wants = bool(BOOK_VERB.search(text) or CHOICE.search(text))
     if not wants:
@@ -54,5 +58,5 @@ def booking_intent(intent: str, text: str, names_item: bool = False) -> bool:
         return False
     if intent == "inform":  # slot values with a booking verb: 我想报…三日游，下周六出发
         return asks_to_book(text, names_item) or (bool(BOOK_VERB.search(text)) and not NEGATED.search(text)
-                                                  and not HOW.search(text))
+                                                  and not HOW.search(text) and not SEARCHING.search(text))
     return asks_to_book(text, names_item)
