@@ -169,13 +169,25 @@ def bookable(item: Optional[str]) -> bool:
 
 def item_in_focus(tracker: Tracker) -> Optional[str]:
     """What "订这家", "就它了", "我要报名" mean when the message names nothing: the item
-    the conversation was just about (its inquiry focus), else the only one listed.
-    A sight is never it: sights are not booked."""
+    the conversation was just about (its inquiry focus), else the only one listed, else
+    the one the traveller named earlier. A sight is never it: sights are not booked."""
     focus = split_ref(tracker.get_slot("inquiry_focus"))
     if focus and bookable(focus[1]):
         return focus[1]
     shown = [item for item in tracker.get_slot("search_shown") or [] if bookable(item)]
-    return shown[0] if len(shown) == 1 else None
+    return shown[0] if len(shown) == 1 else item_named_before(tracker)
+
+
+def item_named_before(tracker: Tracker) -> Optional[str]:
+    """The hotel or tour the traveller named in a recent message, in full or in part
+    ("外滩云景酒店12月18号还有房吗" … "那就订江景双床房"), when that message names just one."""
+    facade = catalogue.catalogue()
+    city = tracker.get_slot("search_city")
+    for text in earlier_texts(tracker):
+        named = {m.id for m in facade.named_in(text, kinds=("hotel", "tour"), city=city)}
+        if len(named) == 1:
+            return named.pop()
+    return None
 
 
 def earlier_texts(tracker: Tracker) -> List[str]:

@@ -314,3 +314,13 @@ async def test_the_product_chosen_is_named_in_the_reply(store, domain_dict):
 async def test_a_label_followed_by_no_name_gives_no_names(store, domain_dict, text):
     after = await form_after(text, "inform", domain_dict, **confirming())
     assert after["guest_names"] == ["王芳"]
+
+
+async def test_a_hotel_named_in_part_earlier_is_booked_when_nothing_else_is_in_focus(store, domain_dict):
+    built = make_tracker("那就订江景双床房，入住人陈晓和李娜，手机13912345678", "book",
+                         slots={"search_city": "上海", "search_shown": ["H-SH-002", "H-SH-003"]},
+                         events=said_before("外滩云景酒店12月18号还有房吗？我们两个人，住两晚", "江景双床房多少钱一晚"))
+    built.sender_id = "new-traveller"
+    _, after, _ = await run_action(ValidateBookForm(), built, domain_dict)
+    assert after["book_product"] == "H-SH-001"
+    assert after["book_variant"] == "江景双床房" and after["guest_names"] == ["陈晓", "李娜"]
