@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
@@ -24,12 +24,14 @@ from actions.store_access import (
     say_store_unavailable,
 )
 from actions.wording import day_text, departure_text, joined, stay_text, yuan
+from actions.inquiry import split_ref
 from actions.names import names_in
 from bot import catalogue, contacts
 from bot.booking.holds import deadline_text, hold_minutes
 from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, stay_end
 from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
+from bot.catalogue.items import HOTEL, SERVICE, TOUR as TOUR_ITEM, ServiceQuery
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
 from bot.nlu.dates import names_a_day
 from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
@@ -55,6 +57,19 @@ NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:�
 BARE_NUMBER = re.compile(r"^\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|位|间|晚|天|人)?\s*[。.!！]?\s*$")
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
 MAX_PEOPLE = 20
+SERVICE_MODES = ("train", "flight", "bus")
+# The catalogue kinds that can be booked (a sight cannot).
+BOOKABLE = (HOTEL, TOUR_ITEM, SERVICE)
+# "最便宜的那种": the cheapest room type or fare class.
+CHEAPEST = re.compile(r"最便宜|最实惠|最低价|价格最低|便宜的那种")
+# A kind of room without its grade (高级/豪华…): 大床房, 双床房, 家庭房.
+ROOM_KIND = re.compile(r"大床|双床|(?:单人|家庭|亲子|套)(?=房)")
+# "改成住三晚", "换成一等座": a correction of the summary, not an answer to it.
+CORRECTS = re.compile(r"改成|换成|改为|改到|换到|换个|改住")
+# Who a booking is under, said before the question for it ("乘客陈晨，手机…").
+# Words, not names, after such a label ("联系人电话改成…", "姓名要写全吗").
+NOT_IN_NAMES = re.compile(r"电话|手机|号码|改|换|订|要|吗|呢|么|吧|写|填")
+NAMED_AS = re.compile(r"(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)[是为叫：:\s]*[^，,。；;！!？?]+")
 
 
 # --- the catalogue item the traveller means ------------------------------------------
@@ -97,6 +112,9 @@ def item_in(tracker: Tracker) -> Optional[str]:
     listed = shown_item_named(text, shown, 3 if tracker.get_slot("book_product") else 2)
     if listed:
         return listed
+    by_route = service_by_route_and_time(tracker)
+    if by_route:
+        return by_route
     city = tracker.get_slot("search_city")
     exact = [m for m in facade.named_in(text, kinds=("hotel", "tour"), city=city) if m.exact]
     if exact:
@@ -107,6 +125,23 @@ def item_in(tracker: Tracker) -> Optional[str]:
         if named:
             return named[0].id
     return None
+
+
+def service_by_route_and_time(tracker: Tracker) -> Optional[str]:
+    """The one service from the first city named to the second at the time said
+    ("明天早上7点20广州南到深圳北那班高铁"), when the message names both and a time."""
+    cities = [str(e.get("value")) for e in entities_of(tracker, "city")]
+    timed = [str(e.get("value")) for e in entities_of(tracker, "date") if "T" in str(e.get("value"))]
+    if len(cities) < 2 or cities[0] == cities[1] or not timed:
+        return None
+    moment = datetime.fromisoformat(timed[0].split("/")[0])
+    product = first_entity_value(tracker, "product_type")
+    query = ServiceQuery(origin=cities[0], destination=cities[1],
+                         modes=(str(product),) if product in SERVICE_MODES else (),
+                         weekday=moment.isoweekday(), depart_after=moment.strftime("%H:%M"),
+                         depart_before=(moment + timedelta(minutes=1)).strftime("%H:%M"))
+    found = catalogue.catalogue().find_services(query)
+    return found[0].code if len(found) == 1 else None
 
 
 def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
@@ -128,6 +163,33 @@ def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Opt
     return winners[0] if best >= least_overlap and len(winners) == 1 else None
 
 
+def bookable(item: Optional[str]) -> bool:
+    return bool(item) and catalogue.catalogue().item_kind(str(item)) in BOOKABLE
+
+
+def item_in_focus(tracker: Tracker) -> Optional[str]:
+    """What "订这家", "就它了", "我要报名" mean when the message names nothing: the item
+    the conversation was just about (its inquiry focus), else the only one listed, else
+    the one the traveller named earlier. A sight is never it: sights are not booked."""
+    focus = split_ref(tracker.get_slot("inquiry_focus"))
+    if focus and bookable(focus[1]):
+        return focus[1]
+    shown = [item for item in tracker.get_slot("search_shown") or [] if bookable(item)]
+    return shown[0] if len(shown) == 1 else item_named_before(tracker)
+
+
+def item_named_before(tracker: Tracker) -> Optional[str]:
+    """The hotel or tour the traveller named in a recent message, in full or in part
+    ("外滩云景酒店12月18号还有房吗" … "那就订江景双床房"), when that message names just one."""
+    facade = catalogue.catalogue()
+    city = tracker.get_slot("search_city")
+    for text in earlier_texts(tracker):
+        named = {m.id for m in facade.named_in(text, kinds=("hotel", "tour"), city=city)}
+        if len(named) == 1:
+            return named.pop()
+    return None
+
+
 def earlier_texts(tracker: Tracker) -> List[str]:
     """The traveller's recent messages before the latest, newest first: what they
     already said (住两晚, 海景双床房) is never asked again."""
@@ -143,7 +205,24 @@ def variant_named(item: str, text: str) -> Optional[str]:
     if found is None:
         stems = [v for v in names if len(room_type_stem(v)) >= 2 and room_type_stem(v) in text]
         found = stems[0] if len(stems) == 1 else None
-    return found
+    return found or plainest_of_kind(item, text)
+
+
+def plainest_of_kind(item: str, text: str) -> Optional[str]:
+    """"双床房", "订一间大床房": a kind of room said without its grade means the plainest
+    (cheapest) room of that kind; the summary names it before anything is booked."""
+    kind = ROOM_KIND.search(text)
+    if kind is None:
+        return None
+    fitting = [(price, variant) for variant, price in variants_of(item) if kind.group(0) in variant]
+    return min(fitting)[1] if fitting else None
+
+
+def cheapest_if_asked(item: str, text: str) -> Optional[str]:
+    """"房型要最便宜的那种": the lowest-priced room type or fare class."""
+    if not CHEAPEST.search(text):
+        return None
+    return min(variants_of(item), key=lambda choice: choice[1], default=(None, 0))[0]
 
 
 def nights_in(text: str) -> Optional[int]:
@@ -163,6 +242,31 @@ def repeats_current_terms(tracker: Tracker) -> bool:
         return True
     day = first_entity_value(tracker, "date")
     return bool(day and tracker.get_slot("book_date") and str(day)[:10] == str(tracker.get_slot("book_date"))[:10])
+
+
+def say_if_known(dispatcher: CollectingDispatcher, domain: DomainDict, response: str, **values: Any) -> bool:
+    """Utter ``response`` if the running model's domain has it (a response added after
+    the model was trained would be dropped by Rasa)."""
+    if response not in (domain.get("responses") or {}):
+        return False
+    dispatcher.utter_message(response=response, **values)
+    return True
+
+
+def say_chosen(dispatcher: CollectingDispatcher, domain: DomainDict, item: str, variant: str) -> None:
+    """Name what is being booked, so the traveller sees the right item was understood."""
+    variant_text = template(domain, "utter_book_variant_named", variant=variant) if variant != "-" else ""
+    if not say_if_known(dispatcher, domain, "utter_book_chosen", name=item_name(item), variant=variant_text):
+        dispatcher.utter_message(text=f"{item_name(item)}{variant_text}")
+
+
+def labelled_names(text: str) -> Tuple[str, ...]:
+    """Names said under a label (入住人, 乘客, 联系人…) anywhere in a longer message."""
+    for clause in NAMED_AS.findall(text):
+        names = names_in(clause)
+        if names and not any(NOT_IN_NAMES.search(name) for name in names):
+            return names
+    return ()
 
 
 class ValidateBookForm(TripDeskForm):
@@ -187,6 +291,26 @@ class ValidateBookForm(TripDeskForm):
             return [SlotSet("book_confirm", None)]
         return events
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """The form's step, then a word on what changed: the product just chosen is named
+        ("我要订G7" is answered with G7) unless the summary follows at once, and a
+        correction of the summary is acknowledged before the summary is shown again."""
+        summary_shown = tracker.get_slot("book_quote") is not None
+        events = await super().run(dispatcher, tracker, domain)
+        chosen = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
+        if chosen.get("flow_stopped") or (summary_shown and chosen.get("book_confirm")):
+            return events
+        if chosen.get("book_product") and chosen.get("requested_slot") != "book_confirm":  # the summary names it
+            variant = chosen["book_variant"] if "book_variant" in chosen else tracker.get_slot("book_variant")
+            if variant:
+                say_chosen(dispatcher, domain, str(chosen["book_product"]), str(variant))
+        elif summary_shown and "book_quote" in chosen and chosen["book_quote"] is None:
+            if not say_if_known(dispatcher, domain, "utter_book_updated"):  # a model older than it
+                say_chosen(dispatcher, domain, str(tracker.get_slot("book_product")),
+                           str(tracker.get_slot("book_variant") or "-"))
+        return events
+
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         item = tracker.get_slot("book_product")
@@ -208,8 +332,7 @@ class ValidateBookForm(TripDeskForm):
                                    domain: DomainDict) -> Dict[Text, Any]:
         item = item_in(tracker)
         if item is None and tracker.get_slot("requested_slot") is None and not tracker.get_slot("book_product"):
-            shown = tracker.get_slot("search_shown") or []
-            item = shown[0] if len(shown) == 1 else None
+            item = item_in_focus(tracker)
         return self._changed(tracker, "book_product", item)
 
     async def extract_book_variant(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -219,7 +342,7 @@ class ValidateBookForm(TripDeskForm):
             return {}
         text = latest_text(tracker)
         names = [v for v, _ in variants_of(item)]
-        found = variant_named(item, text)
+        found = variant_named(item, text) or cheapest_if_asked(item, text)
         if found is None and tracker.get_slot("requested_slot") == "book_variant":
             position = catalogue.ordinal_in(text) or parse_number(text.strip()) if text.strip() else None
             if position and 0 < position <= len(names):
@@ -268,11 +391,14 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_guest_names(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
+        text = latest_text(tracker)
         if tracker.get_slot("requested_slot") != "guest_names":
-            return {}
+            names = labelled_names(text)  # "乘客陈晨，手机…" said before being asked
+            return self._changed(tracker, "guest_names", list(names) if names else None)
         if first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
-            return {}  # "不对，是后天" / "改成三个人" are corrections, not names
-        names = names_in(latest_text(tracker))
+            labelled = labelled_names(text)  # "不对，是后天" / "改成三个人" are corrections, not names
+            return self._changed(tracker, "guest_names", list(labelled) if labelled else None)
+        names = names_in(text)
         return self._changed(tracker, "guest_names", list(names) if names else None)
 
     async def extract_contact_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -289,6 +415,8 @@ class ValidateBookForm(TripDeskForm):
                                    domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "book_confirm":
             return {}
+        if CORRECTS.search(latest_text(tracker)):
+            return {}  # "等下，改成住三晚吧": the new terms get a new summary
         if said_yes(tracker, "book"):
             return {"book_confirm": True}
         return {"book_confirm": False} if said_no(tracker, "book") else {}
@@ -373,7 +501,9 @@ class ValidateBookForm(TripDeskForm):
 
     @staticmethod
     def _names_fit(names: List[str], people: int, item: Optional[str]) -> bool:
-        if item and item_kind(item) == HOTEL_ROOM:
+        """Tickets are in each passenger's name; a room or a tour needs at least one
+        name (the guest or the contact), never more than the party."""
+        if item and item_kind(item) in (HOTEL_ROOM, TOUR):
             return 1 <= len(names) <= people
         return len(names) == people
 
@@ -384,7 +514,10 @@ class ValidateBookForm(TripDeskForm):
         if not self._names_fit(list(value), people, item):
             response = "utter_names_count_hotel" if item and item_kind(item) == HOTEL_ROOM else "utter_names_count"
             return self.bad_answer(dispatcher, tracker, domain, "guest_names", response, count=people)
-        return {"guest_names": list(value), **self._stale_summary()}
+        result: Dict[Text, Any] = {"guest_names": list(value), **self._stale_summary()}
+        if tracker.get_slot("book_people") is None and item and item_kind(item) not in (HOTEL_ROOM, TOUR):
+            result["book_people"] = float(len(value))  # "乘客陈晨": one ticket per passenger named
+        return result
 
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -492,7 +625,7 @@ class ActionAskBookConfirm(Action):
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
                  "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
-        if item_kind(item) == HOTEL_ROOM:
+        if item_kind(item) in (HOTEL_ROOM, TOUR):
             shown["rooms"] = quote.quantity  # for the party, though fewer names may be given
         return [SlotSet("book_quote", shown)]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from typing import Tuple
 
-LEAD = re.compile(r"^(?:请|帮我)?(?:把)?(?:入住人|住客|客人|乘客|乘机人|出行人|游客|旅客|姓名|名字|人名|改成|换成|改为|就是|是|叫|为)+[是为叫：:\s]*")
+LEAD = re.compile(r"^(?:请|帮我)?(?:把)?(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|游客|旅客|姓名|名字|人名|改成|换成|改为|就是|是|叫|为)+[是为叫：:\s]*")
 SEPARATORS = re.compile(r"[，,、;；/\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|\s+和\s*|\s*和\s+|(?<=[\u4e00-\u9fff])和(?=[\u4e00-\u9fff]{2})|跟|还有")
 CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}$")
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,39}$")

@@ -594,3 +594,20 @@ async def test_a_change_that_outlives_the_timeout_is_never_reported_failed_and_a
     with store.transaction() as session:
         assert session.execute(select(func.count()).select_from(BookingChange)).scalar_one() == 1
     assert store.find("TD2H8KQ4MZ", store.customer_for("rest", OWNER)).start_date.isoformat() == new_day
+
+
+async def test_a_tour_booked_under_its_contact_takes_a_place_for_everyone_in_the_party(store, domain_dict):
+    from bot.catalogue.queries import catalogue
+    from bot.catalogue.items import TourQuery
+
+    tour = catalogue().find_tours(TourQuery(destination="桂林"))[0]
+    day = store.first_sale_day(tour.id, business_now().date() + timedelta(days=7))
+    slots = book_slots(store, book_product=tour.id, book_variant="-", book_date=day.isoformat(),
+                       book_people=2.0, guest_names=["孙悦"])
+    quote = await summary(domain_dict, "new-traveller", slots)
+    built = tracker("确认", "affirm", sender="new-traveller", **slots, book_confirm=True, book_quote=quote)
+    names, _, _ = await run(ActionBook(), built, domain_dict)
+    assert names == ["utter_book_done"]
+    [booking] = store.bookings_for(store.customer_for("rest", "new-traveller"))
+    assert booking.travellers == ("孙悦",) and booking.quantity == 2
+    assert booking.total_fen == quote["total_fen"] == 2 * int(tour.price * 100)

@@ -134,3 +134,54 @@ def test_a_trimmed_acknowledgement_still_counts_at_a_confirmation():
 ])
 def test_a_question_about_a_fact_is_not_a_yes_or_a_no(text: str, intent: str, meant: Optional[str]):
     assert attribute_question_intent(text, intent) == meant
+# --- a booking request misfiled as slot values or as a question ---------------------------
+
+@pytest.mark.parametrize("intent,text", [
+    ("inform", "就订这家的双床房吧,我一个人住,入住人王磊,手机13912345678"),
+    ("inform", "就它了,订一间大床房,就我一个人,名字刘建国,电话13812345678"),
+    ("inform", "我想报桂林漓江阳朔精华三日游,下周六出发,两个大人"),
+    ("search_hotel", "就它了,下周三住两晚,一个人,大床房"),
+    ("inform", "订南航11点40那班,一个人,经济舱"),
+    ("inform", "那我要报名,下周六出发,两个大人,联络人林怡君,手机13912345678"),
+])
+def test_a_booking_request_is_booked_whatever_the_classifier_said(intent, text):
+    from bot.nlu.booking_request import booking_intent
+
+    assert booking_intent(intent, text)
+
+
+@pytest.mark.parametrize("intent,text", [
+    ("search_hotel", "订这家的双床房多少钱"),
+    ("search_hotel", "我想订上海的酒店,下周五,两个人"),
+    ("inform", "我的订单TD12345678"),
+    ("inform", "不订了"),
+    ("search_ticket", "怎么订票"),
+    ("inform", "入住人赵敏,手机13612345678"),
+    ("search_hotel", "这家酒店有停车场吗"),
+    ("faq", "订了酒店可以改日期吗"),
+    ("inform", "我们一家三口打算寒假去北京,想报个五天左右的跟团游,有推荐吗?"),
+    ("inform", "想报一个桂林三日游,下周一出发,两个人,有没有"),
+    ("search_hotel", "想订个酒店,下周五杭州的"),
+])
+def test_searches_questions_and_answers_are_not_taken_for_bookings(intent, text):
+    from bot.nlu.booking_request import booking_intent
+
+    assert not booking_intent(intent, text)
+
+
+def test_a_hotel_named_in_full_with_a_booking_verb_is_a_booking():
+    from bot.nlu.booking_request import booking_intent
+
+    assert booking_intent("search_hotel", "我要订成都宽窄巷子栖云酒店,下周五入住,住两晚", names_item=True)
+    assert not booking_intent("search_hotel", "我要订成都宽窄巷子栖云酒店吗", names_item=True)
+
+
+def test_an_overridden_intent_does_not_tie_with_the_classifier_s_own():
+    message = Message(data={"text": "我想报桂林漓江阳朔精华三日游,下周六出发,两个大人",
+                            "intent": {"name": "inform", "confidence": 0.99},
+                            "intent_ranking": [{"name": "inform", "confidence": 0.99},
+                                               {"name": "book", "confidence": 0.01}]})
+    [processed] = SocialActOverride().process([message])
+    ranking = processed.get("intent_ranking")
+    assert processed.get("intent")["name"] == "book"
+    assert ranking[0]["name"] == "book" and all(r["confidence"] < 0.5 for r in ranking[1:])

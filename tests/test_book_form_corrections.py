@@ -207,3 +207,120 @@ async def test_three_guests_in_rooms_for_two_are_quoted_and_booked_as_two_rooms(
     confirmed.sender_id = "new-traveller"
     names, _, texts = await run_action(ActionBook(), confirmed, domain_dict)
     assert names == ["utter_book_done"], texts
+
+
+# --- booking the item in focus, details said before they are asked -----------------------
+
+async def form_run(text: str, domain: Dict[str, Any], entities: Optional[List[Dict[str, Any]]] = None,
+                   **slots: Any):
+    """The form's step from a fresh start: the responses it names and the slots after it."""
+    built = make_tracker(text, "book", entities=entities, slots=slots)
+    built.sender_id = "new-traveller"
+    names, after, texts = await run_action(ValidateBookForm(), built, domain)
+    return names, after, texts
+
+
+async def test_booking_this_hotel_after_asking_about_it_books_the_item_in_focus(store, domain_dict):
+    names, after, texts = await form_run("就订这家的双床房吧，我一个人住，入住人王磊，手机13912345678",
+                                         domain_dict, inquiry_focus="hotel:H-CD-002", search_date=in_days(5))
+    assert after["book_product"] == "H-CD-002"
+    assert after["guest_names"] == ["王磊"] and after["book_people"] == 1
+    assert after["contact_phone"] == "13912345678"
+    assert "utter_ask_guest_names" not in names
+
+
+async def test_a_room_kind_without_its_grade_takes_the_plainest_room_of_that_kind(store, domain_dict):
+    from actions.book import variants_of
+
+    rooms = variants_of("H-BJ-001")
+    big_beds = sorted((price, room) for room, price in rooms if "大床" in room)
+    _, after, _ = await form_run("行，就它了，订一间大床房，就我一个人，名字刘建国，电话13812345678",
+                                 domain_dict, inquiry_focus="hotel:H-BJ-001")
+    assert after["book_product"] == "H-BJ-001"
+    assert after["book_variant"] == big_beds[0][1]
+
+
+async def test_a_sight_in_focus_is_never_the_product(store, domain_dict):
+    from bot.catalogue.queries import catalogue
+    from bot.catalogue.items import SightQuery
+
+    sight = catalogue().find_sights(SightQuery(city="北京", limit=1))[0]
+    _, after, _ = await form_run("就订这个吧", domain_dict, inquiry_focus=f"sight:{sight.id}",
+                                 search_shown=[sight.id])
+    assert after.get("book_product") is None
+
+
+async def test_passengers_named_before_being_asked_are_taken_and_count_the_party(store, domain_dict):
+    names, after, _ = await form_run("帮我订一张G7501，明天的，二等座，乘客陈晨，手机13712345678", domain_dict)
+    assert after["book_product"] == "G7501"
+    assert after["guest_names"] == ["陈晨"] and after["book_people"] == 1
+    assert after["requested_slot"] == "book_confirm"
+
+
+@pytest.mark.parametrize("text", ["联系人王芳，手机13912345678", "联系人孙丽 13912345678"])
+async def test_a_tour_is_booked_under_one_contact_for_the_whole_party(store, domain_dict, text):
+    from bot.catalogue.queries import catalogue
+    from bot.catalogue.items import TourQuery
+
+    tour = catalogue().find_tours(TourQuery(destination="桂林"))[0]
+    after = await form_after(text, "inform", domain_dict, book_product=tour.id, book_variant="-",
+                             book_date=in_days(10), book_people=2.0, requested_slot="guest_names")
+    assert after["guest_names"] and len(after["guest_names"]) == 1
+    assert after["book_people"] == 2 and after["requested_slot"] == "book_confirm"
+
+
+async def test_a_change_said_at_the_summary_corrects_it_instead_of_stopping(store, domain_dict):
+    slots = confirming(book_product="H-SH-002", book_variant="高级大床房", book_nights=2.0)
+    names, after, _ = await form_run("等下，改成住三晚吧，会议延期了", domain_dict, **slots)
+    assert after["book_nights"] == 3 and not after.get("flow_stopped")
+    assert after["book_quote"] is None and after["requested_slot"] == "book_confirm"
+    assert "utter_book_stopped" not in names and "utter_book_updated" in names
+
+
+async def test_the_cheapest_room_when_asked_for_the_cheapest(store, domain_dict):
+    from actions.book import variants_of
+
+    cheapest = min(variants_of("H-CD-002"), key=lambda choice: choice[1])[0]
+    after = await form_after("房型要最便宜的那种", "book", domain_dict, book_product="H-CD-002",
+                                   requested_slot="book_variant")
+    assert after["book_variant"] == cheapest
+
+
+async def test_a_train_named_by_route_and_time_is_selected(store, domain_dict):
+    from bot.catalogue.queries import catalogue
+
+    service = catalogue().service("G6301")
+    assert service is not None
+    day = next(business_now().date() + timedelta(days=n) for n in range(1, 8)
+               if (business_now().date() + timedelta(days=n)).isoweekday() in service.weekdays)
+    moment = f"{day.isoformat()}T{service.depart}"
+    text = f"帮我订{day.month}月{day.day}日早上{service.depart}广州南到深圳北那班高铁"
+    entities = [{"entity": "city", "value": "广州", "start": 0, "end": 0},
+                {"entity": "city", "value": "深圳", "start": 0, "end": 0},
+                {"entity": "date", "value": moment, "start": 0, "end": 0}]
+    built = make_tracker(text, "book", entities=entities, with_rule_entities=False)
+    built.sender_id = "new-traveller"
+    names, after, texts = await run_action(ValidateBookForm(), built, domain_dict)
+    assert after["book_product"] == "G6301"
+
+
+async def test_the_product_chosen_is_named_in_the_reply(store, domain_dict):
+    names, after, texts = await form_run("我要订G7，就我一个人，二等座", domain_dict, search_date=in_days(3))
+    assert after["book_product"] == "G7"
+    assert "utter_book_chosen" in names and any("G7" in t for t in texts)
+
+
+@pytest.mark.parametrize("text", ["联系人电话改成13912345678", "姓名要写全吗"])
+async def test_a_label_followed_by_no_name_gives_no_names(store, domain_dict, text):
+    after = await form_after(text, "inform", domain_dict, **confirming())
+    assert after["guest_names"] == ["王芳"]
+
+
+async def test_a_hotel_named_in_part_earlier_is_booked_when_nothing_else_is_in_focus(store, domain_dict):
+    built = make_tracker("那就订江景双床房，入住人陈晓和李娜，手机13912345678", "book",
+                         slots={"search_city": "上海", "search_shown": ["H-SH-002", "H-SH-003"]},
+                         events=said_before("外滩云景酒店12月18号还有房吗？我们两个人，住两晚", "江景双床房多少钱一晚"))
+    built.sender_id = "new-traveller"
+    _, after, _ = await run_action(ValidateBookForm(), built, domain_dict)
+    assert after["book_product"] == "H-SH-001"
+    assert after["book_variant"] == "江景双床房" and after["guest_names"] == ["陈晓", "李娜"]

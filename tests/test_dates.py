@@ -107,3 +107,8 @@ def test_a_length_beside_a_real_date_keeps_the_date():
 ])
 def test_a_time_alone_names_no_day(expression, names_day):
     assert names_a_day(expression) is names_day
+
+
+def test_the_length_in_a_tour_s_name_is_not_a_day():
+    found = [m.text for m in extract_dates("九寨沟黄龙四日跟团游,18号出发,两个人能订吗")]
+    assert found == ["18号"]

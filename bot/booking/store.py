@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.booking import policy as rules
-from bot.booking.kinds import HOTEL_ROOM, TRANSPORT, held_days, per_room, priced_units, span
+from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT, held_days, per_room, priced_units, span
 from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
 from bot.identifiers import MOBILE
@@ -552,8 +552,10 @@ class BookingStore:
         Args:
             product: product code; ``dates`` is (check-in, check-out) for hotels, the
                 departure date otherwise.
-            travellers: guest or passenger names; one seat/place each for tours and
-                transport; hotels need ``rooms`` (default: enough for the guests).
+            travellers: guest or passenger names; one seat each for transport (tickets
+                are in each passenger's name); hotels need ``rooms`` (default: enough for
+                the guests); a tour takes ``rooms`` places when its contact books for a
+                larger party (default: one place per name).
             idempotency_key: the same key returns the booking already made.
             reference: only for seed data that wants a fixed, documented reference.
             expected_total_fen: the total the traveller confirmed; if the price now
@@ -664,6 +666,8 @@ class BookingStore:
     @staticmethod
     def _quantity(product: Product, names: Tuple[str, ...], rooms: Optional[int]) -> int:
         if not per_room(product.kind):
+            if product.kind == TOUR and rooms is not None and rooms > len(names):
+                return rooms  # "两个大人，联系人孙悦": the contact books the party's places
             return len(names)
         needed = math.ceil(len(names) / (product.max_guests or 2))
         if rooms is not None and rooms < needed:

@@ -42,8 +42,11 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalogue.attributes import attributes_in, kinds_of
+from bot.nlu.booking_request import booking_intent
 
 SOCIAL_PREFIX = "social_prefix"
+# Entities that name one bookable item ("我要订成都宽窄巷子栖云酒店").
+NAMED_ITEMS = ("hotel_name",)
 
 SEPARATOR = r"[，,。.!！~～?？\s、]"
 _GREETING = r"(?:您好|你好|哈喽|哈啰|嗨|hello|hi|在吗|在不在|在么|早上好|上午好|中午好|下午好|晚上好|早安|客服|小达|亲)"
@@ -197,7 +200,8 @@ class LeadingClauseTrimmer(GraphComponent):
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class SocialActOverride(GraphComponent):
-    """Closings and demands for a person, recognised by rule after the classifier."""
+    """Closings, demands for a person and misfiled booking requests, recognised by rule
+    after the classifier."""
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -211,6 +215,9 @@ class SocialActOverride(GraphComponent):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
             intent = intent or attribute_question_intent(text, (message.get(INTENT) or {}).get(INTENT_NAME_KEY))
+            named = any(e.get("entity") in NAMED_ITEMS for e in message.get(ENTITIES) or [])
+            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text, named):
+                intent = "book"  # bot/nlu/booking_request.py
             if intent:
                 override_intent(message, intent)
         return messages
@@ -221,7 +228,11 @@ def override_intent(message: Message, name: str) -> None:
     current = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
     if current == name:
         return
-    ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
+    # The others keep their order but not their confidence: left as they were, the
+    # classifier's own top intent would tie with the chosen one and the fallback
+    # classifier would call the message ambiguous.
+    ranking = [{**r, PREDICTED_CONFIDENCE_KEY: 0.0}
+               for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
     chosen = {INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: 1.0}
     message.set(INTENT, chosen, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [chosen, *ranking], add_to_output=True)

@@ -45,6 +45,10 @@ TRAILING_NOISE = re.compile(r"(?<=[天日号])(?:晚饭|午饭|早饭)$")
 # A count of days is a length, not a day of the month: 三日游, 5日行程, 玩三天, 两天一夜.
 DAY_COUNT = re.compile(r"^[零一二两三四五六七八九十\d]{1,3}\s*[日天]$")
 DURATION_AFTER = re.compile(r"^\s*(?:游|行程|行|团|线|内|之内|以内|[零一二两三四五六七八九十\d]{1,2}\s*[晚夜])")
+# "四日跟团游", "五日自由行": the length in a tour's name.
+TOUR_LENGTH = re.compile(r"[一二两三四五六七八九十\d]{1,2}\s*[日天](?=\s*(?:跟团|游|自由行|行程|团|精华))")
+# What names a day besides a count of days (12月, 15号, 周六, 明天).
+DAY_WORD_BUT_DAYS = re.compile(r"[月号周今明后昨]|星期|礼拜")
 DURATION_BEFORE = re.compile(r"(?:玩|住|待|呆|逛|游|共|一共|为期)\s*$")
 # What names a day rather than only a time of it (明天, 12号, 周五, 国庆节, 12/5).
 DAY_WORD = re.compile(r"[天日号月年周节今明昨]|星期|礼拜|\d{1,2}\s*[/.-]\s*\d{1,2}")
@@ -134,7 +138,10 @@ def _rewrite(text: str) -> tuple[str, OffsetMap]:
 
 
 def _is_duration(text: str, start: int, end: int) -> bool:
-    """三日游, 玩三天, 三天两晚: how long a trip lasts, not which day it starts."""
+    """三日游, 玩三天, 三天两晚: how long a trip lasts, not which day it starts; also a
+    tour's name read whole as a date ("九寨沟黄龙四日跟团游")."""
+    if TOUR_LENGTH.search(text[start:end + 4]) and not DAY_WORD_BUT_DAYS.search(text[start:end]):
+        return True
     if not DAY_COUNT.match(text[start:end]):
         return False
     return bool(DURATION_AFTER.match(text[end:]) or DURATION_BEFORE.search(text[:start]))

@@ -1,0 +1,62 @@
+"""A booking request the classifier filed as slot values or as a question.
+
+Travellers book the item they were just asking about in one breath, with the party and
+their contact details ("行，就订这家的双床房吧，我一个人住，入住人王磊，手机139…",
+"我想报桂林漓江阳朔精华三日游，下周六出发，两个大人"). The classifier sees the phone number,
+a room type or a tour's name and says ``inform`` or ``search_hotel``; the dialogue then
+answers a room-price or phone question, or asks what to search. A booking request wins
+over an attribute question: :func:`asks_to_book` recognises one by rule, and
+:class:`bot.nlu.acts.SocialActOverride` files it as ``book``.
+"""
+from __future__ import annotations
+
+import re
+
+# 订/预订/报名 as a request; not 订单 (an order), 订了/订过/订好 (one already made),
+# 退订/取消预订, nor a question about how booking works (怎么订).
+BOOK_VERB = re.compile(
+    r"(?<![退消已])(?:预订|预定|订|报名)(?![单了过好的])|(?:我想|我要|帮我|给我|想)报(?![价销警道])")
+NEGATED = re.compile(r"(?:不|别|不想|不要|不用|没)(?:帮我|给我|再)?(?:预订|预定|订|报名|报)")
+HOW = re.compile(r"怎么|如何|怎样|在哪")
+# "就它了", "就这家吧": choosing the item in focus.
+CHOICE = re.compile(r"就(?:它|这家|这个|这间|这趟|这班|那家|那个|那趟|那班)(?:了|吧)")
+# The item in focus or on the list: 这家, 它, 那班, 第二个.
+POINTS_AT_ITEM = re.compile(r"这家|那家|这个|那个|这间|它|这趟|那趟|这班|那班|第[一二三四五六七八九十\d]{1,2}[个家间趟班]"
+                            r"|(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{1,4}(?![0-9])")
+# Details only a booking needs: the traveller's own phone, whose name it is under.
+GUEST_DETAILS = re.compile(
+    r"(?<!\d)1[3-9]\d{9}(?!\d)|入住人|住客|乘客|乘机人|出行人|联系人|联络人|旅客|游客|名字|姓名")
+QUESTION = re.compile(r"[?？]|吗|多少|几[点天个号晚]|哪|什么|有没有|怎么")
+# Looking for something to book, not booking it: 有推荐吗, 有没有, 想报个五天的团, 订个酒店.
+SEARCHING = re.compile(r"推荐|有没有|有哪些|哪些|哪个|什么|看看|(?:订|报|报名|找)(?:一|几)?个(?!人)")
+# Intents a booking request is misfiled under; any other intent is left as it is.
+MISFILED = ("inform", "search_hotel", "search_ticket", "search_tour")
+
+
+def asks_to_book(text: str, names_item: bool = False) -> bool:
+    """Whether the message asks to book something specific, not to search or to ask.
+
+    With the traveller's own details (a mobile number, 入住人…) a booking verb or a choice
+    ("就它了") is a booking; without them, only when it points at an item ("这家", "G8",
+    or a hotel named in full: ``names_item``) and asks nothing.
+    """
+    if NEGATED.search(text) or HOW.search(text):
+        return False
+    if SEARCHING.search(text) and not GUEST_DETAILS.search(text):
+        return False
+    wants = bool(BOOK_VERB.search(text) or CHOICE.search(text))
+    if not wants:
+        return False
+    if GUEST_DETAILS.search(text) or CHOICE.search(text):
+        return True
+    return bool(names_item or POINTS_AT_ITEM.search(text)) and not QUESTION.search(text)
+
+
+def booking_intent(intent: str, text: str, names_item: bool = False) -> bool:
+    """Whether a message filed as ``intent`` is really a booking request."""
+    if intent not in MISFILED:
+        return False
+    if intent == "inform":  # slot values with a booking verb: 我想报…三日游，下周六出发
+        return asks_to_book(text, names_item) or (bool(BOOK_VERB.search(text)) and not NEGATED.search(text)
+                                                  and not HOW.search(text) and not SEARCHING.search(text))
+    return asks_to_book(text, names_item)
