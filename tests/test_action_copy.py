@@ -36,6 +36,7 @@ NOT_COPY: Set[Tuple[str, str]] = {
     ("names.py", "算了"), ("names.py", "不用"), ("names.py", "不要"), ("names.py", "没有"),
     ("names.py", "不知道"), ("names.py", "取消"), ("names.py", "确认"),  # words that are not names
     ("search.py", "的"), ("inquiry.py", "的"),  # a particle the parsers insert or strip, never shown
+    ("places.py", "站|机场|车站"),  # a pattern for station names
     ("names.py", "。.！!～~ "), ("names.py", "。.！!"), ("names.py", ",，"),  # punctuation around typed names
     ("wording.py", "{}{}元"), ("wording.py", "{}{}.{}元"),  # the money format: 1280元, 12.50元
 }
