@@ -20,10 +20,12 @@ from bot.dialogue_eval.scripts import load_files
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RESULTS = PROJECT_ROOT / "results" / "dialogues"
 
-# Floors, not targets (the target is 85 % task success, no re-ask, no contradiction).
-MIN_TASK_SUCCESS = 0.0
-MAX_REASKS = 10_000
-MAX_CONTRADICTIONS = 10_000
+# Floors under the figures measured on 2026-12-01 (89.6 % task success, 4 re-asks,
+# 0 contradictions), with room for what moves with the calendar (weekday-only services and
+# tours); the target is 85 %, no re-ask and no contradiction.
+MIN_TASK_SUCCESS = 80.0
+MAX_REASKS = 8
+MAX_CONTRADICTIONS = 0
 
 
 def test_scripted_dialogues_against_the_live_bot(bot_server: Dict[str, Any]) -> None:
