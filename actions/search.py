@@ -102,6 +102,8 @@ ASK = {
     ("ticket", "destination"): "utter_ask_destination",
     ("ticket", "origin"): "utter_ask_origin",
 }
+STILL_NEED = {"city": "utter_search_still_need_city", "destination": "utter_search_still_need_destination",
+              "origin": "utter_search_still_need_origin"}
 RESULTS = {"hotel": "utter_hotel_results", "sight": "utter_sight_results", "tour": "utter_tour_results",
            "ticket": "utter_ticket_results"}
 
@@ -496,7 +498,7 @@ class ActionSearch(Action):
         asked = list(state.asked or [])
         state.set(pending=field)
         if asked.count(field) >= ASKED_AT_MOST:
-            dispatcher.utter_message(response=f"utter_search_still_need_{field}")
+            dispatcher.utter_message(response=STILL_NEED[field])
             return
         state.set(asked=asked + [field])
         dispatcher.utter_message(response=ASK[(state.type, field)])

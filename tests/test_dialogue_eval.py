@@ -206,7 +206,7 @@ def test_a_prompt_is_recognised_with_its_placeholders_filled_and_in_traditional(
 def test_asking_again_for_a_given_slot_is_a_re_ask_even_in_traditional(
         judge: Judge, responses: Dict[str, str]) -> None:
     result = judged(judge, [{"user": "成都的酒店", "gives": {"city": "成都"}}, {"user": "便宜点的"}],
-                    [Reply.of(responses["utter_ask_hotel_date"]),
+                    [Reply.of(responses["utter_ask_book_date"]),
                      Reply.of(to_traditional(responses["utter_ask_hotel_city"]))])
     assert result.turns[0].passed
     assert checks(result.turns[1]) == [REASK] and "city" in result.turns[1].failures[0].reason
@@ -219,14 +219,14 @@ def test_asks_written_for_a_turn_allows_that_question(judge: Judge, responses: D
 
 
 def test_the_same_prompt_again_with_nothing_else_is_a_loop(judge: Judge, responses: Dict[str, str]) -> None:
-    ask = responses["utter_ask_people"]
+    ask = responses["utter_ask_book_people"]
     result = judged(judge, [{"user": "上海酒店"}, {"user": "有停车场吗"}, {"user": "两个人"}],
-                    [Reply.of(ask), Reply.of(ask), Reply.of(responses["utter_ask_hotel_date"])])
+                    [Reply.of(ask), Reply.of(ask), Reply.of(responses["utter_ask_book_date"])])
     assert [checks(t) for t in result.turns] == [[], [LOOP], []]
 
 
 def test_answering_then_asking_again_is_a_loop_only_the_third_time(judge: Judge, responses: Dict[str, str]) -> None:
-    ask = responses["utter_ask_people"]
+    ask = responses["utter_ask_book_people"]
     turns = [{"user": "上海酒店"}, {"user": "有停车场吗"}, {"user": "有泳池吗"}]
     result = judged(judge, turns, [Reply.of(ask), Reply.of("有的，酒店有停车场。", ask),
                                    Reply.of("有的，酒店有室内泳池。", ask)])
@@ -254,7 +254,7 @@ def test_a_prompt_after_a_goodbye_or_back_from_a_left_flow_is_stale(
     order = responses["utter_ask_order_ref"]
     result = judged(judge, [{"user": "查订单"}, {"user": "上海有什么酒店"}, {"user": "退票要多少钱"},
                             {"user": "再见"}],
-                    [Reply.of(order), Reply.of(responses["utter_ask_hotel_date"]),
+                    [Reply.of(order), Reply.of(responses["utter_ask_book_date"]),
                      Reply.of("退票手续费按规则收取。", order), Reply.of(responses["utter_goodbye"], order)])
     assert checks(result.turns[2]) == ["stale"]
     assert "stale" in checks(result.turns[3])
@@ -438,7 +438,7 @@ def test_kinds_of_reply_are_recognised_from_the_domain_templates(
 
 
 def test_a_goodbye_that_asks_again_does_not_close(judge: Judge, responses: Dict[str, str]) -> None:
-    reply = Reply.of(responses["utter_goodbye"], responses["utter_ask_people"])
+    reply = Reply.of(responses["utter_goodbye"], responses["utter_ask_book_people"])
     turn = judged(judge, [{"user": "谢谢再见", "expect": {"closes": True}}], [reply]).turns[0]
     assert "closes" in checks(turn) and "stale" in checks(turn)
 
