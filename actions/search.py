@@ -71,6 +71,7 @@ from bot.catalogue.items import (
 )
 from bot.catalogue.queries import Catalogue, catalogue, haversine_km
 from bot.catalogue.search import follow_up_in, ordinal_in, split_route
+from bot.faq_search import faq_index
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
 
@@ -328,6 +329,8 @@ class ActionSearch(Action):
             return state.events()
 
         missing = [field for field in REQUIRED[search_type] if not self._has(state, field)]
+        if missing and self._general_question(dispatcher, state, text):
+            return state.events()
         if missing:
             self._ask(dispatcher, state, missing[0])
             return state.events()
@@ -492,6 +495,18 @@ class ActionSearch(Action):
     @staticmethod
     def _new_place(store: Catalogue, text: str, said: Constraints) -> bool:
         return bool(said.near) or any(m.kind == "district" for m in store.named_in(text))
+
+    @staticmethod
+    def _general_question(dispatcher: CollectingDispatcher, state: SearchState, text: str) -> bool:
+        """"请问饭店几点可以入住" with no hotel, place or list in view asks the policy, not for
+        a city: answer it from the FAQ (True), or say nothing (False)."""
+        if state.shown or not attributes_in(text):
+            return False
+        hit = faq_index().best(text, settings.faq_search_min_score)
+        if hit is None:
+            return False
+        dispatcher.utter_message(response="utter_faq", answer=knowledge.faq()[hit.topic].answer)
+        return True
 
     def _ask(self, dispatcher: CollectingDispatcher, state: SearchState, field: str) -> None:
         """Ask for a missing value, at most twice; then say what is needed with an example."""

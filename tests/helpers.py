@@ -166,3 +166,16 @@ def install_fixture_catalogue(folder: Path) -> Any:
     facade = Catalogue(url)
     use(facade)
     return facade
+
+
+def catalogue_hotel_names(database_url: str, city: str) -> List[str]:
+    """Every hotel name the catalogue in that database has in ``city`` (what a live bot's
+    results may list)."""
+    from bot.catalogue.items import HotelQuery
+    from bot.catalogue.queries import Catalogue
+
+    facade = Catalogue(database_url)
+    try:
+        return [hotel.name for hotel in facade.find_hotels(HotelQuery(city=city, limit=10_000))]
+    finally:
+        facade.close()

@@ -285,3 +285,9 @@ async def test_an_empty_catalogue_is_an_operator_error_not_an_uncovered_city(dom
     assert responses == ["utter_catalogue_unavailable"]
     assert "没有上海" not in reply
     assert "bot.catalogue import" in caplog.text
+
+
+async def test_a_general_policy_question_is_answered_not_met_with_a_city_question(domain_dict, store):
+    responses, slots, reply = await run_search(domain_dict, "请问饭店几点可以入住", "search_hotel")
+    assert responses == ["utter_faq"] and "14:00" in reply
+    assert not slots.get("search_pending")

@@ -43,7 +43,7 @@ def reserved(server, code: str, day) -> int:
     with server["store"].transaction() as session:
         return session.execute(
             select(Inventory.reserved).join(Product).where(Product.code == code, Inventory.day == day)
-        ).scalar_one()
+        ).scalar_one_or_none() or 0  # a day nobody asked about has no row yet: nothing reserved
 
 
 def day_text(day) -> str:

@@ -23,7 +23,6 @@ import requests
 from rasa.core.channels.channel import UserMessage
 from sanic import Sanic
 
-from bot import knowledge
 from bot.outbound import DeliveryError, OutboundRecords, record_inbound
 from connectors.base import ZERO_WIDTH_SPACE
 from connectors.telegram import (
@@ -41,6 +40,7 @@ from connectors.telegram import (
 )
 from tests.channels.recording_server import RecordedRequest, RecordingServer
 from tests.conftest import rasa_api as rasa_http_api
+from tests.helpers import catalogue_hotel_names
 
 TOKEN = "123456789:AAH-test-token_0123456789abcdefghij"
 SECRET = "tripdesk-test-secret_0123"
@@ -594,7 +594,7 @@ def test_greeting_and_hotel_search_are_answered_on_telegram(
     assert "途达" in replies(rasa_api, traveller)[0]["text"]
     post(telegram_server, text_update(traveller, "明天上海的酒店，两个人"))
     answer = "\n".join(r["text"] for r in replies(rasa_api, traveller, at_least=2))
-    shanghai = [h.name for h in knowledge.hotels() if h.city == "上海"]
+    shanghai = catalogue_hotel_names(telegram_server["store"], "上海")
     assert sum(name in answer for name in shanghai) >= 2, answer
     assert_seen_on_telegram(telegram_server["store"], traveller)
 

@@ -17,7 +17,6 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from bot import knowledge
 from tests.conftest import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -120,11 +119,10 @@ def test_traveller_chats_presses_a_quick_reply_and_finds_the_conversation_after_
     assert page.evaluate("() => window.typingShown") is True
 
     send(page, "明天上海有什么酒店")
-    assert "几位" in wait_for_bot(page, 2)
+    results = wait_for_bot(page, 2)  # browsing asks no party size: the list comes at once
+    assert "上海" in results and all(f"{n}. " in results for n in (1, 2, 3))
     send(page, "两个人")
-    results = wait_for_bot(page, 3)
-    shanghai = [hotel.name for hotel in knowledge.hotels() if hotel.city == "上海"]
-    assert sum(name in results for name in shanghai) >= 2
+    wait_for_bot(page, 3)
 
     send(page, "订第一个")
     wait_for_bot(page, 4)
@@ -177,7 +175,7 @@ def test_on_a_phone_the_chat_fills_the_screen(browser: Any, demo: str) -> None:
     panel = open_chat(page)
     assert panel.bounding_box() == {"x": 0, "y": 0, **PHONE}
     send(page, "明天上海有什么酒店")
-    assert "几位" in wait_for_bot(page, 1)
+    assert "上海" in wait_for_bot(page, 1)
     send(page, "两个人")
     wait_for_bot(page, 2)
     send(page, "订第一个")
