@@ -68,6 +68,7 @@ from bot.catalogue.items import (
     Sight,
     SightQuery,
     Tour,
+    lowest_price,
 )
 from bot.catalogue.queries import Catalogue, catalogue, haversine_km
 from bot.catalogue.search import follow_up_in, ordinal_in, split_route
@@ -843,9 +844,8 @@ class ActionSearch(Action):
             return
         remaining = [item for item in items if self._id(item) not in shown_ids]
         if kind == "cheaper":
-            price = self._price
-            floor = min((price(item) for item in shown), default=None)
-            candidates = sorted((i for i in remaining if floor is None or price(i) < floor), key=price)
+            floor = min((lowest_price(item) for item in shown), default=None)
+            candidates = sorted((i for i in remaining if floor is None or lowest_price(i) < floor), key=lowest_price)
             if not candidates:
                 dispatcher.utter_message(response="utter_no_cheaper")
                 return
@@ -863,14 +863,4 @@ class ActionSearch(Action):
         else:
             candidates = remaining
         self._present(dispatcher, domain, state, candidates, fresh=False)
-
-    @staticmethod
-    def _price(item: Any) -> Decimal:
-        if isinstance(item, Hotel):
-            return item.lowest_price
-        if isinstance(item, Sight):
-            return item.lowest_ticket
-        if isinstance(item, Service):
-            return item.lowest_fare
-        return Decimal(item.price)
 

@@ -250,3 +250,15 @@ class ImportReport:
     removed: dict = field(default_factory=dict)
     errors: Tuple[str, ...] = ()  # "hotels.csv:17: rating '6.2' must be between 0 and 5"
     notes: Tuple[str, ...] = ()  # what --prune kept because it has bookings
+
+
+def lowest_price(item: "Hotel | Sight | Tour | Service") -> Decimal:
+    """What an item costs at least: a hotel's cheapest room, a sight's cheapest ticket (0 when
+    free), a tour's adult price, a service's cheapest fare; one order for "便宜点" everywhere."""
+    if isinstance(item, Hotel):
+        return item.lowest_price
+    if isinstance(item, Sight):
+        return item.lowest_ticket
+    if isinstance(item, Tour):
+        return item.price
+    return item.lowest_fare

@@ -24,6 +24,7 @@ from bot.catalogue.items import (
     Service,
     Sight,
     Tour,
+    lowest_price,
 )
 from bot.catalogue.queries import haversine_km
 from bot.dialogue_eval.replies import HONEST_ABSENCE, fold
@@ -504,15 +505,6 @@ def distance_km(a: Tuple[float, float], b: Tuple[float, float]) -> float:
     return haversine_km(a[0], a[1], b[0], b[1])
 
 
-def price_of(item: Item) -> Decimal:
-    if isinstance(item, Hotel):
-        return item.lowest_price
-    if isinstance(item, Sight):
-        return item.lowest_ticket
-    if isinstance(item, Tour):
-        return item.price
-    return item.lowest_fare
-
 
 def _has_facility(item: Item, wanted: str) -> bool:
     if not isinstance(item, Hotel):
@@ -539,7 +531,7 @@ def filter_failure(catalogue: CatalogueLike, item: Item, key: str, wanted: Any) 
     if key == "near":
         return _near_failure(catalogue, item, wanted)
     if key in ("max_price", "min_price"):
-        price = price_of(item)
+        price = lowest_price(item)
         limit = Decimal(str(wanted))
         ok = price <= limit if key == "max_price" else price >= limit
         return None if ok else f"{name} costs ¥{price} ({key} {wanted})"
