@@ -738,7 +738,7 @@ class ActionBook(Action):
             booking = await STORE.book(customer, shown["product"], booking_dates(tracker), names, phone, key,
                                        conversation_id=tracker.sender_id,
                                        expected_total_fen=int(shown["total_fen"]), hold_expires=holds,
-                                       rooms=shown.get("rooms"))
+                                       rooms=shown.get("rooms"), children=int(shown.get("children") or 0))
             if booking.status in CANCELLABLE:
                 return booking
             key = confirmation_key("book", tracker.sender_id, {**shown, "after": booking.reference})

@@ -179,8 +179,10 @@ class StoreAccess:
 
     # --- booking -------------------------------------------------------------------------
 
-    async def quote_booking(self, product_code: str, dates: Dates, travellers: int) -> BookingQuote:
-        return await self._read(partial(booking_store().quote_booking, product_code, dates, travellers))
+    async def quote_booking(self, product_code: str, dates: Dates, travellers: int,
+                            children: int = 0) -> BookingQuote:
+        return await self._read(partial(booking_store().quote_booking, product_code, dates, travellers,
+                                        children=children))
 
     async def available(self, product_code: str, dates: Dates) -> int:
         return await self._read(partial(booking_store().available, product_code, dates))
@@ -188,14 +190,15 @@ class StoreAccess:
     async def book(self, customer: CustomerRef, product_code: str, dates: Dates,
                    travellers: Sequence[str], phone: str, key: str, *, conversation_id: str,
                    expected_total_fen: int, hold_expires: bool = True,
-                   rooms: Optional[int] = None) -> BookingView:
+                   rooms: Optional[int] = None, children: int = 0) -> BookingView:
         """``hold_expires`` is False when nothing is to be paid now (pay at the property);
-        ``rooms`` is the count the summary showed (the party's size, not the names given)."""
+        ``rooms`` is the count the summary showed (the party's size, not the names given),
+        ``children`` how many of those places the summary priced at the child fare."""
         store = booking_store()
         return await self._write(
             partial(store.hold_and_book, customer, product_code, dates, list(travellers), phone, key,
                     conversation_id=conversation_id, expected_total_fen=expected_total_fen,
-                    hold_expires=hold_expires, rooms=rooms),
+                    hold_expires=hold_expires, rooms=rooms, children=children),
             partial(store.booking_by_key, key, customer))
 
     async def open_payment(self, booking: BookingView, method: str, *, conversation_id: str) -> PaymentView:

@@ -148,6 +148,9 @@ class Product(Base):
     # explicitly and none is created on demand.
     capacity = Column(Integer, nullable=True)
     sale_weekdays = Column(String(7), nullable=True)
+    # A child's fare where the catalogue sets one (tours, migration 0006); NULL: children
+    # pay ``unit_price_fen`` like adults.
+    child_price_fen = Column(Integer, nullable=True)
 
     __table_args__ = (
         CheckConstraint(_in("kind", PRODUCT_KINDS), name="kind_known"),
@@ -224,12 +227,16 @@ class BookingItem(Base):
     quantity = Column(Integer, nullable=False)
     unit_price_fen = Column(Integer, nullable=False)
     amount_fen = Column(Integer, nullable=False)
+    # Of ``quantity``, how many are children charged ``child_unit_price_fen`` (migration 0006).
+    children = Column(Integer, nullable=False, default=0, server_default="0")
+    child_unit_price_fen = Column(Integer, nullable=True)
 
     booking = relationship("Booking", back_populates="items")
     product = relationship("Product")
     __table_args__ = (
         CheckConstraint("quantity > 0", name="quantity_positive"),
         CheckConstraint("amount_fen >= 0", name="amount_not_negative"),
+        CheckConstraint("children >= 0 AND children < quantity", name="children_with_an_adult"),
     )
 
 

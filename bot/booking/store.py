@@ -178,6 +178,7 @@ class ProductView:
     departs_at: Optional[str] = None
     duration_days: int = 1
     max_guests: Optional[int] = None
+    child_price_fen: Optional[int] = None  # None: children pay unit_price_fen
 
 
 @dataclass(frozen=True)
@@ -200,6 +201,7 @@ class BookingView:
     hold_expires_at: Optional[datetime] = None  # unpaid: the place is released after this
     change_fees_fen: int = 0  # fees charged by changes, kept on a later cancellation
     received_fen: int = 0  # every payment received: what the traveller paid, refunds aside
+    children: int = 0  # of ``quantity``, places charged the child fare
 
     @property
     def refunded_fen(self) -> int:
@@ -325,7 +327,15 @@ def changed_span(kind: str, duration_days: int, start: date, end: date,
 def _product_view(product: Product) -> ProductView:
     return ProductView(product.code, product.kind, product.name, product.unit_price_fen,
                        product.variant, product.mode, product.departs_at,
-                       product.duration_days, product.max_guests)
+                       product.duration_days, product.max_guests, product.child_price_fen)
+
+
+def price_fen(product: Product | ProductView, quantity: int, children: int, units: int) -> int:
+    """What ``quantity`` places cost for ``units`` nights or departures, ``children`` of
+    them at the child fare where the product has one: the one price rule of the store."""
+    child_fen = product.child_price_fen if product.child_price_fen is not None \
+        else product.unit_price_fen
+    return (product.unit_price_fen * (quantity - children) + child_fen * children) * units
 
 
 def _received_fen(booking: Booking) -> int:
@@ -356,6 +366,7 @@ def _booking_view(booking: Booking) -> BookingView:
         hold_expires_at=booking.hold_expires_at,
         change_fees_fen=_due_fen(booking) - booking.total_fen,
         received_fen=_received_fen(booking),
+        children=item.children,
     )
 
 
@@ -528,16 +539,18 @@ class BookingStore:
     # --- booking ---------------------------------------------------------------------
 
     def quote_booking(self, product_code: str, dates: Dates, travellers: int,
-                      rooms: Optional[int] = None) -> BookingQuote:
-        """Price and availability of a booking before it is made, for the summary."""
+                      rooms: Optional[int] = None, children: int = 0) -> BookingQuote:
+        """Price and availability of a booking before it is made, for the summary;
+        ``children`` of the places are charged the child fare."""
         with self.transaction() as session:
             product = self._product(session, product_code)
             start, end = self._span(product, dates)
             quantity = self._quantity(product, tuple("x" * max(travellers, 1)), rooms)
+            self._check_children(product, quantity, children)
+            total = price_fen(product, quantity, children, priced_units(product.kind, start, end))
             units = priced_units(product.kind, start, end)
         free = self.available(product_code, dates)
-        return BookingQuote(product_code, start, end, quantity, units,
-                            product.unit_price_fen * quantity * units, free >= quantity,
+        return BookingQuote(product_code, start, end, quantity, units, total, free >= quantity,
                             self.policy.version)
 
     def hold_and_book(
@@ -545,7 +558,7 @@ class BookingStore:
         phone: str, idempotency_key: str, *, rooms: Optional[int] = None,
         actor: str = "customer", conversation_id: Optional[str] = None,
         reference: Optional[str] = None, expected_total_fen: Optional[int] = None,
-        hold_expires: bool = True,
+        hold_expires: bool = True, children: int = 0,
     ) -> BookingView:
         """Reserve inventory and create a ``pending_payment`` booking, atomically.
 
@@ -563,6 +576,8 @@ class BookingStore:
             hold_expires: the place is held for the product's hold time (policies.yml
                 ``holds``) and then released unless paid; False when there is no online
                 payment to wait for (paid at the property).
+            children: how many of the places are children, charged the product's child
+                fare where it has one; at least one place is an adult's.
 
         Raises:
             SoldOut: a day lacks inventory; nothing is held.
@@ -581,7 +596,7 @@ class BookingStore:
             try:
                 return self._book(customer, product, dates, names, phone, idempotency_key,
                                   rooms, actor, conversation_id, reference or new_reference(),
-                                  expected_total_fen, hold_expires)
+                                  expected_total_fen, hold_expires, children)
             except IntegrityError:
                 existing = self._by_key(idempotency_key, customer)
                 if existing is not None:  # a concurrent retry of the same message won
@@ -618,17 +633,19 @@ class BookingStore:
     def _book(self, customer: CustomerRef, code: str, dates: Dates, names: Tuple[str, ...],
               phone: str, key: str, rooms: Optional[int], actor: str,
               conversation_id: Optional[str], reference: str,
-              expected_total_fen: Optional[int] = None, hold_expires: bool = True) -> BookingView:
+              expected_total_fen: Optional[int] = None, hold_expires: bool = True,
+              children: int = 0) -> BookingView:
         with self.transaction() as session:
             self._check_unpaid_cap(session, customer)
             product = self._product(session, code)
             start, end = self._span(product, dates)
             days = held_days(product.kind, start, end)
             quantity = self._quantity(product, names, rooms)
+            self._check_children(product, quantity, children)
             self._stock(session, product, days)
             for day in days:  # date order: concurrent stays lock rows in the same order
                 self._take(session, product, day, quantity)
-            total = product.unit_price_fen * quantity * priced_units(product.kind, start, end)
+            total = price_fen(product, quantity, children, priced_units(product.kind, start, end))
             if expected_total_fen is not None and total != expected_total_fen:
                 raise PriceChanged(total)
             now = utcnow()
@@ -639,12 +656,15 @@ class BookingStore:
                               created_at=now, hold_expires_at=now + hold if hold_expires else None)
             booking.items.append(BookingItem(product=product, quantity=quantity,
                                              unit_price_fen=product.unit_price_fen,
+                                             children=children,
+                                             child_unit_price_fen=product.child_price_fen,
                                              amount_fen=total))
             booking.travellers = [Traveller(name=n, position=i) for i, n in enumerate(names)]
             session.add(booking)
             session.flush()
             self._event(session, booking, actor, conversation_id, "booked",
-                        {"product": code, "quantity": quantity, "total_fen": total,
+                        {"product": code, "quantity": quantity, "children": children,
+                         "total_fen": total,
                          "start": start.isoformat(), "end": end.isoformat()})
             return _booking_view(booking)
 
@@ -662,6 +682,13 @@ class BookingStore:
         ).scalars().all()
         if len(unpaid) >= self.policy.max_unpaid_bookings:
             raise TooManyUnpaid(self.policy.max_unpaid_bookings, unpaid)
+
+    @staticmethod
+    def _check_children(product: Product, quantity: int, children: int) -> None:
+        """Children are places of a party that has an adult; hotel rooms are not per person."""
+        if children < 0 or (children and per_room(product.kind)) or children >= quantity:
+            raise InvalidRequest(f"{children} children among {quantity} places: "
+                                 "a child travels with at least one adult")
 
     @staticmethod
     def _quantity(product: Product, names: Tuple[str, ...], rooms: Optional[int]) -> int:
@@ -1038,7 +1065,8 @@ class BookingStore:
                                "traveller.rename" if allowed else "transport.rename_not_allowed",
                                self.policy.version, allowed=allowed, reference=booking.reference)
         product, start, end = self._changed_terms(booking, request)
-        new_total = product.unit_price_fen * booking.quantity * priced_units(product.kind, start, end)
+        new_total = price_fen(product, booking.quantity, booking.children,
+                              priced_units(product.kind, start, end))
         quote = rules.change_quote(self.policy, self._trip(booking), new_total, at)
         if booking.paid_fen == 0:  # nothing charged yet: no fee, just the new price
             quote = replace(quote, fee_fen=0, rule="unpaid.free")
@@ -1145,7 +1173,8 @@ class BookingStore:
         days = priced_units(product.kind, start, end)
         item.product = product
         item.unit_price_fen = product.unit_price_fen
-        item.amount_fen = product.unit_price_fen * item.quantity * days
+        item.child_unit_price_fen = product.child_price_fen
+        item.amount_fen = price_fen(product, item.quantity, item.children, days)
         row.start_date, row.end_date, row.total_fen = start, end, item.amount_fen
 
     @staticmethod

@@ -267,19 +267,20 @@ def products_of(hotel_names: Dict[str, str], rooms: Iterable[Dict[str, Any]],
                          catalogue_id=r["hotel_id"], variant=r["type"], name=f"{name} {r['type']}",
                          mode=None, departs_at=None, duration_days=1, max_guests=r["max_guests"],
                          unit_price_fen=r["price_fen"], capacity=r["rooms_per_day"],
-                         sale_weekdays="1234567"))
+                         sale_weekdays="1234567", child_price_fen=None))
     for t in tours:
         rows.append(dict(kind=TOUR, code=t["id"], catalogue_id=t["id"], variant="", name=t["name"],
                          mode=None, departs_at=None, duration_days=t["days"], max_guests=None,
                          unit_price_fen=t["price_fen"], capacity=t["seats"],
-                         sale_weekdays=t["departure_weekdays"]))
+                         sale_weekdays=t["departure_weekdays"],
+                         child_price_fen=t.get("child_price_fen")))
     for s in services:
         for fare, price, seats in s["fares"]:
             rows.append(dict(
                 kind=TRANSPORT, code=f"{s['code']}/{fare}", catalogue_id=s["code"], variant=fare,
                 name=f"{s['code']} {s['from_station']}→{s['to_station']} {fare}", mode=s["mode"],
                 departs_at=s["depart"], duration_days=1, max_guests=None, unit_price_fen=price,
-                capacity=seats, sale_weekdays=s["weekdays"]))
+                capacity=seats, sale_weekdays=s["weekdays"], child_price_fen=None))
     return rows
 
 

@@ -14,13 +14,15 @@ FIRST_DAY = date(2030, 5, 1)  # far enough ahead that "now" never reaches it by 
 
 def add_product(store: BookingStore, code: str, kind: str, price_fen: int, capacity: int,
                 days: int = 30, duration_days: int = 1, max_guests: Optional[int] = None,
-                mode: Optional[str] = None, departs_at: Optional[str] = None) -> None:
+                mode: Optional[str] = None, departs_at: Optional[str] = None,
+                child_price_fen: Optional[int] = None) -> None:
     """A product with ``capacity`` units on each of ``days`` days from FIRST_DAY."""
     with store.transaction() as session:
         product = Product(kind=kind, code=code, catalogue_id=code.split("/")[0],
                           variant=code.split("/")[1] if "/" in code else "", name=code,
                           unit_price_fen=price_fen, duration_days=duration_days,
-                          max_guests=max_guests, mode=mode, departs_at=departs_at)
+                          max_guests=max_guests, mode=mode, departs_at=departs_at,
+                          child_price_fen=child_price_fen)
         session.add(product)
         session.flush()
         session.execute(insert(Inventory), [

@@ -76,6 +76,8 @@ def test_import_loads_everything_with_products_and_a_second_run_changes_nothing(
     assert (fare.unit_price_fen, fare.capacity, fare.sale_weekdays, fare.mode, fare.departs_at) \
         == (151000, 150, "67", "flight", "09:30")
     assert _product(engine, "H-CD-102/六人间床位").unit_price_fen == 7950
+    assert (_product(engine, "T-BJ-101").child_price_fen, tour.child_price_fen,
+            room.child_price_fen) == (29800, None, None)  # children pay the tour's child fare
     assert _count(engine, Product) == 10 + 2 + 10  # rooms, tours, fares
     products, names = _count(engine, Product), _count(engine, CatalogueName)
     second = import_path(GOOD, engine)
