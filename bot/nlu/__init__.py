@@ -13,6 +13,7 @@ from bot.nlu.normalizer import ChineseNormalizer  # noqa: E402
 from bot.nlu.tokenizer import KnowledgeBaseJiebaTokenizer  # noqa: E402
 from bot.nlu.rule_extractor import TravelRuleEntityExtractor  # noqa: E402
 from bot.nlu.acts import LeadingClauseTrimmer, SocialActOverride  # noqa: E402
+from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer  # noqa: E402
 
 __all__ = ["ChineseNormalizer", "KnowledgeBaseJiebaTokenizer", "TravelRuleEntityExtractor",
-           "LeadingClauseTrimmer", "SocialActOverride"]
+           "LeadingClauseTrimmer", "SocialActOverride", "SentenceEncoderFeaturizer"]
