@@ -112,3 +112,18 @@ def test_a_time_alone_names_no_day(expression, names_day):
 def test_the_length_in_a_tour_s_name_is_not_a_day():
     found = [m.text for m in extract_dates("九寨沟黄龙四日跟团游,18号出发,两个人能订吗")]
     assert found == ["18号"]
+
+
+@pytest.mark.parametrize("text", ["五一广场附近的酒店", "地铁2号线能到吗", "坐三号线到哪站下",
+                                  "清明上河园门票多少", "有24小时前台吗"])
+def test_a_date_word_that_begins_a_place_s_name_is_no_date(text):
+    assert extract_dates(text, now=NOW) == []
+
+
+@pytest.mark.parametrize("text, span, value", [
+    ("周五一晚多少钱", "周五", "2026-11-27"),
+    ("下周五一晚还有房吗", "下周五", "2026-12-04"),
+])
+def test_a_weekday_before_a_count_of_nights_is_that_weekday_not_may_day(text, span, value):
+    [mention] = extract_dates(text, now=NOW)
+    assert (mention.text, mention.value) == (span, value)

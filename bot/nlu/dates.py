@@ -51,6 +51,10 @@ TOUR_LENGTH = re.compile(r"[一二两三四五六七八九十\d]{1,2}\s*[日天]
 DAY_WORD_BUT_DAYS = re.compile(r"[月号周今明后昨]|星期|礼拜")
 DURATION_BEFORE = re.compile(r"(?:玩|住|待|呆|逛|游|共|一共|为期)\s*$")
 # What names a day rather than only a time of it (明天, 12号, 周五, 国庆节, 12/5).
+# "五一广场", "2号线", "清明上河园", "24小时前台": a date word that begins a place's name.
+NAME_AFTER = re.compile(r"^(?:号?线|广场|路|街|大道|公园|上河园|桥|站|台|村|巷|中学|小学|大学|医院)")
+# "周五一晚": the weekday's digit read together with the count of nights after it.
+WEEKDAY_BEFORE = re.compile(r"(?:(?:下下|下|这|本)个?)?(?:周|星期|礼拜)$")
 DAY_WORD = re.compile(r"[天日号月年周节今明昨]|星期|礼拜|\d{1,2}\s*[/.-]\s*\d{1,2}")
 
 
@@ -211,10 +215,25 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
         if resolved is None:
             continue
         start, end = to_original(begin), to_original(finish)
-        if _is_greeting(text, start, end) or _is_duration(text, start, end):
+        if _is_greeting(text, start, end) or _is_duration(text, start, end) or NAME_AFTER.match(text[end:]):
+            continue
+        if WEEKDAY_BEFORE.search(text[:start]):
+            weekday = _weekday_before(text, start, now)
+            if weekday is not None:
+                mentions.append(weekday)
             continue
         mentions.append(DateMention(start, end, text[start:end], *resolved))
     return sorted(mentions, key=lambda m: m.start)
+
+
+def _weekday_before(text: str, start: int, now: datetime) -> Optional[DateMention]:
+    """"周五一晚" parsed as 五一 (May Day) evening: the weekday is 周 + the first digit."""
+    begin = WEEKDAY_BEFORE.search(text[:start])
+    assert begin is not None
+    expression = text[begin.start():start + 1]
+    detail = _parse(expression, now)
+    resolved = _resolve(expression, detail, now) if detail else None
+    return DateMention(begin.start(), start + 1, expression, *resolved) if resolved else None
 
 
 def first_day(value: str) -> date:
