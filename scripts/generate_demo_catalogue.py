@@ -12,8 +12,11 @@ Sources, in order of authority:
   aliases);
 - ``scripts/demo_catalogue_cities.txt``: cities, area codes, airports, stations and
   districts with approximate centres, metro stations and road names;
-- ``scripts/demo_catalogue_sights.txt``: public facts about famous sights (approximate)
-  and more real sight names per city.
+- ``scripts/demo_catalogue_sights.txt``: public facts about famous sights (approximate),
+  where the famous ones are (public coordinates) and which stays gather around them, and
+  more real sight names per city.
+Hotels are placed around those famous sights (a traveller searches "故宫附近"), or by the
+sight they are named after; the others lie near their district's centre.
 Everything else (hotels, addresses, phone numbers, invented sights, tours, timetables) is
 invented, and every row says ``demo: yes``.
 
@@ -36,8 +39,9 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -209,6 +213,18 @@ OVERRIDE_METRO = {  # sight -> (station, line) where the nearest station is well
     "中央大街": ("中央大街", "2号线"), "星海广场": ("星海广场", "1号线"), "五大道": ("小白楼", "1号线"),
     "天津之眼": ("金狮桥", "4号线"), "维多利亚港": ("尖沙咀", "荃湾线"), "香港迪士尼乐园": ("迪士尼", "迪士尼线"),
     "香港海洋公园": ("海洋公园", "南港岛线"), "太平山顶": ("中环", "港岛线"),
+    "鸟巢国家体育场": ("奥体中心", "8号线"), "水立方": ("奥体中心", "8号线"), "798艺术区": ("将台", "14号线"),
+    "雍和宫": ("雍和宫", "2号线"), "景山公园": ("北海北", "6号线"), "北海公园": ("北海北", "6号线"),
+    "前门大街": ("前门", "2号线"), "三里屯太古里": ("团结湖", "10号线"), "城隍庙小吃广场": ("豫园", "10号线"),
+    "新天地": ("新天地", "10号线"), "静安寺": ("静安寺", "2号线"), "断桥残雪": ("龙翔桥", "1号线"),
+    "西溪湿地": ("西溪湿地南", "5号线"), "河坊街": ("定安路", "1号线"), "太古里": ("春熙路", "2号线"),
+    "杜甫草堂": ("草堂北路", "4号线"), "文殊院": ("文殊院", "1号线"), "人民公园": ("人民公园", "2号线"),
+    "陕西历史博物馆": ("小寨", "2号线"), "鼓楼": ("钟楼", "2号线"), "小雁塔": ("南稍门", "2号线"),
+    "长隆欢乐世界": ("汉溪长隆", "3号线"), "长隆国际大马戏": ("汉溪长隆", "3号线"),
+    "锦绣中华民俗村": ("华侨城", "1号线"), "明孝陵": ("苜蓿园", "2号线"), "鸡鸣寺": ("鸡鸣寺", "3号线"),
+    "观前街": ("临顿路", "1号线"), "留园": ("石路", "2号线"), "山塘街": ("山塘街", "2号线"),
+    "金鸡湖": ("东方之门", "1号线"), "中山路步行街": ("镇海路", "1号线"), "楚河汉街": ("楚河汉街", "4号线"),
+    "防洪纪念塔": ("中央大街", "2号线"), "栈桥": ("青岛站", "3号线"), "钟楼": ("钟楼", "2号线"),
 }
 
 
@@ -320,6 +336,8 @@ def parse_sights(cities: Dict[str, City]) -> List[SightFact]:
     """Read the sights file: sight-only cities, sights with facts, more real names."""
     facts: List[SightFact] = []
     for line in data_lines(SIGHTS_FILE):
+        if line.startswith("="):
+            continue  # a landmark's place: parse_landmarks
         if line.startswith("~"):
             name, district, lat, lon, area = line[1:].split("|")
             city = City(name, area, False, 3, [], [], "", covered=False)
@@ -336,6 +354,44 @@ def parse_sights(cities: Dict[str, City]) -> List[SightFact]:
             facts.append(SightFact(city_name, name, district, kind, parse_tickets(tickets), hours,
                                    visit, suits.split(","), text, True))
     return facts
+
+
+@dataclass
+class Landmark:
+    """A famous sight at its public coordinates, and how hotels gather around it."""
+    city: str
+    name: str
+    lat: float
+    lon: float
+    aliases: List[str]  # added to the sight's; short ones may name hotels
+    ring: Tuple[float, float]  # hotels lie this many km from it
+    side: str  # "" all round, or N/E/S/W: the half where the land is
+    stays: List[Tuple[str, int]]  # (hotel type or grade, how many) always generated here
+    roads: List[str]
+    district: str = ""  # the sight's, known once its row is made
+    names: List[str] = field(default_factory=list)  # its name and every alias of the sight
+    public: bool = True  # False: a sight placed near its district's centre (only hotels named after it follow)
+
+
+AROUND = re.compile(r"(?:(\d+(?:\.\d+)?)-)?(\d+(?:\.\d+)?)?([NESW]?)")
+DEFAULT_RING = (0.0, 1.5)
+
+
+def parse_landmarks() -> Dict[Tuple[str, str], Landmark]:
+    """Read the `=city|sight|lat|lon|aliases|around|stays|roads` lines of the sights file."""
+    landmarks: Dict[Tuple[str, str], Landmark] = {}
+    for line in data_lines(SIGHTS_FILE):
+        if not line.startswith("="):
+            continue
+        city, name, lat, lon, aliases, around, stays, roads = (line[1:].split("|") + [""] * 4)[:8]
+        match = AROUND.fullmatch(around)
+        assert match, line
+        low, high, side = match.groups()
+        ring = (float(low or 0), float(high)) if high else DEFAULT_RING
+        wanted = [(kind, int(count)) for kind, count in (item.split("*") for item in stays.split(",") if item)]
+        landmarks[(city, name)] = Landmark(city, name, float(lat), float(lon), [a for a in aliases.split(",") if a],
+                                           ring, side, wanted, roads.split())
+    return landmarks
 
 
 def parse_tickets(text: str) -> List[Tuple[str, str]]:
@@ -360,6 +416,32 @@ def km_between(a: Tuple[float, float], b: Tuple[float, float]) -> float:
 
 def jitter(rng: random.Random, lat: float, lon: float, spread: float = 0.02) -> Tuple[str, str]:
     return f"{lat + rng.uniform(-spread, spread):.5f}", f"{lon + rng.uniform(-spread, spread):.5f}"
+
+
+KM_PER_DEGREE = 111.32
+SIDE_BEARINGS = {"": (0.0, 360.0), "N": (-90.0, 90.0), "E": (0.0, 180.0), "S": (90.0, 270.0), "W": (180.0, 360.0)}
+
+
+def around(rng: random.Random, landmark: Landmark, reach: float = 0.0) -> Tuple[str, str]:
+    """A point in the landmark's ring (and on its side), spread evenly over the area;
+    ``reach`` narrows the ring to that many km beyond its inner edge."""
+    low, high = landmark.ring
+    high = min(high, low + reach) if reach else high
+    distance = math.sqrt(rng.uniform(low ** 2, high ** 2))
+    bearing = math.radians(rng.uniform(*SIDE_BEARINGS[landmark.side]))
+    lat = landmark.lat + distance * math.cos(bearing) / KM_PER_DEGREE
+    lon = landmark.lon + distance * math.sin(bearing) / (KM_PER_DEGREE * math.cos(math.radians(landmark.lat)))
+    return f"{lat:.5f}", f"{lon:.5f}"
+
+
+def on_land(draw: Callable[[], Tuple[str, str]], lakes: Sequence[Landmark]) -> Tuple[str, str]:
+    """A point of ``draw`` that is not in one of the lakes (西湖, 玄武湖: landmarks whose
+    hotels keep a distance all round), redrawn a few times if it is."""
+    for _ in range(20):
+        lat, lon = draw()
+        if all(km_between((float(lat), float(lon)), (lake.lat, lake.lon)) >= lake.ring[0] for lake in lakes):
+            break
+    return lat, lon
 
 
 def phone(rng: random.Random, city: City) -> str:
@@ -462,9 +544,12 @@ def nearest_metro(rng: random.Random, city: City, district: District, hint: str 
 
 
 def hotel_description(rng: random.Random, district: District, address: str, metro: str, kind: str,
-                      grade: str, facilities: Sequence[str]) -> str:
+                      grade: str, facilities: Sequence[str], landmark: Optional[Tuple[str, float]] = None) -> str:
     where = rng.choice((f"位于{district.name}{address}", f"坐落在{district.name}", f"地处{district.name}核心地段"))
     near = f"，步行可达{metro}地铁站" if metro else ""
+    if landmark:
+        name, km = landmark
+        near = (f"，步行可到{name}" if km <= 1.0 else f"，距{name}约{km:.1f}公里") + near
     feature = {
         "商务": ("适合商务出差", "会议和办公配套齐全", "交通便利，出差首选"),
         "度假": ("适合休闲度假", "环境安静，景观房视野开阔", "度假氛围浓厚"),
@@ -505,8 +590,60 @@ ROOM_COLUMNS = ("hotel_id", "type", "price", "max_guests", "bed", "breakfast", "
                 "rooms_per_day")
 
 
-def known_hotels(cities: Dict[str, City]) -> List[HotelDraft]:
-    """The hand-written hotels, with their facts kept and the missing ones filled in."""
+def landmark_named(texts: Sequence[str], nearby: Sequence[Landmark]) -> Optional[Landmark]:
+    """The first landmark of the district named in the texts (address first, then name, tags)."""
+    for text in texts:
+        for landmark in nearby:
+            if any(len(word) >= 2 and word in text for word in landmark.names):
+                return landmark
+    return None
+
+
+def landmark_on_road(address: str, nearby: Sequence[Landmark]) -> Optional[Landmark]:
+    """The landmark whose own streets the address is on (人民路 in 大理 is the old town's)."""
+    return next((landmark for landmark in nearby if any(address.startswith(road) for road in landmark.roads)), None)
+
+
+def landmark_metro(rng: random.Random, city: City, landmark: Landmark) -> Tuple[str, str, str]:
+    """The station by a landmark, or none: a station of its district may be far from it
+    (鼓浪屿 has no metro although 思明区 has)."""
+    if landmark.name not in OVERRIDE_METRO or not city.metro:
+        return "", "", ""
+    station, line = OVERRIDE_METRO[landmark.name]
+    return station, line, str(rng.randrange(150, 900, 10))
+
+
+def landmarks_by_district(landmarks: Iterable[Landmark]) -> Dict[Tuple[str, str], List[Landmark]]:
+    grouped: Dict[Tuple[str, str], List[Landmark]] = {}
+    for landmark in landmarks:
+        grouped.setdefault((landmark.city, landmark.district), []).append(landmark)
+    return grouped
+
+
+def other_sights(sights: List[Dict[str, str]], landmarks: Dict[Tuple[str, str], Landmark]
+                 ) -> Dict[Tuple[str, str], List[Landmark]]:
+    """The sights without public coordinates, where they were placed: a hotel named after
+    one (全季酒店(西安骊山路店), 厦门海沧湾公园君庭商务酒店) is placed by it."""
+    return landmarks_by_district(
+        Landmark(row["city"], row["name"], float(row["lat"]), float(row["lon"]), [], DEFAULT_RING, "", [], [],
+                 row["district"], [row["name"], *filter(None, row["aliases"].split("|"))], public=False)
+        for row in sights if (row["city"], row["name"]) not in landmarks)
+
+
+def near_landmark(lat: str, lon: str, landmark: Optional[Landmark]) -> Optional[Tuple[str, float]]:
+    """The landmark a hotel was placed by, with its distance in km, for the description; a
+    lake's (whose point is the water's middle) counts from its shore."""
+    if landmark is None:
+        return None
+    km = km_between((float(lat), float(lon)), (landmark.lat, landmark.lon))
+    return landmark.name, max(0.0, km - landmark.ring[0]) if not landmark.side else km
+
+
+def known_hotels(cities: Dict[str, City], landmarks: Dict[Tuple[str, str], Landmark],
+                 spots: Dict[Tuple[str, str], List[Landmark]]) -> List[HotelDraft]:
+    """The hand-written hotels, with their facts kept and the missing ones filled in; one
+    that names a sight of its district (鼓浪屿漳州路, 近春熙路) is placed by it."""
+    by_district = landmarks_by_district(landmarks.values())
     drafts = []
     for item in load_yaml(KB / "catalogue" / "hotels.yml", "hotels"):
         rng = rng_for("hotel", item["id"])
@@ -519,9 +656,16 @@ def known_hotels(cities: Dict[str, City]) -> List[HotelDraft]:
             kind = "民宿"
         breakfast = bool(item.get("breakfast_included"))
         hint = item["name"] + item["address"] + "".join(tags)
+        texts = [item["address"], item["name"], *tags]
+        landmark = landmark_named(texts, by_district.get((city.name, district.name), [])) or \
+            landmark_named(texts, spots.get((city.name, district.name), []))
         station, line, distance = nearest_metro(rng, city, district, hint)
+        if landmark and landmark.public and not any(name in hint for name, _ in district.stations):
+            station, line, distance = landmark_metro(rng, city, landmark)  # 王府井 says its station
         facilities = facilities_for(rng, city, grade, kind, breakfast, bool(station))
         lat, lon = jitter(rng, district.lat, district.lon, 0.01)
+        if landmark:  # a hotel that names the landmark is close by
+            lat, lon = around(rng, landmark, reach=0.8)
         drafts.append(HotelDraft({
             "id": item["id"], "name": item["name"], "city": city.name, "district": district.name,
             "address": item["address"], "phone": phone(rng, city), "stars": str(item["stars"]), "grade": grade,
@@ -529,7 +673,8 @@ def known_hotels(cities: Dict[str, City]) -> List[HotelDraft]:
             "facilities": "|".join(facilities), "breakfast_included": yes(breakfast), "checkin_time": "14:00",
             "checkout_time": "12:00", "metro_station": station, "metro_line": line, "metro_distance_m": distance,
             "lat": lat, "lon": lon, "aliases": "", "tags": "|".join(tags),
-            "description": hotel_description(rng, district, item["address"], station, kind, grade, facilities),
+            "description": hotel_description(rng, district, item["address"], station, kind, grade, facilities,
+                                             near_landmark(lat, lon, landmark)),
             "demo": "yes",
         }, [{
             "hotel_id": item["id"], "type": room["type"], "price": str(room["price"]),
@@ -539,52 +684,102 @@ def known_hotels(cities: Dict[str, City]) -> List[HotelDraft]:
     return drafts
 
 
-def hotel_places(city: City, district: District, sights_by_district: Dict[Tuple[str, str], List[str]]) -> List[str]:
-    """Place words a hotel can be named after: the district, its roads, stations and sights."""
+HAN = re.compile(r"[\u4e00-\u9fff]+")
+LANDMARK_SHARE = 0.5  # of a district's generated hotels, placed around one of its landmarks
+
+
+def hotel_places(city: City, district: District) -> List[str]:
+    """Place words a hotel away from the landmarks is named after: its district, roads, stations."""
     places: List[str] = [district.alias or district.name]
     places += [road for road in district.roads if len(road) <= 5]
     places += [station for station, _ in district.stations if station != city.name and len(station) <= 6]
-    places += [name for name in sights_by_district.get((city.name, district.name), []) if len(name) <= 5]
     return [place for place in dict.fromkeys(places) if len(place) >= 2]
 
 
+def landmark_places(landmark: Landmark, district: District, nearby: Sequence[Landmark]) -> Tuple[List[str], List[str]]:
+    """Place words for a hotel by a landmark: its name (or its own short alias: 鸟巢), and
+    its streets, else the district's name (a station or road of the district may be far:
+    a hotel by 北海公园 is not named after 西直门), unless that names another landmark (a
+    hotel by 宋城 is not 杭州西湖店)."""
+    names = [word for word in (landmark.name, *landmark.aliases) if 2 <= len(word) <= 5 and HAN.fullmatch(word)]
+    streets = [road for road in landmark.roads if len(road) <= 5]
+    area = district.alias or district.name
+    if landmark.roads or landmark_named([area], [other for other in nearby if other is not landmark]):
+        return names, streets or names
+    return names, [area]
+
+
+
+
 def generated_hotels(cities: Dict[str, City], taken_names: set, counts: Dict[str, int],
-                     sights_by_district: Dict[Tuple[str, str], List[str]]) -> List[HotelDraft]:
+                     landmarks: Dict[Tuple[str, str], Landmark],
+                     spots: Dict[Tuple[str, str], List[Landmark]]) -> List[HotelDraft]:
+    """Each city's hotels up to its tier's number: first the stays its landmarks ask for,
+    then hotels spread over its districts, half of them around a landmark of the district."""
+    by_district = landmarks_by_district(landmarks.values())
     drafts = []
     for city in cities.values():
         if not city.covered:
             continue
-        target = HOTELS_PER_TIER[city.tier] - counts.get(city.name, 0)
-        for number in range(101, 101 + max(target, 4)):
+        plans: List[Tuple[Optional[Landmark], str]] = [
+            (landmark, wanted) for landmark in landmarks.values() if landmark.city == city.name
+            for wanted, count in landmark.stays for _ in range(count)]
+        target = max(HOTELS_PER_TIER[city.tier] - counts.get(city.name, 0), 4)
+        plans += [(None, "")] * (target - len(plans))
+        for number, (landmark, wanted) in enumerate(plans, start=101):
             hotel_id = f"H-{CITY_CODES[city.name]}-{number}"
-            drafts.append(one_hotel(rng_for("hotel", hotel_id), hotel_id, city, taken_names, sights_by_district))
+            drafts.append(one_hotel(rng_for("hotel", hotel_id), hotel_id, city, taken_names, by_district, spots,
+                                    landmark, wanted))
     return drafts
 
 
 def one_hotel(rng: random.Random, hotel_id: str, city: City, taken_names: set,
-              sights_by_district: Dict[Tuple[str, str], List[str]]) -> HotelDraft:
+              by_district: Dict[Tuple[str, str], List[Landmark]], spots: Dict[Tuple[str, str], List[Landmark]],
+              landmark: Optional[Landmark], wanted: str) -> HotelDraft:
+    """One hotel; ``landmark`` and ``wanted`` (a type or grade) when a landmark's stays ask for it."""
     weights = [4, 4, 3, 2] if city.tier == 1 else [4, 4, 2, 1]
-    grade = rng.choices(GRADES, weights)[0]
-    # downtown districts (listed first) get more hotels
-    district = rng.choices(city.districts, [max(1, 6 - i) for i in range(len(city.districts))])[0]
-    kind = hotel_type_for(city, grade, rng)
-    name, brand = hotel_name(rng, city, district, grade, kind, taken_names, sights_by_district)
+    grade = wanted if wanted in GRADES else rng.choices(GRADES, weights)[0]
+    if wanted == "民宿" and grade in ("高档型", "豪华型"):
+        grade = "舒适型"
+    if landmark:
+        district = city.district(landmark.district)
+    else:  # downtown districts (listed first) get more hotels
+        district = rng.choices(city.districts, [max(1, 6 - i) for i in range(len(city.districts))])[0]
+    nearby = by_district.get((city.name, district.name), [])
+    if not landmark and nearby and rng.random() < LANDMARK_SHARE:
+        landmark = rng.choice(nearby)
+    kind = wanted if wanted and wanted not in GRADES else hotel_type_for(city, grade, rng)
+    roads = (landmark.roads if landmark else []) or district.roads
+    first, places = landmark_places(landmark, district, nearby) if landmark else ([], hotel_places(city, district))
+    name, brand = hotel_name(rng, city, first, places, grade, kind, taken_names)
     if brand and kind == "精品" and grade == "经济型":
         kind = "商务"  # budget chains are not boutique hotels
     stars = GRADE_STARS[grade] if not (grade == "经济型" and rng.random() < 0.5) else 0
     if kind == "民宿":
         stars = 0
     breakfast = grade in ("高档型", "豪华型") and rng.random() < 0.7 or grade != "经济型" and rng.random() < 0.3
-    station, line, distance = nearest_metro(rng, city, district, name)
-    facilities = facilities_for(rng, city, grade, kind, breakfast, bool(station))
-    road = next((road for road in district.roads if road in name), None) or rng.choice(district.roads)
+    road = next((road for road in roads if road in name), None) or rng.choice(roads)
     address = f"{road}{rng.randint(1, 999)}号"
     while f"{city.name}/{address}" in taken_names:  # one hotel per street number
         address = f"{road}{rng.randint(1, 999)}号"
     taken_names.add(f"{city.name}/{address}")
+    # 平江路88号 is by 平江路, a 全季酒店(北京南锣鼓巷店) by 南锣鼓巷
+    landmark = landmark or landmark_named([address, name], nearby) or landmark_on_road(address, nearby) \
+        or landmark_named([address, name], spots.get((city.name, district.name), []))
+    if landmark and landmark.public:
+        station, line, distance = landmark_metro(rng, city, landmark)
+    else:
+        station, line, distance = nearest_metro(rng, city, district, name)
+    facilities = facilities_for(rng, city, grade, kind, breakfast, bool(station))
     low, high = GRADE_RATING[grade]
-    lat, lon = jitter(rng, district.lat, district.lon)
+    lakes = [lake for (lake_city, _), lakes in by_district.items() if lake_city == city.name
+             for lake in lakes if lake.ring[0] > 0 and not lake.side]
+    draw = partial(around, rng, landmark) if landmark else partial(jitter, rng, district.lat, district.lon)
+    lat, lon = on_land(draw, lakes)
+    near = near_landmark(lat, lon, landmark)
     tags = [kind]
+    if near and near[1] <= 1.5:
+        tags.append(f"近{near[0]}")
     if station and int(distance) < 600:
         tags.append("近地铁")
     if "游泳池" in facilities:
@@ -598,18 +793,19 @@ def one_hotel(rng: random.Random, hotel_id: str, city: City, taken_names: set,
         "breakfast_included": yes(breakfast), "checkin_time": rng.choice(("14:00", "14:00", "15:00")),
         "checkout_time": "12:00", "metro_station": station, "metro_line": line, "metro_distance_m": distance,
         "lat": lat, "lon": lon, "aliases": "", "tags": "|".join(tags),
-        "description": hotel_description(rng, district, address, station, kind, grade, facilities), "demo": "yes",
+        "description": hotel_description(rng, district, address, station, kind, grade, facilities, near),
+        "demo": "yes",
     }, [])
     draft.rooms = room_rows(rng, hotel_id, grade, city, breakfast, rng.randint(2, 5))
     return draft
 
 
-def hotel_name(rng: random.Random, city: City, district: District, grade: str, kind: str, taken: set,
-               sights_by_district: Dict[Tuple[str, str], List[str]]) -> Tuple[str, str]:
-    """A chain branch (`全季酒店(杭州西湖湖滨店)`) or an independent hotel, never a name in use."""
-    places = hotel_places(city, district, sights_by_district)
+def hotel_name(rng: random.Random, city: City, first: Sequence[str], places: Sequence[str],
+               grade: str, kind: str, taken: set) -> Tuple[str, str]:
+    """A chain branch (`全季酒店(杭州西湖湖滨店)`) or an independent hotel, never a name in use;
+    named after a place of ``first`` (a landmark's names) more often than of ``places``."""
     for attempt in range(200):
-        place = rng.choice(places)
+        place = rng.choice(first) if first and rng.random() < 0.6 else rng.choice(places)
         where = place if place.startswith(city.name) else city.name + place
         if kind not in ("民宿", "亲子") and rng.random() < 0.55:
             brand = rng.choice(BRANDS[grade])
@@ -640,7 +836,10 @@ SIGHT_COLUMNS = ("id", "name", "city", "district", "address", "type", "tickets",
                  "metro_distance_m", "lat", "lon", "aliases", "description", "demo")
 
 
-def sight_rows(cities: Dict[str, City], facts: List[SightFact]) -> List[Dict[str, str]]:
+def sight_rows(cities: Dict[str, City], facts: List[SightFact],
+               landmarks: Dict[Tuple[str, str], Landmark]) -> List[Dict[str, str]]:
+    """Every attraction, then the sights of the sights file, then invented ones; a landmark's
+    district is filled in from its row."""
     attractions = load_yaml(KB / "attractions.yml", "attractions")
     aliases = {(item["city"], item["name"]): [str(a) for a in item.get("aliases", [])] for item in attractions}
     by_name = {(fact.city, fact.name): fact for fact in facts if fact.tickets or fact.hours}
@@ -664,8 +863,15 @@ def sight_rows(cities: Dict[str, City], facts: List[SightFact]) -> List[Dict[str
         code = CITY_CODES.get(city.name) or "X" + str(list(cities).index(city.name))
         counters[code] = counters.get(code, 0) + 1
         sight_id = f"S-{code}-{counters[code]:03d}"
+        landmark = landmarks.get((fact.city, fact.name))
         rows.append(one_sight(rng_for("sight", city.name, fact.name), sight_id, city, fact,
-                              aliases.get((fact.city, fact.name), [])))
+                              aliases.get((fact.city, fact.name), []), landmark))
+        if landmark:
+            landmark.district = fact.district
+            landmark.names = [fact.name] + [alias for alias in rows[-1]["aliases"].split("|") if alias]
+    unplaced = sorted(name for (_, name), landmark in landmarks.items() if not landmark.district)
+    if unplaced:
+        raise SystemExit(f"landmarks that are no sight: {unplaced}")
     return rows
 
 
@@ -731,7 +937,7 @@ def invent_sight(rng: random.Random, city: City, seen: set) -> Optional[SightFac
 
 
 def one_sight(rng: random.Random, sight_id: str, city: City, fact: SightFact,
-              aliases: List[str]) -> Dict[str, str]:
+              aliases: List[str], landmark: Optional[Landmark] = None) -> Dict[str, str]:
     district = city.district(fact.district)
     tickets = fact.tickets
     if not fact.hours:  # a sight known by name only: facts typical of its type
@@ -745,7 +951,7 @@ def one_sight(rng: random.Random, sight_id: str, city: City, fact: SightFact,
     if fact.name in OVERRIDE_METRO and city.metro:
         station, line = OVERRIDE_METRO[fact.name]
         distance = str(rng.randrange(150, 900, 10))
-    elif fact.type not in ("山水", "海滨"):
+    elif fact.type not in ("山水", "海滨") and not landmark:  # a landmark away from the metro has none
         station, line, distance = nearest_metro(rng, city, district)
     roads = district.roads or [""]
     road = rng.choice(roads)
@@ -755,6 +961,9 @@ def one_sight(rng: random.Random, sight_id: str, city: City, fact: SightFact,
     rating = rng.uniform(4.5, 4.9) if fact.hours else rng.uniform(4.2, 4.8) if fact.real else rng.uniform(3.8, 4.6)
     spread = 0.05 if fact.type == "山水" else 0.02
     lat, lon = jitter(rng, district.lat, district.lon, spread)
+    if landmark:  # the draw above is kept so that the other facts stay as they were
+        lat, lon = f"{landmark.lat:.5f}", f"{landmark.lon:.5f}"
+        aliases = aliases + [alias for alias in landmark.aliases if alias not in aliases]
     description = fact.description or f"{city.name}{district.name}的{fact.type}类景点，{rng.choice(SIGHT_BLURB[fact.type])}。"
     return {
         "id": sight_id, "name": fact.name, "city": city.name, "district": district.name, "address": address,
@@ -1134,19 +1343,18 @@ def generate(out: Path, scale: int = 1) -> Dict[str, int]:
     """Write the six catalogue files into ``out``; returns the row counts."""
     cities = parse_cities()
     facts = parse_sights(cities)
+    landmarks = parse_landmarks()
     check_cities(cities)
     out.mkdir(parents=True, exist_ok=True)
 
-    sights = sight_rows(cities, facts)
-    sights_by_district: Dict[Tuple[str, str], List[str]] = {}
-    for sight in sights:
-        sights_by_district.setdefault((sight["city"], sight["district"]), []).append(sight["name"])
-    hotels = known_hotels(cities)
+    sights = sight_rows(cities, facts, landmarks)
+    spots = other_sights(sights, landmarks)
+    hotels = known_hotels(cities, landmarks, spots)
     taken = {draft.row["name"] for draft in hotels} | {f"{d.row['city']}/{d.row['address']}" for d in hotels}
     counts: Dict[str, int] = {}
     for draft in hotels:
         counts[draft.row["city"]] = counts.get(draft.row["city"], 0) + 1
-    hotels += generated_hotels(cities, taken, counts, sights_by_district)
+    hotels += generated_hotels(cities, taken, counts, landmarks, spots)
     hotel_rows = [draft.row for draft in hotels]
     rooms = [room for draft in hotels for room in draft.rooms]
     tours = tour_rows(cities, sights)

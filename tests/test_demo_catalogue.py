@@ -8,15 +8,17 @@ a missing hotel, a tour visiting a sight that does not exist, a flight from 苏�
 from __future__ import annotations
 
 import csv
+import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Tuple
 
 import pytest
 import yaml
 
 from bot.catalogue.items import FACILITIES
+from bot.catalogue.queries import haversine_km
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "knowledge_base" / "catalogue" / "demo"
@@ -161,3 +163,123 @@ def test_busy_corridors_are_served_by_train(catalogue: Dict[str, list]) -> None:
     for pair in (("北京", "上海"), ("上海", "苏州"), ("广州", "深圳"), ("成都", "重庆"), ("南京", "杭州"),
                  ("武汉", "西安"), ("厦门", "深圳")):
         assert pair in trains and pair[::-1] in trains, pair
+
+
+# --- places: famous sights where they are, hotels where travellers look for them ------------
+
+
+def point(item: Dict[str, str]) -> Tuple[float, float]:
+    return float(item["lat"]), float(item["lon"])
+
+
+def sight(catalogue: Dict[str, list], city: str, name: str) -> Dict[str, str]:
+    return next(s for s in catalogue["sights"] if s["city"] == city and s["name"] == name)
+
+
+def cheapest_rooms(catalogue: Dict[str, list]) -> Dict[str, int]:
+    prices: Dict[str, int] = {}
+    for room in catalogue["rooms"]:
+        prices[room["hotel_id"]] = min(prices.get(room["hotel_id"], 10 ** 6), int(float(room["price"])))
+    return prices
+
+
+def hotels_near(catalogue: Dict[str, list], city: str, name: str, km: float) -> List[Dict[str, str]]:
+    centre = point(sight(catalogue, city, name))
+    return [h for h in catalogue["hotels"] if h["city"] == city and haversine_km(*centre, *point(h)) <= km]
+
+
+@pytest.mark.parametrize("city, a, b, low, high", [
+    ("北京", "故宫", "鸟巢国家体育场", 6, 10),
+    ("北京", "故宫", "天安门广场", 0.8, 2.5),
+    ("北京", "故宫", "天坛", 3, 5.5),
+    ("北京", "故宫", "颐和园", 11, 17),
+    ("北京", "故宫", "八达岭长城", 50, 70),
+    ("上海", "外滩", "东方明珠", 0.5, 1.5),
+    ("上海", "外滩", "上海迪士尼度假区", 15, 25),
+    ("杭州", "西湖", "灵隐寺", 3, 6),
+    ("成都", "锦里", "武侯祠", 0, 0.5),
+    ("成都", "宽窄巷子", "春熙路", 2, 4),
+    ("西安", "钟楼", "回民街", 0, 1),
+    ("西安", "钟楼", "兵马俑", 28, 40),
+    ("广州", "广州塔", "沙面", 6, 10),
+    ("深圳", "深圳世界之窗", "深圳欢乐谷", 0.5, 2),
+    ("南京", "夫子庙", "中山陵", 5, 10),
+    ("苏州", "拙政园", "平江路", 0.3, 1.5),
+    ("厦门", "鼓浪屿", "南普陀寺", 2, 5),
+    ("重庆", "洪崖洞", "解放碑", 0.3, 1.5),
+    ("重庆", "解放碑", "磁器口", 10, 16),
+    ("桂林", "象鼻山", "漓江", 0, 2),
+    ("大理", "大理古城", "洱海", 1, 4),
+])
+def test_famous_sights_are_as_far_apart_as_they_really_are(catalogue: Dict[str, list], city: str, a: str, b: str,
+                                                            low: float, high: float) -> None:
+    km = haversine_km(*point(sight(catalogue, city, a)), *point(sight(catalogue, city, b)))
+    assert low <= km <= high, f"{a}–{b} is {km:.1f} km"
+
+
+def test_the_stadium_is_found_by_the_names_people_use(catalogue: Dict[str, list]) -> None:
+    assert {"鸟巢", "国家体育场"} <= set(sight(catalogue, "北京", "鸟巢国家体育场")["aliases"].split("|"))
+
+
+def test_every_hotel_and_sight_lies_near_its_district(catalogue: Dict[str, list]) -> None:
+    # 大理市 reaches 双廊, 35 km up the lake from the city's centre; a swapped or mistyped
+    # coordinate lands hundreds of km away
+    centres = {(d["city"], d["name"]): point(d) for d in catalogue["districts"]}
+    for item in catalogue["hotels"] + catalogue["sights"]:
+        assert haversine_km(*centres[(item["city"], item["district"])], *point(item)) <= 40, item["id"]
+
+
+@pytest.mark.parametrize("city, district, near", [("成都", "锦江区", None), ("厦门", None, "鼓浪屿"),
+                                                  ("厦门", None, "曾厝垵"), ("北京", None, "南锣鼓巷")])
+def test_guesthouses_where_travellers_look_for_them(catalogue: Dict[str, list], city: str, district: str,
+                                                    near: str) -> None:
+    hotels = hotels_near(catalogue, city, near, 3.0) if near else \
+        [h for h in catalogue["hotels"] if h["city"] == city and h["district"] == district]
+    assert [h for h in hotels if h["type"] == "民宿"]
+
+
+def test_guesthouses_by_erhai_under_400_a_night(catalogue: Dict[str, list]) -> None:
+    prices = cheapest_rooms(catalogue)
+    found = [h for h in hotels_near(catalogue, "大理", "洱海", 3.0) if h["type"] == "民宿" and prices[h["id"]] <= 400]
+    assert len(found) >= 3
+
+
+def test_a_hotel_at_300_or_less_by_xiangbishan(catalogue: Dict[str, list]) -> None:
+    prices = cheapest_rooms(catalogue)
+    assert [h for h in hotels_near(catalogue, "桂林", "象鼻山", 2.0) if prices[h["id"]] <= 300]
+
+
+def test_hotels_gather_around_the_sights_people_search_by(catalogue: Dict[str, list]) -> None:
+    for city, name in (("北京", "故宫"), ("北京", "鸟巢国家体育场"), ("上海", "外滩"), ("上海", "上海迪士尼度假区"),
+                       ("杭州", "西湖"), ("成都", "宽窄巷子"), ("西安", "兵马俑"), ("广州", "长隆野生动物世界"),
+                       ("深圳", "深圳世界之窗"), ("南京", "中山陵"), ("重庆", "磁器口"), ("丽江", "丽江古城")):
+        assert hotels_near(catalogue, city, name, 3.0), f"no hotel within 3 km of {name}"
+
+
+def test_a_hotel_named_after_a_sight_is_by_it(catalogue: Dict[str, list]) -> None:
+    # generated hotels only: 大理洱海云景度假酒店 (hand-written) is on the lake at 双廊, 24 km up;
+    # a road named after a sight (九江庐山南路) need not be by it
+    sights = {(s["city"], s["name"]): s for s in catalogue["sights"]}
+    checked = 0
+    for hotel in catalogue["hotels"]:
+        if int(hotel["id"].rsplit("-", 1)[1]) < 101:
+            continue
+        for (city, name), item in sights.items():
+            if city == hotel["city"] and re.search(re.escape(city + name) + "(?![东南西北中]?[路街]|大道)", hotel["name"]):
+                km = haversine_km(*point(item), *point(hotel))
+                assert km <= 3.0, f"{hotel['name']} is {km:.1f} km from {name}"
+                checked += 1
+    assert checked >= 100
+
+
+def test_a_hand_written_hotel_is_by_the_landmark_it_names(catalogue: Dict[str, list]) -> None:
+    hotels = {h["name"]: h for h in catalogue["hotels"]}
+    for hotel, city, name in (("鼓浪屿听涛花园酒店", "厦门", "鼓浪屿"), ("成都宽窄巷子栖云酒店", "成都", "宽窄巷子"),
+                              ("上海外滩云景酒店", "上海", "外滩"), ("丽江古城木府栖云客栈", "丽江", "丽江古城")):
+        assert haversine_km(*point(hotels[hotel]), *point(sight(catalogue, city, name))) <= 1.0, hotel
+    assert not hotels["鼓浪屿听涛花园酒店"]["metro_station"]  # the island has no metro
+
+
+def test_no_hotel_stands_in_west_lake(catalogue: Dict[str, list]) -> None:
+    lake = point(sight(catalogue, "杭州", "西湖"))
+    assert all(haversine_km(*lake, *point(h)) >= 1.2 for h in catalogue["hotels"] if h["city"] == "杭州")

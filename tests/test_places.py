@@ -150,13 +150,13 @@ async def test_a_district_said_to_be_too_far_is_not_taken(domain_dict):
 
 async def test_nothing_within_reach_offers_the_nearest_not_the_whole_city(domain_dict):
     store = catalogue()
-    sight = store.landmark("象鼻山", "桂林")
-    within = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=50)
-    assert not within  # the demo catalogue has no hotel within 3 km of 象鼻山
-    text = "桂林象鼻山附近的酒店"
-    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "桂林"))
+    sight = store.landmark("喜洲古镇", "大理")
+    within = store.nearby_hotels(sight.lat, sight.lon, "大理", limit=50)
+    assert not within  # the demo catalogue has no hotel within 3 km of 喜洲古镇
+    text = "大理喜洲古镇附近的酒店"
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", city_entities(text, "大理"))
     assert responses[0] == "utter_no_results_near_widened" and "3公里以内" in reply
-    nearest = store.nearby_hotels(sight.lat, sight.lon, "桂林", limit=3, within_km=10)
+    nearest = store.nearby_hotels(sight.lat, sight.lon, "大理", limit=3, within_km=10)
     assert [store.hotel(i).name for i in slots["search_shown"]] == [h.name for h, _ in nearest]
     assert slots["search_near"] == f"sight:{sight.id}"
 
