@@ -176,6 +176,19 @@ def test_a_hotel_named_in_full_with_a_booking_verb_is_a_booking():
     assert not booking_intent("search_hotel", "我要订成都宽窄巷子栖云酒店吗", names_item=True)
 
 
+@pytest.mark.parametrize("intent,text,details,booking", [
+    ("search_tour", "九寨沟黄龙四日跟团游,18号出发,两个人能订吗", True, True),
+    ("search_hotel", "这家下周五两个人可以订吗?", True, True),
+    ("search_tour", "九寨沟黄龙四日跟团游能订吗", False, False),
+    ("search_hotel", "这家几点入住,下周五能订吗", True, False),
+    ("search_tour", "下周六两个人,有什么跟团游可以报名吗", True, False),
+])
+def test_asking_whether_an_item_can_be_booked_for_a_day_and_party_is_a_booking(intent, text, details, booking):
+    from bot.nlu.booking_request import booking_intent
+
+    assert booking_intent(intent, text, gives_details=details) is booking
+
+
 def test_an_overridden_intent_does_not_tie_with_the_classifier_s_own():
     message = Message(data={"text": "我想报桂林漓江阳朔精华三日游,下周六出发,两个大人",
                             "intent": {"name": "inform", "confidence": 0.99},

@@ -47,6 +47,8 @@ from bot.nlu.booking_request import booking_intent
 SOCIAL_PREFIX = "social_prefix"
 # Entities that name one bookable item ("我要订成都宽窄巷子栖云酒店").
 NAMED_ITEMS = ("hotel_name",)
+# What only a booking needs to know: a day and a party ("18号出发，两个人能订吗").
+BOOKING_DETAILS = ("date", "number_of_people")
 
 SEPARATOR = r"[，,。.!！~～?？\s、]"
 _GREETING = r"(?:您好|你好|哈喽|哈啰|嗨|hello|hi|在吗|在不在|在么|早上好|上午好|中午好|下午好|晚上好|早安|客服|小达|亲)"
@@ -215,8 +217,11 @@ class SocialActOverride(GraphComponent):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
             intent = intent or attribute_question_intent(text, (message.get(INTENT) or {}).get(INTENT_NAME_KEY))
-            named = any(e.get("entity") in NAMED_ITEMS for e in message.get(ENTITIES) or [])
-            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text, named):
+            entities = message.get(ENTITIES) or []
+            named = any(e.get("entity") in NAMED_ITEMS for e in entities)
+            details = any(e.get("entity") in BOOKING_DETAILS for e in entities)
+            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text,
+                                                 named, details):
                 intent = "book"  # bot/nlu/booking_request.py
             if intent:
                 override_intent(message, intent)
