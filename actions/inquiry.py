@@ -22,7 +22,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_text, template
+from actions.common import first_entity_value, latest_text, template
 from actions.places import nearby_kind
 from actions.wording import WEEKDAY_RESPONSES, day_text, joined
 from bot.catalogue.constraints import constraints_in
@@ -787,6 +787,9 @@ def answer_inquiry(
               SlotSet(ASKED_SLOT, asked)]
     if said_day:
         events.append(SlotSet("search_date", said_day))
+    people = first_entity_value(tracker, "number_of_people")
+    if people:  # "还有房吗？我们两个人": the booking that follows does not ask again
+        events.append(SlotSet("search_people", float(people)))
     if answerer.listed:
         events.append(SlotSet(SHOWN_SLOT, answerer.listed))
     events += [SlotSet(name, value) for name, value in answerer.search.items()]

@@ -52,6 +52,13 @@ async def test_a_hotel_named_in_full_is_answered_without_a_search_or_a_date(doma
     assert "哪天" not in reply
 
 
+async def test_the_party_said_with_a_question_is_kept_for_the_booking(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    reply, slots = await say(domain_dict, f"{hotel.name}下周五还有房吗？我们两个人，住两晚", "search_hotel")
+    assert all(room.type in reply for room in hotel.rooms)
+    assert slots["search_people"] == 2 and slots["search_date"]
+
+
 async def test_a_missing_fact_is_said_precisely(domain_dict, store):
     hotel = next(h for h in store.find_hotels(HotelQuery(city="上海")) if not h.phone)
     reply, _ = await say(domain_dict, f"{hotel.name}的电话是多少", "search_hotel")
