@@ -80,7 +80,16 @@ SAME_QUESTION = re.compile(r"^\s*(?:那|那么)?\s*(.{2,24}?)\s*(?:呢|又如何
 
 # Words that point at the item in focus rather than name one.
 FOCUS_WORDS = re.compile(
-    r"这个|那个|这家|那家|这间|那间|这趟|那趟|这班|那班|这条|那条|这座|那座|这里|那里|这儿|那儿|它|该酒店|该景点|该线路|该车次|该航班|刚才(?:那|说的)"
+    r"这个|那个|这家|那家|这间|那间|这趟|那趟|这班|那班|这条|那条|这座|那座|这里|那里|这儿|那儿|它|该酒店|该景点|该线路|该车次|该航班|"
+    r"刚才(?:那|说的|的|问的)|之前(?:那|说的|的|问的)"
+)
+# The kind of item a pointer names ("那个酒店", "刚才那个景点", "这趟车"): the last one of that
+# kind talked about is meant, even when another kind was discussed since.
+POINTED_KIND = (
+    (HOTEL, re.compile(r"(?:这|那|该|刚才的?|之前的?)(?:个|家|间)?(?:酒店|宾馆|饭店|民宿|客栈|旅馆)|这家|那家|这间|那间")),
+    (SIGHT, re.compile(r"(?:这|那|该|刚才的?|之前的?)(?:个|座|处)?(?:景点|景区|公园|博物馆|博物院)|这座|那座")),
+    (SERVICE, re.compile(r"(?:这|那|该|刚才的?|之前的?)(?:趟|班|个)?(?:车次|航班|高铁|动车|火车|飞机|大巴|班车|车(?!站))|这趟|那趟|这班|那班")),
+    (TOUR, re.compile(r"(?:这|那|该|刚才的?|之前的?)(?:个|条)?(?:团|跟团游|线路|行程)|这条|那条")),
 )
 # A request for a list, not a question about one item: "有带停车场的酒店吗".
 SEARCH_WORDS = re.compile(
@@ -188,6 +197,9 @@ def referenced_item(
     if by_time is not None:
         return SERVICE, by_time, True
     focus = split_ref(slots.get(FOCUS_SLOT))
+    pointed = last_pointed_at(store, text, slots)
+    if pointed is not None:
+        return pointed[0], pointed[1], True  # "那个酒店有停车场吗" after a sight: the hotel
     if focus and FOCUS_WORDS.search(text):
         item = load(store, *focus)
         if item is not None:
@@ -207,6 +219,28 @@ def referenced_item(
         # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
         return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
+    return None
+
+
+def pointed_kind(text: str) -> Optional[str]:
+    """The kind of item the pointer in the text names ("刚才那个景点" → sight), if any."""
+    return next((kind for kind, words in POINTED_KIND if words.search(text)), None)
+
+
+def last_pointed_at(store: Catalogue, text: str, slots: Dict[str, Any]) -> Optional[Tuple[str, Item]]:
+    """"那个酒店", "刚才那个景点" when the item in focus is of another kind: the last item of
+    the kind named that was talked about (named, answered about or first on a list shown),
+    or None when the focus is of that kind already or none was."""
+    kind = pointed_kind(text) if FOCUS_WORDS.search(text) else None
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if kind is None or (focus is not None and focus[0] == kind):
+        return None
+    for ref in reversed(slots.get(SEEN_SLOT) or []):
+        seen = split_ref(ref)
+        if seen is not None and seen[0] == kind:
+            item = load(store, *seen)
+            if item is not None:
+                return kind, item
     return None
 
 
@@ -810,9 +844,12 @@ def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, st
     if item is None:
         return None
     asked = [name for name in (for_kind(a, kind) for a in slots.get(ASKED_SLOT) or []) if name]
-    if not asked:
+    only_named = bool(matches) and words.strip() == words[matches[0].start:matches[0].end]
+    if not asked and not only_named:
         return None
     answerer = Answerer(dispatcher, domain, store)
+    if not asked:  # "那故宫呢" after a hotel's parking: another kind of item, its main facts
+        answerer.overview(kind, item)
     for attribute in dict.fromkeys(asked):
         answerer.answer(kind, item, attribute, words)
     ref = item_ref(kind, item_id(kind, item))

@@ -265,8 +265,9 @@ class SearchState:
         return self.before + changed + self.extra
 
     def show(self, refs: List[str]) -> None:
-        """The listed items become "第N个" for the inquiry answers, and stay resolvable."""
-        self.seen = remembered(self.seen, *refs)
+        """The listed items become "第N个" for the inquiry answers, and stay resolvable; the
+        first listed is remembered last, as the one "那家酒店" means when none was asked about."""
+        self.seen = remembered(self.seen, *reversed(refs))
         self.extra += [SlotSet(SHOWN_SLOT, refs), SlotSet(SEEN_SLOT, self.seen)]
 
     def focus(self, ref: str) -> None:

@@ -413,3 +413,53 @@ async def test_an_uncovered_city_is_refused_again_when_the_traveller_insists(dom
 ])
 def test_a_booking_naming_a_room_is_not_a_question_about_it(text: str, booking: bool):
     assert is_a_booking_request(text) is booking
+
+
+# --- which item a follow-up means when several were discussed ----------------------------
+
+async def test_that_hotel_after_a_sight_is_the_hotel_talked_about(domain_dict, store):
+    hotel, sight = store.hotel("H-BJ-102"), store.landmark("故宫")
+    _, slots = await say(domain_dict, f"{hotel.name}几点退房", "search_hotel")
+    reply, slots = await say(domain_dict, "故宫门票多少钱", "search_tour", slots)
+    assert slots["inquiry_focus"] == f"sight:{sight.id}"
+    reply, slots = await say(domain_dict, "那个酒店有停车场吗", "search_hotel", slots)
+    assert hotel.name in reply and "有免费停车" in reply
+    assert slots["inquiry_focus"] == f"hotel:{hotel.id}"
+    reply, slots = await say(domain_dict, "刚才那个景点几点开门", "search_tour", slots)
+    assert sight.opening_hours in reply and hotel.checkin_time not in reply
+
+
+async def test_the_pointer_without_a_kind_stays_on_the_last_item(domain_dict, store):
+    hotel, sight = store.hotel("H-BJ-102"), store.landmark("故宫")
+    _, slots = await say(domain_dict, f"{hotel.name}有停车场吗", "search_hotel")
+    _, slots = await say(domain_dict, "故宫门票多少钱", "search_tour", slots)
+    reply, _ = await say(domain_dict, "它地址在哪", "search_tour", slots)
+    assert sight.address in reply and hotel.address not in reply
+
+
+async def test_this_hotel_after_a_list_and_a_sight_is_the_first_listed(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    _, slots = await say(domain_dict, "外滩要门票吗", "search_tour", slots)
+    reply, _ = await say(domain_dict, "这家酒店的电话是多少", "search_hotel", slots)
+    assert first.phone in reply
+
+
+async def test_an_ordinal_means_the_last_list_shown(domain_dict, store):
+    text = "北京有什么景点"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "北京"))
+    _, slots = await say(domain_dict, "外滩要门票吗", "search_tour", slots)
+    _, slots = await say(domain_dict, "它附近有什么酒店", "search_hotel", slots)
+    nearby = [store.hotel(ref.split(":", 1)[1]) for ref in slots["inquiry_shown"]]
+    assert len(nearby) > 1
+    reply, _ = await say(domain_dict, "第二个的地址", "search_hotel", slots)
+    assert nearby[1].address in reply
+
+
+async def test_another_kind_of_item_named_alone_switches_the_focus(domain_dict, store):
+    hotel, sight = store.hotel("H-BJ-102"), store.landmark("故宫")
+    _, slots = await say(domain_dict, f"{hotel.name}有停车场吗", "search_hotel")
+    reply, slots = await say(domain_dict, "那故宫呢", "search_tour", slots)
+    assert sight.name in reply and sight.address in reply and hotel.name not in reply
+    assert slots["inquiry_focus"] == f"sight:{sight.id}"
