@@ -15,6 +15,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.responses import with_file_responses
 from bot.text import has_chinese, is_simplified, is_traditional, to_traditional
 
 
@@ -62,7 +63,8 @@ class ScriptAwareNLG(TemplatedNaturalLanguageGenerator):
     def __init__(
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
     ) -> None:
-        super().__init__((domain or Domain.empty()).responses)
+        # A response added to domain.yml since the model was trained comes from the file.
+        super().__init__(with_file_responses((domain or Domain.empty()).responses))
 
     async def generate(
         self,
