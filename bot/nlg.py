@@ -7,7 +7,7 @@ so a traveller from Taipei or Hong Kong is answered the way they write.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -63,8 +63,17 @@ class ScriptAwareNLG(TemplatedNaturalLanguageGenerator):
     def __init__(
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
     ) -> None:
-        # A response added to domain.yml since the model was trained comes from the file.
-        super().__init__(with_file_responses((domain or Domain.empty()).responses))
+        super().__init__((domain or Domain.empty()).responses)
+
+    @property
+    def responses(self) -> Dict[Text, List[Dict[Text, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, responses: Dict[Text, List[Dict[Text, Any]]]) -> None:
+        """The model's responses (Rasa sets them again whenever it loads a model), and a
+        response added to domain.yml since the model was trained, from the file."""
+        self._responses = with_file_responses(responses)
 
     async def generate(
         self,
