@@ -56,6 +56,7 @@ from bot.catalogue.constraints import (
     without_released,
 )
 from bot.catalogue.attributes import attributes_in
+from bot.catalogue.connections import best_per_hub
 from bot.catalogue.items import (
     HOTEL,
     ITEM_KINDS,
@@ -662,6 +663,8 @@ class ActionSearch(Action):
                 state.set(mode=other_modes[0] if len(other_modes) == 1 else None, pending=None)
                 return True  # and list what does run
             return True
+        if self._connection(dispatcher, domain, store, state):
+            return False
         destinations = store.destinations_from(state.origin)
         if destinations:
             dispatcher.utter_message(
@@ -676,6 +679,44 @@ class ActionSearch(Action):
             )
         state.set(pending=None, shown=None)
         return False
+
+    def _connection(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                    state: SearchState) -> bool:
+        """No direct service: say so and offer the best one-change trip through a hub the
+        catalogue serves from both ends, in the mode asked for when there is one (False,
+        and nothing said, when there is none)."""
+        day = first_day(state.date) if state.date else None
+        weekday = day.isoweekday() if day else None
+        found = []
+        for modes in ([(state.mode,)] if state.mode else []) + [()]:
+            found = store.connections(state.origin, state.city, weekday, modes, settings.min_change_minutes)
+            if found:
+                break
+        if not found:
+            return False
+        best = found[0]
+        lines = "\n".join(self._line(domain, service, index)
+                          for index, service in enumerate((best.first, best.second), start=1))
+        others = [c.hub for c in best_per_hub(found, limit=4)[1:]]
+        dispatcher.utter_message(
+            response="utter_route_connection", origin=state.origin, destination=state.city, hub=best.hub,
+            date_text=format_date(domain, state.date), lines=lines,
+            wait=self._duration(domain, best.change_minutes), total=self._duration(domain, best.total_minutes),
+            other_hubs=template(domain, "utter_route_connection_other_hubs", hubs=joined(domain, others))
+            if others else "",
+        )
+        state.set(pending=None, shown=None)
+        state.show([item_ref(SERVICE, best.first.code), item_ref(SERVICE, best.second.code)])
+        return True
+
+    @staticmethod
+    def _duration(domain: DomainDict, minutes: int) -> str:
+        hours, rest = divmod(minutes, 60)
+        if not hours:
+            return template(domain, "utter_duration_minutes", minutes=rest)
+        if not rest:
+            return template(domain, "utter_duration_hours", hours=hours)
+        return template(domain, "utter_duration_hours_minutes", hours=hours, minutes=rest)
 
     # --- results -------------------------------------------------------------------
 

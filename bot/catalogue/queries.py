@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
 from bot.booking.db import database_url, engine_for
+from bot.catalogue.connections import Connection, arrival_order, pair_legs
 from bot.catalogue.items import (
     HOTEL,
     ITEM_KINDS,
@@ -154,6 +155,27 @@ class Catalogue:
         if modes:
             statement = statement.where(V.c.mode.in_(list(modes)))
         return sorted(r[0] for r in self._all(statement))
+
+    def origins_to(self, destination: str, modes: Sequence[str] = ()) -> List[str]:
+        """Where services to ``destination`` leave from."""
+        statement = select(V.c.origin).distinct().where(V.c.destination == destination)
+        if modes:
+            statement = statement.where(V.c.mode.in_(list(modes)))
+        return sorted(r[0] for r in self._all(statement))
+
+    def connections(self, origin: str, destination: str, weekday: Optional[int] = None,
+                    modes: Sequence[str] = (), min_change_minutes: int = 60) -> List[Connection]:
+        """One-change trips from ``origin`` to ``destination`` through any hub served from
+        both ends (the route has no direct service), best first (``connections``)."""
+        hubs = set(self.destinations_from(origin, modes)) & set(self.origins_to(destination, modes))
+        found: List[Connection] = []
+        for hub in sorted(hubs - {origin, destination}):
+            first = self.find_services(ServiceQuery(origin=origin, destination=hub, modes=tuple(modes),
+                                                    weekday=weekday, limit=200))
+            onward = self.find_services(ServiceQuery(origin=hub, destination=destination, modes=tuple(modes),
+                                                     weekday=weekday, limit=200))
+            found += pair_legs(first, onward, min_change_minutes, weekday)
+        return sorted(found, key=arrival_order)
 
     def districts(self, city: str) -> List[District]:
         rows = self._all(select(D).where(D.c.city == city).order_by(D.c.name))
