@@ -65,6 +65,7 @@ from bot import knowledge
 from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, NameMatch, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import clock_in, operator_named, ordinal_in
+from bot.faq_search import faq_index
 from bot.nlu.dates import first_day
 
 logger = logging.getLogger(__name__)
@@ -268,11 +269,19 @@ def shown_service_at(store: Catalogue, text: str, shown: Sequence[Tuple[str, str
 
 
 def asked_attributes(text: str, kind: str) -> List[str]:
-    """The attributes asked, as this kind of item has them, each once."""
-    meant = [for_kind(m.name, kind) or m.name for m in attributes_in(text)]
-    fitting = [name for name in meant if for_kind(name, kind)]
-    if fitting and len(fitting) < len(meant):
-        meant = fitting  # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions
+    """The attributes asked, as this kind of item has them, each once; one the item does
+    not have is kept (and said to be missing) unless its own clause asks one it has."""
+    mentions = attributes_in(text)
+    clauses = [(c.start(), c.end()) for c in CLAUSE.finditer(text)]
+
+    def clause_of(start: int) -> int:
+        return next((i for i, (s, e) in enumerate(clauses) if s <= start < e), -1)
+
+    fitting_clauses = {clause_of(m.start) for m in mentions if for_kind(m.name, kind)}
+    # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions; but "有停车场吗"
+    # after "故宫门票多少" is asked too, and answered as missing.
+    meant = [for_kind(m.name, kind) or m.name for m in mentions
+             if for_kind(m.name, kind) or clause_of(m.start) not in fitting_clauses]
     raw = {m.name for m in attributes_in(text)}
     if kind == TOUR and TICKET in raw and PRICE not in raw and (INCLUDES in meant or EXCLUDES in meant):
         meant.remove(PRICE)  # "包含门票吗": 门票 is what is asked to be included, not a price
@@ -325,10 +334,12 @@ def is_a_search_instead(text: str, kind: str, by_name: bool) -> bool:
 
 
 CLAUSE = re.compile(r"[^？?。！!；;，,]+[？?]?")
+CLOSING_MARKS = re.compile(r"[\s？?。！!；;，,]+$")
+LEADING_FILLER = re.compile(r"^(?:请问|问一下|想问一下|我想问|你好|您好|那么|那|的|[\s，,])+")
 QUESTION_END = re.compile(r"(?:[?？]|(?:吗|么|嘛|不|没有|没)[?？]?)$")
 # "房间有浴缸吗", "能租轮椅吗", "导游会说英语吗": what is asked to be there or possible.
 UNLISTED_ASK = re.compile(
-    r"(?:有没有|能不能|可不可以|会不会|是否(?:有|能|可以|提供)?|可以|能|会|有|提供|带)"
+    r"(?:有没有|能不能|可不可以|会不会|是否(?:有|能|可以|提供|需要)?|需不需要|要不要|用不用|需要|可以|能|会|有|提供|带|要)"
     r"(?P<what>(?:(?![吗么嘛呢不没])[\u4e00-\u9fffA-Za-z]){1,8}?)(?:吗|么|嘛|不|没有|没)?[?？]?$")
 # Questions for other flows (refunds, orders, invoices, booking, a person, a search).
 NOT_A_FACT = re.compile(r"退|改签|取消|订单|发票|支付|付款|预订|订|报名|会员|积分|投诉|人工|客服|优惠|便宜|推荐|附近|周边|还有")
@@ -346,6 +357,11 @@ def names_part_of(item: Item, what: str) -> bool:
     the answer already shows."""
     words = [room.type for room in item.rooms] + list(item.facilities) if isinstance(item, Hotel) else []
     return any(what[i:i + 2] in word for word in words for i in range(len(what) - 1))
+
+
+def clause_at(text: str, index: int) -> str:
+    """The clause of the text that holds position ``index``."""
+    return next((c.group(0) for c in CLAUSE.finditer(text) if c.start() <= index < c.end()), text)
 
 
 def unlisted_questions(text: str) -> List[Tuple[str, str]]:
@@ -439,21 +455,31 @@ class Answerer:
         self.day = day
         self.listed: List[str] = []  # "kind:id" of items listed (nearby), for "第N个" next
         self.search: Dict[str, Any] = {}  # the search slots a nearby list stands for
+        self.asked: Sequence[str] = ()  # this turn's questions: not offered instead of a missing fact
 
     def say(self, response: str, **values: Any) -> None:
         self.dispatcher.utter_message(response=response, **values)
 
     def missing(self, item: Item, attribute: str, kind: str) -> None:
         available = [a for a in BASICS
-                     if for_kind(a, kind) == a and a != attribute and self._has(item, a)]
+                     if for_kind(a, kind) == a and a != attribute and a not in self.asked and self._has(item, a)]
         self.say("utter_attr_missing", name=item_name(item), attribute=attribute,
                  available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
 
-    def unlisted(self, item: Item, what: str, kind: str) -> None:
-        """A question outside the closed set ("有浴缸吗"): the catalogue cannot say."""
-        available = [a for a in BASICS if for_kind(a, kind) == a and self._has(item, a)]
-        self.say("utter_attr_missing", name=item_name(item), attribute=what,
-                 available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
+    def unlisted(self, item: Item, question: str, kind: str) -> None:
+        """A question outside the closed set ("房间有浴缸吗", "能带狗吗"): the catalogue cannot
+        say, and the reply says so in the traveller's own words (never as an attribute
+        made of them: 暂无…的很挤信息), then gives the general rule when an FAQ covers
+        it, else the item's main facts when nothing else was asked."""
+        name = item_name(item)
+        words = LEADING_FILLER.sub("", CLOSING_MARKS.sub("", question).replace(name, ""))
+        self.say("utter_attr_not_covered", name=name, question=words or question)
+        topic = faq_index().topic_named(question)
+        if topic is not None:
+            self.say("utter_faq", answer=knowledge.faq()[topic].answer)
+        elif not self.asked:
+            self.say("utter_attr_here_is_summary", name=item_name(item))
+            self.overview(kind, item)
 
     @staticmethod
     def _has(item: Item, attribute: str) -> bool:
@@ -571,8 +597,7 @@ class Answerer:
         if attribute == BREAKFAST:
             hours = BREAKFAST_HOURS.search(text)
             if hours:  # "早餐几点开始": hours the catalogue does not keep
-                label = template(self.domain, "utter_label_breakfast_hours") or hours.group(0)
-                self.unlisted(hotel, label, HOTEL)
+                self.unlisted(hotel, clause_at(text, hours.start()), HOTEL)
                 return True
             with_breakfast = [room.type for room in hotel.rooms if room.breakfast]
             if hotel.breakfast_included or len(with_breakfast) == len(hotel.rooms):
@@ -811,11 +836,12 @@ def answer_inquiry(
     day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
     asked = asked_attributes(text, kind)
+    answerer.asked = asked
     for attribute in asked:
         answerer.answer(kind, item, attribute, text)
-    for _, what in unlisted:
+    for clause, what in unlisted:
         if not names_part_of(item, what):  # "能看到江景吗" of a hotel with 江景 rooms
-            answerer.unlisted(item, what, kind)
+            answerer.unlisted(item, clause, kind)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]

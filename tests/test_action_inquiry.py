@@ -10,6 +10,7 @@ from actions.fallback import ActionHandleFallback
 from actions.inquiry import is_a_booking_request
 from actions.faq import ActionAnswerFaq
 from actions.search import ActionSearch
+from bot import knowledge
 from bot.catalogue.items import HotelQuery, ServiceQuery
 from bot.catalogue.queries import catalogue, use
 from bot.nlu.dates import business_now
@@ -338,7 +339,8 @@ async def test_the_next_position_gets_the_same_questions(domain_dict, store):
 async def test_a_fact_outside_the_catalogue_is_said_missing_for_the_item_named(domain_dict, store):
     hotel = store.hotel("H-SH-102")
     reply, slots = await say(domain_dict, f"请问{hotel.name}的房间有浴缸吗？", "search_hotel")
-    assert f"暂无{hotel.name}的浴缸信息" in reply
+    assert f"您问的“房间有浴缸吗”，{hotel.name}的资料里没有写到" in reply
+    assert hotel.address in reply and "暂无" not in reply  # its main facts instead
     assert slots["inquiry_focus"] == f"hotel:{hotel.id}" and slots["search_city"] == hotel.city
     reply, _ = await say(domain_dict, "那有健身房吗", "search_hotel", slots)
     assert f"{hotel.name}有健身房" in reply
@@ -347,13 +349,28 @@ async def test_a_fact_outside_the_catalogue_is_said_missing_for_the_item_named(d
 async def test_a_fact_outside_the_catalogue_next_to_one_in_it(domain_dict, store):
     hotel = store.hotel("H-SH-101")
     reply, _ = await say(domain_dict, f"{hotel.name}可以寄存行李吗？房间有浴缸吗？", "search_hotel")
-    assert "有行李寄存" in reply and "浴缸" in reply and "暂无" in reply
+    assert "有行李寄存" in reply and "“房间有浴缸吗”" in reply and "资料里没有写到" in reply
+    assert hotel.address not in reply  # a question answered: no summary besides
 
 
 async def test_breakfast_hours_are_not_the_breakfast_answer(domain_dict, store):
     hotel = store.hotel("H-SH-101")
     reply, _ = await say(domain_dict, f"{hotel.name}早餐几点开始供应", "search_hotel")
-    assert f"暂无{hotel.name}的早餐供应时间信息" in reply
+    assert "“早餐几点开始供应”" in reply and "资料里没有写到" in reply
+    assert knowledge.faq()["breakfast"].answer in reply  # the general rule
+
+
+@pytest.mark.parametrize("question", ["会很挤吗", "有空吗", "能去吗", "有意思吗", "导游会说英语吗"])
+async def test_a_question_outside_the_attributes_never_becomes_an_attribute_name(domain_dict, store, question):
+    sight = store.landmark("故宫")
+    reply, _ = await say(domain_dict, f"故宫{question}", "search_tour")
+    assert "暂无" not in reply and f"“故宫{question}”" in reply and sight.address in reply
+
+
+async def test_a_question_an_faq_covers_gets_the_general_rule(domain_dict, store):
+    hotel = store.hotel("H-SH-102")
+    reply, _ = await say(domain_dict, f"{hotel.name}能带狗吗", "search_hotel")
+    assert "资料里没有写到" in reply and knowledge.faq()["pets"].answer in reply
 
 
 async def test_tour_inclusions_and_exclusions_asked_together(domain_dict, store):
