@@ -76,6 +76,7 @@ from bot.catalogue.search import follow_up_in, ordinal_in, split_route
 from bot.faq_search import faq_index
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
+from bot.text import SPEECH_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ def unknown_place_asked(store: Catalogue, text: str, cities: Sequence[Tuple[str,
     found = PLACE_BEFORE.search(before)
     if not found or NOT_A_PLACE.search(found.group(1)):
         return None
-    return found.group(1)
+    place = SPEECH_PATTERN.split(found.group(1))[-1]  # "咩时候开门", "搭公车要多久": no place
+    return place if len(place) >= 2 else None
 
 
 def wanted_from_slot(value: Any) -> Constraints:

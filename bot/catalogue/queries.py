@@ -57,6 +57,7 @@ from bot.catalogue.models import (
     CatalogueTour,
 )
 from bot.catalogue.names import DISTRICT, MAX_KEY, MIN_KEY, PINYIN_MAX, PINYIN_MIN
+from bot.text import has_speech_particle, speech_spans
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.32
@@ -114,6 +115,18 @@ class _Hit:
     end: int
     exact: bool
     spoken: bool  # matched by pinyin
+
+
+def everyday_words_in(text: str, hit: _Hit) -> bool:
+    """Whether a name found in the text is made of everyday Cantonese or Taiwanese words
+    (a particle inside it, or, read by sound or as a part of a name, everyday words at
+    all: 搭车, 系咪, 边度), not a place."""
+    said = text[hit.start:hit.end]
+    if has_speech_particle(said):
+        return True
+    if hit.exact and not hit.spoken:
+        return False  # a name or alias written in full is what it says
+    return any(hit.start < end and start < hit.end for start, end in speech_spans(text))
 
 
 class Catalogue:
@@ -407,6 +420,7 @@ class Catalogue:
         spoken = self._probe(self._spoken_substrings(text), True, kinds)
         seen = {(h.kind, h.id, h.start, h.end) for h in literal}
         hits = literal + [h for h in spoken if (h.kind, h.id, h.start, h.end) not in seen]
+        hits = [h for h in hits if not everyday_words_in(text, h)]
         return [NameMatch(h.kind, h.id, h.name, h.start, h.end, h.exact)
                 for h in self._resolve(hits, city)]
 
@@ -426,6 +440,8 @@ class Catalogue:
             for row in self._all(statement):
                 begin = end - len(row.key)
                 said = text[begin:end]
+                if has_speech_particle(said):
+                    continue  # "平啲嘅酒店" is no hotel's name misspelt
                 differing = [i for i, (a, b) in enumerate(zip(said, row.key, strict=True)) if a != b]
                 if len(differing) == 1 and HAN.match(said[differing[0]]):
                     hits.append(_Hit(HOTEL, row.item_id, row.name, row.city, begin, end, False, False))
