@@ -130,6 +130,10 @@ def test_a_trimmed_acknowledgement_still_counts_at_a_confirmation():
     ("电话给我一下", "request_human", "search_hotel"),
     ("人工客服电话多少", "request_human", None),
     ("不用早餐", "deny", None),
+    ("几点退房?我早上6点就得走", "complaint", "search_hotel"),
+    ("第一个确定有无烟房吧?我对烟味很敏感", "complaint", "search_hotel"),
+    ("不是说无烟房吗?一屋子烟味", "complaint", None),
+    ("房间太脏了,电话多少", "complaint", None),
     ("好的", "affirm", None),
 ])
 def test_a_question_about_a_fact_is_not_a_yes_or_a_no(text: str, intent: str, meant: Optional[str]):
