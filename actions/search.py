@@ -72,7 +72,7 @@ from bot.catalogue.items import (
     lowest_price,
 )
 from bot.catalogue.queries import Catalogue, catalogue, haversine_km
-from bot.catalogue.search import follow_up_in, ordinal_in, split_route
+from bot.catalogue.search import clock_in, follow_up_in, ordinal_in, split_route
 from bot.faq_search import faq_index
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
@@ -170,6 +170,19 @@ def still_uncovered(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     if search_type not in UNCOVERED_CITY or not city:
         return False
     return refuse_uncovered_city(dispatcher, domain, catalogue(), str(search_type), str(city))
+
+
+def search_meant(tracker: Tracker) -> bool:
+    """Whether a message the classifier could not place is plainly a search: a product
+    with a city ("下周六想从上海飞三亚，请问当天有哪些航班"), or a time or class for the
+    timetable in view ("那早上8点那班呢")."""
+    text = latest_text(tracker)
+    said = constraints_in(text)
+    cities = [e for e in entities_of(tracker, "city") if knowledge.canonical_city(str(e.get("value") or ""))]
+    if cities and (first_entity_value(tracker, "product_type") or said.modes):
+        return True
+    return tracker.get_slot("search_type") == "ticket" and bool(tracker.get_slot("search_city")) \
+        and (said.times_or_service() or clock_in(text) is not None)
 
 
 def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[Sight]:
