@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.types import DomainDict
 
 from bot.nlu.dates import business_now
+from bot.responses import file_responses
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,8 @@ def template(domain: DomainDict, response: str, **values: Any) -> str:
     is filled into passes through the NLG (bot/nlg.py), which renders the whole text,
     these pieces included, in the traveller's script.
     """
-    variations = (domain.get("responses") or {}).get(response)
+    # A response added to domain.yml since the model was trained is in the file only.
+    variations = (domain.get("responses") or {}).get(response) or file_responses().get(response)
     if not variations:
         logger.error("response %s is missing from the domain the action received", response)
         return ""

@@ -8,7 +8,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.inquiry import answer_inquiry_besides
-from actions.search import still_uncovered
+from actions.search import ActionSearch, search_meant, still_uncovered
 from bot import contacts
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -39,6 +39,8 @@ class ActionHandleFallback(Action):
         answered = answer_inquiry_besides(dispatcher, tracker, domain)
         if answered is not None:
             return answered
+        if search_meant(tracker):  # a route with a product, or a time for the timetable shown
+            return ActionSearch().serve(dispatcher, tracker, domain)
         if still_uncovered(dispatcher, tracker, domain):
             return []
         if consecutive_fallbacks(tracker) >= 2:

@@ -22,7 +22,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import latest_text, template
+from actions.common import first_entity_value, latest_text, template
 from actions.places import nearby_kind
 from actions.wording import WEEKDAY_RESPONSES, day_text, joined
 from bot.catalogue.constraints import constraints_in
@@ -65,6 +65,7 @@ from bot import knowledge
 from bot.catalogue.items import HOTEL, ITEM_KINDS, SERVICE, SIGHT, TOUR, Hotel, NameMatch, Service, Sight, Tour
 from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import clock_in, operator_named, ordinal_in
+from bot.faq_search import faq_index
 from bot.nlu.dates import first_day
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,18 @@ SAME_QUESTION = re.compile(r"^\s*(?:那|那么)?\s*(.{2,24}?)\s*(?:呢|又如何
 
 # Words that point at the item in focus rather than name one.
 FOCUS_WORDS = re.compile(
-    r"这个|那个|这家|那家|这间|那间|这趟|那趟|这班|那班|这条|那条|这座|那座|这里|那里|这儿|那儿|它|该酒店|该景点|该线路|该车次|该航班|刚才(?:那|说的)"
+    r"这个|那个|这家|那家|这间|那间|这趟|那趟|这班|那班|这条|那条|这座|那座|这里|那里|这儿|那儿|它|该酒店|该景点|该线路|该车次|该航班|"
+    r"刚才(?:那|说的|的|问的)|之前(?:那|说的|的|问的)|"
+    r"佢|呢间|呢个|呢家|呢度|个度|(?:嗰|𠮶)(?:间|个|家|度)"  # Cantonese: 它, 这间, 那个, 这里 (嗰 reads 𠮶)
+)
+# The kind of item a pointer names ("那个酒店", "刚才那个景点", "这趟车"): the last one of that
+# kind talked about is meant, even when another kind was discussed since.
+POINTED_KIND = (
+    (HOTEL, re.compile(r"(?:这|那|该|呢|嗰|𠮶|刚才的?|之前的?)(?:个|家|间)?(?:酒店|宾馆|饭店|民宿|客栈|旅馆)|这家|那家|这间|那间|"
+                       r"呢间|呢家|(?:嗰|𠮶)(?:间|家)")),
+    (SIGHT, re.compile(r"(?:这|那|该|呢|嗰|𠮶|刚才的?|之前的?)(?:个|座|处)?(?:景点|景区|公园|博物馆|博物院)|这座|那座")),
+    (SERVICE, re.compile(r"(?:这|那|该|刚才的?|之前的?)(?:趟|班|个)?(?:车次|航班|高铁|动车|火车|飞机|大巴|班车|车(?!站))|这趟|那趟|这班|那班")),
+    (TOUR, re.compile(r"(?:这|那|该|刚才的?|之前的?)(?:个|条)?(?:团|跟团游|线路|行程)|这条|那条")),
 )
 # A request for a list, not a question about one item: "有带停车场的酒店吗".
 SEARCH_WORDS = re.compile(
@@ -188,6 +200,9 @@ def referenced_item(
     if by_time is not None:
         return SERVICE, by_time, True
     focus = split_ref(slots.get(FOCUS_SLOT))
+    pointed = last_pointed_at(store, text, slots)
+    if pointed is not None:
+        return pointed[0], pointed[1], True  # "那个酒店有停车场吗" after a sight: the hotel
     if focus and FOCUS_WORDS.search(text):
         item = load(store, *focus)
         if item is not None:
@@ -207,6 +222,28 @@ def referenced_item(
         # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
         return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
+    return None
+
+
+def pointed_kind(text: str) -> Optional[str]:
+    """The kind of item the pointer in the text names ("刚才那个景点" → sight), if any."""
+    return next((kind for kind, words in POINTED_KIND if words.search(text)), None)
+
+
+def last_pointed_at(store: Catalogue, text: str, slots: Dict[str, Any]) -> Optional[Tuple[str, Item]]:
+    """"那个酒店", "刚才那个景点" when the item in focus is of another kind: the last item of
+    the kind named that was talked about (named, answered about or first on a list shown),
+    or None when the focus is of that kind already or none was."""
+    kind = pointed_kind(text) if FOCUS_WORDS.search(text) else None
+    focus = split_ref(slots.get(FOCUS_SLOT))
+    if kind is None or (focus is not None and focus[0] == kind):
+        return None
+    for ref in reversed(slots.get(SEEN_SLOT) or []):
+        seen = split_ref(ref)
+        if seen is not None and seen[0] == kind:
+            item = load(store, *seen)
+            if item is not None:
+                return kind, item
     return None
 
 
@@ -234,11 +271,19 @@ def shown_service_at(store: Catalogue, text: str, shown: Sequence[Tuple[str, str
 
 
 def asked_attributes(text: str, kind: str) -> List[str]:
-    """The attributes asked, as this kind of item has them, each once."""
-    meant = [for_kind(m.name, kind) or m.name for m in attributes_in(text)]
-    fitting = [name for name in meant if for_kind(name, kind)]
-    if fitting and len(fitting) < len(meant):
-        meant = fitting  # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions
+    """The attributes asked, as this kind of item has them, each once; one the item does
+    not have is kept (and said to be missing) unless its own clause asks one it has."""
+    mentions = attributes_in(text)
+    clauses = [(c.start(), c.end()) for c in CLAUSE.finditer(text)]
+
+    def clause_of(start: int) -> int:
+        return next((i for i, (s, e) in enumerate(clauses) if s <= start < e), -1)
+
+    fitting_clauses = {clause_of(m.start) for m in mentions if for_kind(m.name, kind)}
+    # "含不含早餐" about a hotel: the breakfast, not a tour's inclusions; but "有停车场吗"
+    # after "故宫门票多少" is asked too, and answered as missing.
+    meant = [for_kind(m.name, kind) or m.name for m in mentions
+             if for_kind(m.name, kind) or clause_of(m.start) not in fitting_clauses]
     raw = {m.name for m in attributes_in(text)}
     if kind == TOUR and TICKET in raw and PRICE not in raw and (INCLUDES in meant or EXCLUDES in meant):
         meant.remove(PRICE)  # "包含门票吗": 门票 is what is asked to be included, not a price
@@ -291,10 +336,12 @@ def is_a_search_instead(text: str, kind: str, by_name: bool) -> bool:
 
 
 CLAUSE = re.compile(r"[^？?。！!；;，,]+[？?]?")
+CLOSING_MARKS = re.compile(r"[\s？?。！!；;，,]+$")
+LEADING_FILLER = re.compile(r"^(?:请问|问一下|想问一下|我想问|你好|您好|那么|那|的|[\s，,])+")
 QUESTION_END = re.compile(r"(?:[?？]|(?:吗|么|嘛|不|没有|没)[?？]?)$")
 # "房间有浴缸吗", "能租轮椅吗", "导游会说英语吗": what is asked to be there or possible.
 UNLISTED_ASK = re.compile(
-    r"(?:有没有|能不能|可不可以|会不会|是否(?:有|能|可以|提供)?|可以|能|会|有|提供|带)"
+    r"(?:有没有|能不能|可不可以|会不会|是否(?:有|能|可以|提供|需要)?|需不需要|要不要|用不用|需要|可以|能|会|有|提供|带|要)"
     r"(?P<what>(?:(?![吗么嘛呢不没])[\u4e00-\u9fffA-Za-z]){1,8}?)(?:吗|么|嘛|不|没有|没)?[?？]?$")
 # Questions for other flows (refunds, orders, invoices, booking, a person, a search).
 NOT_A_FACT = re.compile(r"退|改签|取消|订单|发票|支付|付款|预订|订|报名|会员|积分|投诉|人工|客服|优惠|便宜|推荐|附近|周边|还有")
@@ -312,6 +359,11 @@ def names_part_of(item: Item, what: str) -> bool:
     the answer already shows."""
     words = [room.type for room in item.rooms] + list(item.facilities) if isinstance(item, Hotel) else []
     return any(what[i:i + 2] in word for word in words for i in range(len(what) - 1))
+
+
+def clause_at(text: str, index: int) -> str:
+    """The clause of the text that holds position ``index``."""
+    return next((c.group(0) for c in CLAUSE.finditer(text) if c.start() <= index < c.end()), text)
 
 
 def unlisted_questions(text: str) -> List[Tuple[str, str]]:
@@ -405,21 +457,31 @@ class Answerer:
         self.day = day
         self.listed: List[str] = []  # "kind:id" of items listed (nearby), for "第N个" next
         self.search: Dict[str, Any] = {}  # the search slots a nearby list stands for
+        self.asked: Sequence[str] = ()  # this turn's questions: not offered instead of a missing fact
 
     def say(self, response: str, **values: Any) -> None:
         self.dispatcher.utter_message(response=response, **values)
 
     def missing(self, item: Item, attribute: str, kind: str) -> None:
         available = [a for a in BASICS
-                     if for_kind(a, kind) == a and a != attribute and self._has(item, a)]
+                     if for_kind(a, kind) == a and a != attribute and a not in self.asked and self._has(item, a)]
         self.say("utter_attr_missing", name=item_name(item), attribute=attribute,
                  available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
 
-    def unlisted(self, item: Item, what: str, kind: str) -> None:
-        """A question outside the closed set ("有浴缸吗"): the catalogue cannot say."""
-        available = [a for a in BASICS if for_kind(a, kind) == a and self._has(item, a)]
-        self.say("utter_attr_missing", name=item_name(item), attribute=what,
-                 available=joined(self.domain, available[:3]) or template(self.domain, "utter_attr_basics"))
+    def unlisted(self, item: Item, question: str, kind: str) -> None:
+        """A question outside the closed set ("房间有浴缸吗", "能带狗吗"): the catalogue cannot
+        say, and the reply says so in the traveller's own words (never as an attribute
+        made of them: 暂无…的很挤信息), then gives the general rule when an FAQ covers
+        it, else the item's main facts when nothing else was asked."""
+        name = item_name(item)
+        words = LEADING_FILLER.sub("", CLOSING_MARKS.sub("", question).replace(name, ""))
+        self.say("utter_attr_not_covered", name=name, question=words or question)
+        topic = faq_index().topic_named(question)
+        if topic is not None:
+            self.say("utter_faq", answer=knowledge.faq()[topic].answer)
+        elif not self.asked:
+            self.say("utter_attr_here_is_summary", name=item_name(item))
+            self.overview(kind, item)
 
     @staticmethod
     def _has(item: Item, attribute: str) -> bool:
@@ -537,8 +599,7 @@ class Answerer:
         if attribute == BREAKFAST:
             hours = BREAKFAST_HOURS.search(text)
             if hours:  # "早餐几点开始": hours the catalogue does not keep
-                label = template(self.domain, "utter_label_breakfast_hours") or hours.group(0)
-                self.unlisted(hotel, label, HOTEL)
+                self.unlisted(hotel, clause_at(text, hours.start()), HOTEL)
                 return True
             with_breakfast = [room.type for room in hotel.rooms if room.breakfast]
             if hotel.breakfast_included or len(with_breakfast) == len(hotel.rooms):
@@ -777,16 +838,20 @@ def answer_inquiry(
     day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
     asked = asked_attributes(text, kind)
+    answerer.asked = asked
     for attribute in asked:
         answerer.answer(kind, item, attribute, text)
-    for _, what in unlisted:
+    for clause, what in unlisted:
         if not names_part_of(item, what):  # "能看到江景吗" of a hotel with 江景 rooms
-            answerer.unlisted(item, what, kind)
+            answerer.unlisted(item, clause, kind)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]
     if said_day:
         events.append(SlotSet("search_date", said_day))
+    people = first_entity_value(tracker, "number_of_people")
+    if people:  # "还有房吗？我们两个人": the booking that follows does not ask again
+        events.append(SlotSet("search_people", float(people)))
     if answerer.listed:
         events.append(SlotSet(SHOWN_SLOT, answerer.listed))
     events += [SlotSet(name, value) for name, value in answerer.search.items()]
@@ -807,9 +872,12 @@ def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, st
     if item is None:
         return None
     asked = [name for name in (for_kind(a, kind) for a in slots.get(ASKED_SLOT) or []) if name]
-    if not asked:
+    only_named = bool(matches) and words.strip() == words[matches[0].start:matches[0].end]
+    if not asked and not only_named:
         return None
     answerer = Answerer(dispatcher, domain, store)
+    if not asked:  # "那故宫呢" after a hotel's parking: another kind of item, its main facts
+        answerer.overview(kind, item)
     for attribute in dict.fromkeys(asked):
         answerer.answer(kind, item, attribute, words)
     ref = item_ref(kind, item_id(kind, item))

@@ -56,6 +56,7 @@ from bot.catalogue.constraints import (
     without_released,
 )
 from bot.catalogue.attributes import attributes_in
+from bot.catalogue.connections import best_per_hub
 from bot.catalogue.items import (
     HOTEL,
     ITEM_KINDS,
@@ -71,10 +72,11 @@ from bot.catalogue.items import (
     lowest_price,
 )
 from bot.catalogue.queries import Catalogue, catalogue, haversine_km
-from bot.catalogue.search import follow_up_in, ordinal_in, split_route
+from bot.catalogue.search import clock_in, follow_up_in, ordinal_in, split_route
 from bot.faq_search import faq_index
 from bot.nlu.dates import business_now, first_day
 from bot.settings import settings
+from bot.text import SPEECH_PATTERN
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +172,19 @@ def still_uncovered(dispatcher: CollectingDispatcher, tracker: Tracker, domain: 
     return refuse_uncovered_city(dispatcher, domain, catalogue(), str(search_type), str(city))
 
 
+def search_meant(tracker: Tracker) -> bool:
+    """Whether a message the classifier could not place is plainly a search: a product
+    with a city ("下周六想从上海飞三亚，请问当天有哪些航班"), or a time or class for the
+    timetable in view ("那早上8点那班呢")."""
+    text = latest_text(tracker)
+    said = constraints_in(text)
+    cities = [e for e in entities_of(tracker, "city") if knowledge.canonical_city(str(e.get("value") or ""))]
+    if cities and (first_entity_value(tracker, "product_type") or said.modes):
+        return True
+    return tracker.get_slot("search_type") == "ticket" and bool(tracker.get_slot("search_city")) \
+        and (said.times_or_service() or clock_in(text) is not None)
+
+
 def landmark_in(store: Catalogue, words: str, city: Optional[str]) -> Optional[Sight]:
     """The landmark in the words before "附近": "下周五成都宽窄巷子" → 宽窄巷子 (the words
     reach back to whatever preceded the place)."""
@@ -198,7 +213,8 @@ def unknown_place_asked(store: Catalogue, text: str, cities: Sequence[Tuple[str,
     found = PLACE_BEFORE.search(before)
     if not found or NOT_A_PLACE.search(found.group(1)):
         return None
-    return found.group(1)
+    place = SPEECH_PATTERN.split(found.group(1))[-1]  # "咩时候开门", "搭公车要多久": no place
+    return place if len(place) >= 2 else None
 
 
 def wanted_from_slot(value: Any) -> Constraints:
@@ -265,8 +281,9 @@ class SearchState:
         return self.before + changed + self.extra
 
     def show(self, refs: List[str]) -> None:
-        """The listed items become "第N个" for the inquiry answers, and stay resolvable."""
-        self.seen = remembered(self.seen, *refs)
+        """The listed items become "第N个" for the inquiry answers, and stay resolvable; the
+        first listed is remembered last, as the one "那家酒店" means when none was asked about."""
+        self.seen = remembered(self.seen, *reversed(refs))
         self.extra += [SlotSet(SHOWN_SLOT, refs), SlotSet(SEEN_SLOT, self.seen)]
 
     def focus(self, ref: str) -> None:
@@ -661,6 +678,8 @@ class ActionSearch(Action):
                 state.set(mode=other_modes[0] if len(other_modes) == 1 else None, pending=None)
                 return True  # and list what does run
             return True
+        if self._connection(dispatcher, domain, store, state):
+            return False
         destinations = store.destinations_from(state.origin)
         if destinations:
             dispatcher.utter_message(
@@ -675,6 +694,44 @@ class ActionSearch(Action):
             )
         state.set(pending=None, shown=None)
         return False
+
+    def _connection(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                    state: SearchState) -> bool:
+        """No direct service: say so and offer the best one-change trip through a hub the
+        catalogue serves from both ends, in the mode asked for when there is one (False,
+        and nothing said, when there is none)."""
+        day = first_day(state.date) if state.date else None
+        weekday = day.isoweekday() if day else None
+        found = []
+        for modes in ([(state.mode,)] if state.mode else []) + [()]:
+            found = store.connections(state.origin, state.city, weekday, modes, settings.min_change_minutes)
+            if found:
+                break
+        if not found:
+            return False
+        best = found[0]
+        lines = "\n".join(self._line(domain, service, index)
+                          for index, service in enumerate((best.first, best.second), start=1))
+        others = [c.hub for c in best_per_hub(found, limit=4)[1:]]
+        dispatcher.utter_message(
+            response="utter_route_connection", origin=state.origin, destination=state.city, hub=best.hub,
+            date_text=format_date(domain, state.date), lines=lines,
+            wait=self._duration(domain, best.change_minutes), total=self._duration(domain, best.total_minutes),
+            other_hubs=template(domain, "utter_route_connection_other_hubs", hubs=joined(domain, others))
+            if others else "",
+        )
+        state.set(pending=None, shown=None)
+        state.show([item_ref(SERVICE, best.first.code), item_ref(SERVICE, best.second.code)])
+        return True
+
+    @staticmethod
+    def _duration(domain: DomainDict, minutes: int) -> str:
+        hours, rest = divmod(minutes, 60)
+        if not hours:
+            return template(domain, "utter_duration_minutes", minutes=rest)
+        if not rest:
+            return template(domain, "utter_duration_hours", hours=hours)
+        return template(domain, "utter_duration_hours_minutes", hours=hours, minutes=rest)
 
     # --- results -------------------------------------------------------------------
 

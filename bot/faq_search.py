@@ -57,6 +57,16 @@ class FaqIndex:
         ranked = sorted(zip(self._topics, scores, strict=True), key=lambda pair: pair[1], reverse=True)
         return [FaqHit(topic, float(score)) for topic, score in ranked[:limit] if score > 0]
 
+    def topic_named(self, question: str) -> Optional[str]:
+        """The best-scoring FAQ topic whose own title or keywords the question uses ("能带狗
+        吗" → pets), or None: a word shared by chance is not enough here."""
+        faq = knowledge.faq()
+        for hit in self.search(question, limit=3):
+            entry = faq[hit.topic]
+            if any(word and word.lower() in question.lower() for word in (entry.title, *entry.keywords)):
+                return hit.topic
+        return None
+
     def best(self, question: str, min_score: float) -> Optional[FaqHit]:
         hits = self.search(question, limit=1)
         return hits[0] if hits and hits[0].score >= min_score else None

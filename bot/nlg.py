@@ -7,7 +7,7 @@ so a traveller from Taipei or Hong Kong is answered the way they write.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -15,6 +15,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from bot.responses import with_file_responses
 from bot.text import has_chinese, is_simplified, is_traditional, to_traditional
 
 
@@ -63,6 +64,16 @@ class ScriptAwareNLG(TemplatedNaturalLanguageGenerator):
         self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
     ) -> None:
         super().__init__((domain or Domain.empty()).responses)
+
+    @property
+    def responses(self) -> Dict[Text, List[Dict[Text, Any]]]:
+        return self._responses
+
+    @responses.setter
+    def responses(self, responses: Dict[Text, List[Dict[Text, Any]]]) -> None:
+        """The model's responses (Rasa sets them again whenever it loads a model), and a
+        response added to domain.yml since the model was trained, from the file."""
+        self._responses = with_file_responses(responses)
 
     async def generate(
         self,

@@ -20,6 +20,9 @@ class Settings:
     db_timeout_seconds: float
     db_settle_seconds: float
     form_bad_answers_before_help: int
+    # the least time between arriving at a hub and the onward departure that a one-change
+    # connection offered for a route without a direct service may leave
+    min_change_minutes: int
     # the folder of catalogue import files the seed loads (knowledge_base/catalogue/README.md);
     # when it does not exist the seed loads the curated YAML catalogue instead
     catalogue_dir: Path
@@ -44,6 +47,7 @@ def load_settings() -> Settings:
         # wrong answers in a row to one form question before the bot explains it with an
         # example and offers a person
         form_bad_answers_before_help=int(os.environ.get("TRIPDESK_FORM_HELP_AFTER", "2")),
+        min_change_minutes=int(os.environ.get("TRIPDESK_MIN_CHANGE_MINUTES", "60")),
         catalogue_dir=Path(os.environ.get(
             "TRIPDESK_CATALOGUE_DIR", PROJECT_ROOT / "knowledge_base" / "catalogue" / "demo")),
     )

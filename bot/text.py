@@ -51,6 +51,38 @@ TYPO_TERMS: Dict[str, str] = {
     "宾官": "宾馆",
 }
 _TYPO_PATTERN = re.compile("|".join(map(re.escape, TYPO_TERMS)))
+# Everyday Cantonese and Taiwanese words, as they read after conversion to Simplified
+# (唔該 → 唔该, 係咪 → 是不是 ...): particles, pronouns, "where", "how", "take a bus".
+# They are never a place or part of a place's name, however a name index, a sound-alike
+# or a "<words> 附近" pattern would read them.
+SPEECH_PARTICLES = "唔咩冇喺佢嘅啲咗嗰𠮶哋乜嘢嚟噉畀攞睇揾搵冚咪嘞喎㖞啩㗎囉"  # 𠮶, 㖞: 嗰, 喎 converted
+SPEECH_WORDS = (
+    "唔该", "多谢", "点样", "怎样", "点解", "点算", "系咪", "是不是", "边度", "边个", "边间", "边处", "哪里", "哪儿",
+    "呢度", "呢个", "呢间", "呢位", "呢家", "嗰度", "嗰个", "嗰间", "𠮶度", "𠮶个", "𠮶间", "个度", "个边", "呢边",
+    "嗰边", "𠮶边", "几钱",
+    "几多", "多少钱", "几时", "时候", "听日", "琴日", "而家", "宜家", "今日", "寻日", "搭车", "坐车", "搭公车",
+    "搭巴士", "坐公车", "搭地铁", "坐地铁", "搭捷运", "捷运", "搭船", "搭飞机", "打车", "揸车", "行街", "请问",
+    "你好", "您好", "哈啰", "得唔得", "使唔使", "方唔方便", "有冇", "系唔系", "好唔好", "可唔可以", "我哋",
+    "你哋", "佢哋", "冇问题", "机车", "超商", "公车",
+)
+SPEECH_PATTERN = re.compile("|".join(sorted(map(re.escape, SPEECH_WORDS), key=len, reverse=True))
+                     + f"|[{SPEECH_PARTICLES}]")
+
+
+def speech_spans(text: str) -> List[Tuple[int, int]]:
+    """Where the (Simplified) text has everyday Cantonese or Taiwanese words."""
+    return [(m.start(), m.end()) for m in SPEECH_PATTERN.finditer(text)]
+
+
+def only_speech(words: str) -> bool:
+    """Whether the words are nothing but everyday words (佢喺, 呢度, 咩时候, 搭公车)."""
+    return bool(words) and not SPEECH_PATTERN.sub("", words)
+
+
+def has_speech_particle(words: str) -> bool:
+    """Whether the words hold a Cantonese particle (唔, 咩, 冇, 喺, 佢 ...), which no place
+    name has."""
+    return any(char in SPEECH_PARTICLES for char in words)
 _REGIONAL_PATTERN = re.compile("|".join(sorted(map(re.escape, REGIONAL_TERMS), key=len, reverse=True)))
 
 

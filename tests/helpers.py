@@ -5,7 +5,7 @@ import shutil
 import tempfile
 from datetime import date
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -149,18 +149,25 @@ def seeded_store(path: Path, monkeypatch: Any, today: Optional[date] = None) -> 
 FIXTURE_CATALOGUE = Path(__file__).parent / "catalogue" / "fixtures" / "good"
 
 
-def install_fixture_catalogue(folder: Path) -> Any:
+def install_fixture_catalogue(folder: Path, extra_services: Sequence[str] = ()) -> Any:
     """A fresh SQLite store in ``folder`` holding the small test catalogue (hotels with
-    facilities and coordinates, sights, tours, services), installed as the process's
-    catalogue facade (tests restore the one they found afterwards)."""
+    facilities and coordinates, sights, tours, services, and ``extra_services``: rows of
+    services.csv), installed as the process's catalogue facade (tests restore the one
+    they found afterwards)."""
     from bot.booking.store import BookingStore
     from bot.catalogue.importer import import_path
     from bot.catalogue.queries import Catalogue, use
     from bot.nlu.dates import business_now
 
+    source = FIXTURE_CATALOGUE
+    if extra_services:
+        source = folder / "catalogue-files"
+        shutil.copytree(FIXTURE_CATALOGUE, source)
+        with (source / "services.csv").open("a", encoding="utf-8") as services:
+            services.writelines(f"{row}\n" for row in extra_services)
     url = f"sqlite:///{folder / 'catalogue.db'}"
     store = BookingStore(url)
-    report = import_path(FIXTURE_CATALOGUE, store.engine)
+    report = import_path(source, store.engine)
     assert not report.errors, report.errors
     store.start_sales_on(business_now().date())
     facade = Catalogue(url)

@@ -124,3 +124,10 @@ async def test_button_titles_follow_the_script_and_payloads_stay_what_the_parser
     assert [b["title"] for b in reply["buttons"]] == ["改日期", "改車次/航班", "改出行人姓名"]
     assert [b["payload"] for b in reply["buttons"]] == ["改日期", "改车次/航班", "改出行人姓名"]
     assert "車次/航班" in reply["text"]
+
+
+def test_a_piece_of_copy_the_model_predates_is_filled_from_domain_yml():
+    """An action's piece of copy added since the model was trained is not lost."""
+    from actions.common import template
+
+    assert template({"responses": {}}, "utter_duration_hours_minutes", hours=3, minutes=40) == "3小时40分钟"

@@ -10,6 +10,7 @@ from actions.fallback import ActionHandleFallback
 from actions.inquiry import is_a_booking_request
 from actions.faq import ActionAnswerFaq
 from actions.search import ActionSearch
+from bot import knowledge
 from bot.catalogue.items import HotelQuery, ServiceQuery
 from bot.catalogue.queries import catalogue, use
 from bot.nlu.dates import business_now
@@ -50,6 +51,13 @@ async def test_a_hotel_named_in_full_is_answered_without_a_search_or_a_date(doma
     assert slots["inquiry_focus"] == f"hotel:{hotel.id}"
     assert hotel.name in reply and all(str(int(room.price)) in reply for room in hotel.rooms)
     assert "哪天" not in reply
+
+
+async def test_the_party_said_with_a_question_is_kept_for_the_booking(domain_dict, store):
+    hotel = store.find_hotels(HotelQuery(city="上海"))[0]
+    reply, slots = await say(domain_dict, f"{hotel.name}下周五还有房吗？我们两个人，住两晚", "search_hotel")
+    assert all(room.type in reply for room in hotel.rooms)
+    assert slots["search_people"] == 2 and slots["search_date"]
 
 
 async def test_a_missing_fact_is_said_precisely(domain_dict, store):
@@ -331,7 +339,8 @@ async def test_the_next_position_gets_the_same_questions(domain_dict, store):
 async def test_a_fact_outside_the_catalogue_is_said_missing_for_the_item_named(domain_dict, store):
     hotel = store.hotel("H-SH-102")
     reply, slots = await say(domain_dict, f"请问{hotel.name}的房间有浴缸吗？", "search_hotel")
-    assert f"暂无{hotel.name}的浴缸信息" in reply
+    assert f"您问的“房间有浴缸吗”，{hotel.name}的资料里没有写到" in reply
+    assert hotel.address in reply and "暂无" not in reply  # its main facts instead
     assert slots["inquiry_focus"] == f"hotel:{hotel.id}" and slots["search_city"] == hotel.city
     reply, _ = await say(domain_dict, "那有健身房吗", "search_hotel", slots)
     assert f"{hotel.name}有健身房" in reply
@@ -340,13 +349,28 @@ async def test_a_fact_outside_the_catalogue_is_said_missing_for_the_item_named(d
 async def test_a_fact_outside_the_catalogue_next_to_one_in_it(domain_dict, store):
     hotel = store.hotel("H-SH-101")
     reply, _ = await say(domain_dict, f"{hotel.name}可以寄存行李吗？房间有浴缸吗？", "search_hotel")
-    assert "有行李寄存" in reply and "浴缸" in reply and "暂无" in reply
+    assert "有行李寄存" in reply and "“房间有浴缸吗”" in reply and "资料里没有写到" in reply
+    assert hotel.address not in reply  # a question answered: no summary besides
 
 
 async def test_breakfast_hours_are_not_the_breakfast_answer(domain_dict, store):
     hotel = store.hotel("H-SH-101")
     reply, _ = await say(domain_dict, f"{hotel.name}早餐几点开始供应", "search_hotel")
-    assert f"暂无{hotel.name}的早餐供应时间信息" in reply
+    assert "“早餐几点开始供应”" in reply and "资料里没有写到" in reply
+    assert knowledge.faq()["breakfast"].answer in reply  # the general rule
+
+
+@pytest.mark.parametrize("question", ["会很挤吗", "有空吗", "能去吗", "有意思吗", "导游会说英语吗"])
+async def test_a_question_outside_the_attributes_never_becomes_an_attribute_name(domain_dict, store, question):
+    sight = store.landmark("故宫")
+    reply, _ = await say(domain_dict, f"故宫{question}", "search_tour")
+    assert "暂无" not in reply and f"“故宫{question}”" in reply and sight.address in reply
+
+
+async def test_a_question_an_faq_covers_gets_the_general_rule(domain_dict, store):
+    hotel = store.hotel("H-SH-102")
+    reply, _ = await say(domain_dict, f"{hotel.name}能带狗吗", "search_hotel")
+    assert "资料里没有写到" in reply and knowledge.faq()["pets"].answer in reply
 
 
 async def test_tour_inclusions_and_exclusions_asked_together(domain_dict, store):
@@ -406,3 +430,53 @@ async def test_an_uncovered_city_is_refused_again_when_the_traveller_insists(dom
 ])
 def test_a_booking_naming_a_room_is_not_a_question_about_it(text: str, booking: bool):
     assert is_a_booking_request(text) is booking
+
+
+# --- which item a follow-up means when several were discussed ----------------------------
+
+async def test_that_hotel_after_a_sight_is_the_hotel_talked_about(domain_dict, store):
+    hotel, sight = store.hotel("H-BJ-102"), store.landmark("故宫")
+    _, slots = await say(domain_dict, f"{hotel.name}几点退房", "search_hotel")
+    reply, slots = await say(domain_dict, "故宫门票多少钱", "search_tour", slots)
+    assert slots["inquiry_focus"] == f"sight:{sight.id}"
+    reply, slots = await say(domain_dict, "那个酒店有停车场吗", "search_hotel", slots)
+    assert hotel.name in reply and "有免费停车" in reply
+    assert slots["inquiry_focus"] == f"hotel:{hotel.id}"
+    reply, slots = await say(domain_dict, "刚才那个景点几点开门", "search_tour", slots)
+    assert sight.opening_hours in reply and hotel.checkin_time not in reply
+
+
+async def test_the_pointer_without_a_kind_stays_on_the_last_item(domain_dict, store):
+    hotel, sight = store.hotel("H-BJ-102"), store.landmark("故宫")
+    _, slots = await say(domain_dict, f"{hotel.name}有停车场吗", "search_hotel")
+    _, slots = await say(domain_dict, "故宫门票多少钱", "search_tour", slots)
+    reply, _ = await say(domain_dict, "它地址在哪", "search_tour", slots)
+    assert sight.address in reply and hotel.address not in reply
+
+
+async def test_this_hotel_after_a_list_and_a_sight_is_the_first_listed(domain_dict, store):
+    text = "上海有什么酒店"
+    _, slots = await say(domain_dict, text, "search_hotel", entities=city_entities(text, "上海"))
+    first = store.hotel(slots["search_shown"][0])
+    _, slots = await say(domain_dict, "外滩要门票吗", "search_tour", slots)
+    reply, _ = await say(domain_dict, "这家酒店的电话是多少", "search_hotel", slots)
+    assert first.phone in reply
+
+
+async def test_an_ordinal_means_the_last_list_shown(domain_dict, store):
+    text = "北京有什么景点"
+    _, slots = await say(domain_dict, text, "search_tour", entities=city_entities(text, "北京"))
+    _, slots = await say(domain_dict, "外滩要门票吗", "search_tour", slots)
+    _, slots = await say(domain_dict, "它附近有什么酒店", "search_hotel", slots)
+    nearby = [store.hotel(ref.split(":", 1)[1]) for ref in slots["inquiry_shown"]]
+    assert len(nearby) > 1
+    reply, _ = await say(domain_dict, "第二个的地址", "search_hotel", slots)
+    assert nearby[1].address in reply
+
+
+async def test_another_kind_of_item_named_alone_switches_the_focus(domain_dict, store):
+    hotel, sight = store.hotel("H-BJ-102"), store.landmark("故宫")
+    _, slots = await say(domain_dict, f"{hotel.name}有停车场吗", "search_hotel")
+    reply, slots = await say(domain_dict, "那故宫呢", "search_tour", slots)
+    assert sight.name in reply and sight.address in reply and hotel.name not in reply
+    assert slots["inquiry_focus"] == f"sight:{sight.id}"

@@ -291,3 +291,52 @@ async def test_a_general_policy_question_is_answered_not_met_with_a_city_questio
     responses, slots, reply = await run_search(domain_dict, "请问饭店几点可以入住", "search_hotel")
     assert responses == ["utter_faq"] and "14:00" in reply
     assert not slots.get("search_pending")
+
+
+CHENGDU_AFTERNOON_FLIGHT = ("CA4105,flight,中国国际航空,北京,成都,北京首都国际机场,成都天府国际机场,T3,T1,14:00,17:10,,"
+                            "1234567,经济舱:1480:150,yes")
+
+
+async def test_a_route_without_a_direct_service_offers_one_change_with_times(domain_dict, tmp_path):
+    previous = catalogue()
+    store = install_fixture_catalogue(tmp_path, extra_services=[CHENGDU_AFTERNOON_FLIGHT])
+    try:
+        text = "上海到成都的航班"
+        responses, slots, reply = await run_search(domain_dict, text, "search_ticket",
+                                                   city_entities(text, "上海", "成都"))
+    finally:
+        use(previous)
+    first, onward = store.service("MU5101"), store.service("CA4105")
+    assert responses == ["utter_route_connection"]
+    assert "没有直达" in reply and "北京" in reply
+    for service in (first, onward):
+        assert service.code in reply and service.depart in reply and service.arrive in reply
+    assert "3小时40分钟" in reply  # 10:20 at 北京, 14:00 onward
+    assert slots["inquiry_shown"] == ["service:MU5101", "service:CA4105"]
+    assert slots["search_origin"] == "上海" and slots["search_city"] == "成都"
+
+
+async def test_a_search_the_classifier_could_not_place_is_served_by_the_fallback(domain_dict, store):
+    from actions.fallback import ActionHandleFallback
+
+    text = "您好，下周六想从上海飞北京，请问当天有哪些航班可以选？"
+    entities = city_entities(text, "上海", "北京") + [
+        {"entity": "product_type", "value": "flight", "start": 0, "end": 0}]
+    dispatcher = CollectingDispatcher()
+    events = await ActionHandleFallback().run(dispatcher, make_tracker(text, "nlu_fallback", entities), domain_dict)
+    slots = slots_after(events)
+    assert "MU5101" in "\n".join(rendered(dispatcher, domain_dict)) and slots["search_mode"] == "flight"
+    dispatcher = CollectingDispatcher()
+    await ActionHandleFallback().run(dispatcher, make_tracker("有点晚了。那早上8点那班呢", "nlu_fallback", slots=slots),
+                                     domain_dict)
+    reply = "\n".join(rendered(dispatcher, domain_dict))
+    assert "MU5101" in reply and "08:00" in reply and "没太明白" not in reply
+
+
+async def test_a_message_the_classifier_could_not_place_is_not_a_search_without_a_product(domain_dict, store):
+    from actions.fallback import ActionHandleFallback
+
+    dispatcher = CollectingDispatcher()
+    await ActionHandleFallback().run(dispatcher, make_tracker("上海那个东西怎么弄", "nlu_fallback",
+                                                              city_entities("上海那个东西怎么弄", "上海")), domain_dict)
+    assert [m.get("response") for m in dispatcher.messages] == ["utter_ask_rephrase"]

@@ -130,6 +130,10 @@ def test_a_trimmed_acknowledgement_still_counts_at_a_confirmation():
     ("电话给我一下", "request_human", "search_hotel"),
     ("人工客服电话多少", "request_human", None),
     ("不用早餐", "deny", None),
+    ("几点退房?我早上6点就得走", "complaint", "search_hotel"),
+    ("第一个确定有无烟房吧?我对烟味很敏感", "complaint", "search_hotel"),
+    ("不是说无烟房吗?一屋子烟味", "complaint", None),
+    ("房间太脏了,电话多少", "complaint", None),
     ("好的", "affirm", None),
 ])
 def test_a_question_about_a_fact_is_not_a_yes_or_a_no(text: str, intent: str, meant: Optional[str]):
@@ -174,6 +178,19 @@ def test_a_hotel_named_in_full_with_a_booking_verb_is_a_booking():
 
     assert booking_intent("search_hotel", "我要订成都宽窄巷子栖云酒店,下周五入住,住两晚", names_item=True)
     assert not booking_intent("search_hotel", "我要订成都宽窄巷子栖云酒店吗", names_item=True)
+
+
+@pytest.mark.parametrize("intent,text,details,booking", [
+    ("search_tour", "九寨沟黄龙四日跟团游,18号出发,两个人能订吗", True, True),
+    ("search_hotel", "这家下周五两个人可以订吗?", True, True),
+    ("search_tour", "九寨沟黄龙四日跟团游能订吗", False, False),
+    ("search_hotel", "这家几点入住,下周五能订吗", True, False),
+    ("search_tour", "下周六两个人,有什么跟团游可以报名吗", True, False),
+])
+def test_asking_whether_an_item_can_be_booked_for_a_day_and_party_is_a_booking(intent, text, details, booking):
+    from bot.nlu.booking_request import booking_intent
+
+    assert booking_intent(intent, text, gives_details=details) is booking
 
 
 def test_an_overridden_intent_does_not_tie_with_the_classifier_s_own():

@@ -36,6 +36,7 @@ TRAIN = Service(
 def answer(domain_dict, kind, item, text, day=None):
     dispatcher = CollectingDispatcher()
     answerer = Answerer(dispatcher, domain_dict, None, day)
+    answerer.asked = asked_attributes(text, kind)
     for attribute in asked_attributes(text, kind):
         answerer.answer(kind, item, attribute, text)
     return "\n".join(rendered(dispatcher, domain_dict))
@@ -67,6 +68,24 @@ def test_hotel_facts(domain_dict, text, facts):
 def test_a_fact_the_catalogue_lacks_is_said_to_be_missing(domain_dict):
     reply = answer(domain_dict, SIGHT, SIGHT_ITEM, "电话多少")
     assert "暂无故宫博物院的电话信息" in reply and "转人工" in reply
+
+
+@pytest.mark.parametrize("kind, item, text, facts", [
+    (SIGHT, SIGHT_ITEM, "门票多少钱？有停车场吗", ["¥60", "暂无故宫博物院的停车信息"]),
+    (SIGHT, SIGHT_ITEM, "几点开门，要玩多久，有没有健身房", ["08:30-17:00", "3–4小时", "暂无故宫博物院的健身房信息"]),
+    (HOTEL, HOTEL_ITEM, "离地铁远不远？几点开门", ["宽窄巷子站", "14:00"]),
+    (TOUR, TOUR_ITEM, "多少钱，有停车场吗", ["1280", "暂无桂林阳朔三日游的停车信息"]),
+])
+def test_every_part_of_a_message_is_answered_or_said_missing(domain_dict, kind, item, text, facts):
+    """A question the item has no fact for, in a clause of its own, is not dropped."""
+    reply = answer(domain_dict, kind, item, text)
+    assert all(fact in reply for fact in facts), reply
+
+
+def test_a_missing_fact_offers_what_was_not_just_asked(domain_dict):
+    reply = answer(domain_dict, SIGHT, SIGHT_ITEM, "电话多少，门票多少")
+    offer = reply.split("我可以告诉您它的", 1)[1]
+    assert "票价" not in offer and "地址" in offer
 
 
 @pytest.mark.parametrize("text, facts", [

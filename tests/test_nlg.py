@@ -50,3 +50,20 @@ async def test_buttons_an_action_adds_follow_the_script_too():
                                                  city="台北", buttons=buttons)
     assert [b["title"] for b in buttons] == ["二等座", "商務座"]
     assert [b["payload"] for b in buttons] == ["二等座", "商务座"]
+
+
+async def test_a_response_the_model_predates_comes_from_domain_yml():
+    """Copy added with an action after the model was trained is still sent."""
+    from bot.responses import file_responses
+
+    assert file_responses()["utter_faq"] == [{"text": "{answer}"}] and "utter_faq" not in DOMAIN.responses
+    reply = await ScriptAwareNLG(domain=DOMAIN).generate("utter_faq", tracker_with("台北的酒店"), "rest",
+                                                         answer="可以寄存行李")
+    assert reply is not None and reply["text"] == "可以寄存行李"
+    # Rasa sets the responses again when it loads a model (Agent.load_model)
+    generator = ScriptAwareNLG(domain=DOMAIN)
+    generator.responses = DOMAIN.responses
+    assert await generator.generate("utter_faq", tracker_with("台北"), "rest", answer="好") is not None
+    # what the model has wins
+    reply = await ScriptAwareNLG(domain=DOMAIN).generate("utter_ask", tracker_with("台北的酒店"), "rest", city="台北")
+    assert reply["text"] == "请问几位出行？台北的酒店"

@@ -3,6 +3,7 @@ phrases resolve to sights, metro stations, districts and stations of the timetab
 the reply says the place is unknown), and "附近有什么景点" about a hotel lists sights."""
 from typing import Any, Dict, List, Optional, Tuple
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.places import nearby_kind, place_point
@@ -10,6 +11,7 @@ from actions.search import ActionSearch
 from bot.catalogue.constraints import constraints_in, near_in, released_in
 from bot.catalogue.items import HotelQuery
 from bot.catalogue.queries import catalogue, haversine_km
+from bot.text import normalize
 from tests.helpers import city_entities, make_tracker, rendered, slots_after
 
 
@@ -184,3 +186,51 @@ async def test_a_city_said_with_a_near_word_is_just_the_city(domain_dict):
     text = "杭州那边有什么酒店"
     responses, slots, _ = await run_search(domain_dict, text, "search_hotel", city_entities(text, "杭州"))
     assert responses == ["utter_hotel_results"] and slots["search_city"] == "杭州"
+
+
+# --- everyday Cantonese and Taiwanese words are not places -------------------------------
+
+@pytest.mark.parametrize("said, place", [
+    ("佢喺邊", None),
+    ("呢度附近有冇捷運站", None),
+    ("超商在附近嗎", None),
+    ("唔該，喺邊度搭車", None),
+    ("你好，我哋想喺銅鑼灣附近搵酒店", "铜锣湾"),
+    ("尖沙咀附近有咩酒店", "尖沙咀"),
+])
+def test_everyday_words_are_no_place_phrase(said, place):
+    assert near_in(normalize(said).text) == place
+
+
+@pytest.mark.parametrize("said, names", [
+    ("唔該，我想問下點樣去故宮", {"故宫"}),
+    ("係咪要預約先？幾錢一張飛", set()),
+    ("喺邊度搭車去機場，搭捷運得唔得", set()),
+    ("咩時候開門？冇位點算", set()),
+    ("我哋想搵間平啲嘅酒店，有冇推介", set()),
+    ("請問搭公車要多久，機車可以停嗎", set()),
+    ("聽日去澳門嘅船幾點開", set()),
+])
+def test_cantonese_and_taiwanese_sentences_name_only_real_places(said, names):
+    text = normalize(said).text
+    assert {text[m.start:m.end] for m in catalogue().named_in(text)} == names
+
+
+@pytest.mark.parametrize("said, not_a_place", [("咩時候開門", "咩时候"), ("搭公車要多久", "搭公车"),
+                                               ("佢喺邊", "佢喺"), ("呢度附近有冇捷運站", "呢度")])
+async def test_a_cantonese_question_is_not_answered_as_an_unknown_place(domain_dict, said, not_a_place):
+    _, _, reply = await run_search(domain_dict, normalize(said).text, "search_tour",
+                                   slots={"search_type": "sight", "search_city": "北京"})
+    assert not_a_place not in reply and "没有在" not in reply and "暂时没有" not in reply
+
+
+async def test_cantonese_pointers_mean_the_item_talked_about(domain_dict):
+    store = catalogue()
+    hotel = store.find_hotels(HotelQuery(city="香港"))[0]
+    sight = store.landmark("维多利亚港")
+    slots = {"search_city": "香港", "inquiry_focus": f"sight:{sight.id}",
+             "inquiry_seen": [f"hotel:{hotel.id}", f"sight:{sight.id}"]}
+    _, _, reply = await run_search(domain_dict, normalize("佢喺邊").text, "search_tour", slots=slots)
+    assert sight.address in reply
+    _, after, reply = await run_search(domain_dict, normalize("嗰間酒店幾多星").text, "search_hotel", slots=slots)
+    assert hotel.name in reply and f"{hotel.stars}星" in reply and after["inquiry_focus"] == f"hotel:{hotel.id}"

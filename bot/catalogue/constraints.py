@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, Dict, List, Optional, Tuple
 
 from bot.catalogue.items import HotelQuery, ServiceQuery, SightQuery, TourQuery
+from bot.text import SPEECH_PATTERN
 
 DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "俩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
           "八": 8, "九": 9}
@@ -395,6 +396,8 @@ def near_in(text: str) -> Optional[str]:
             # The words reach back to whatever preceded the place: keep what follows the
             # last cue ("那到了以后想住西湖" → 西湖).
             words = PLACE_CUES.split(match.group(1))[-1]
+            # "我哋想喺铜锣湾附近" → 铜锣湾; "佢喺边", "呢度附近": everyday words, no place.
+            words = SPEECH_PATTERN.split(words)[-1]
             words = re.sub(r"(?:的|地方)$", "", words)
             if len(words) >= 2 and not NOT_A_PLACE.match(words):
                 return words

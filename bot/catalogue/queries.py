@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.sql import Select
 
 from bot.booking.db import database_url, engine_for
+from bot.catalogue.connections import Connection, arrival_order, pair_legs
 from bot.catalogue.items import (
     HOTEL,
     ITEM_KINDS,
@@ -56,6 +57,7 @@ from bot.catalogue.models import (
     CatalogueTour,
 )
 from bot.catalogue.names import DISTRICT, MAX_KEY, MIN_KEY, PINYIN_MAX, PINYIN_MIN
+from bot.text import has_speech_particle, speech_spans
 
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.32
@@ -115,6 +117,18 @@ class _Hit:
     spoken: bool  # matched by pinyin
 
 
+def everyday_words_in(text: str, hit: _Hit) -> bool:
+    """Whether a name found in the text is made of everyday Cantonese or Taiwanese words
+    (a particle inside it, or, read by sound or as a part of a name, everyday words at
+    all: 搭车, 系咪, 边度), not a place."""
+    said = text[hit.start:hit.end]
+    if has_speech_particle(said):
+        return True
+    if hit.exact and not hit.spoken:
+        return False  # a name or alias written in full is what it says
+    return any(hit.start < end and start < hit.end for start, end in speech_spans(text))
+
+
 class Catalogue:
     """Reads the catalogue tables. ``Catalogue()`` uses ``DATABASE_URL``."""
 
@@ -154,6 +168,27 @@ class Catalogue:
         if modes:
             statement = statement.where(V.c.mode.in_(list(modes)))
         return sorted(r[0] for r in self._all(statement))
+
+    def origins_to(self, destination: str, modes: Sequence[str] = ()) -> List[str]:
+        """Where services to ``destination`` leave from."""
+        statement = select(V.c.origin).distinct().where(V.c.destination == destination)
+        if modes:
+            statement = statement.where(V.c.mode.in_(list(modes)))
+        return sorted(r[0] for r in self._all(statement))
+
+    def connections(self, origin: str, destination: str, weekday: Optional[int] = None,
+                    modes: Sequence[str] = (), min_change_minutes: int = 60) -> List[Connection]:
+        """One-change trips from ``origin`` to ``destination`` through any hub served from
+        both ends (the route has no direct service), best first (``connections``)."""
+        hubs = set(self.destinations_from(origin, modes)) & set(self.origins_to(destination, modes))
+        found: List[Connection] = []
+        for hub in sorted(hubs - {origin, destination}):
+            first = self.find_services(ServiceQuery(origin=origin, destination=hub, modes=tuple(modes),
+                                                    weekday=weekday, limit=200))
+            onward = self.find_services(ServiceQuery(origin=hub, destination=destination, modes=tuple(modes),
+                                                     weekday=weekday, limit=200))
+            found += pair_legs(first, onward, min_change_minutes, weekday)
+        return sorted(found, key=arrival_order)
 
     def districts(self, city: str) -> List[District]:
         rows = self._all(select(D).where(D.c.city == city).order_by(D.c.name))
@@ -385,6 +420,7 @@ class Catalogue:
         spoken = self._probe(self._spoken_substrings(text), True, kinds)
         seen = {(h.kind, h.id, h.start, h.end) for h in literal}
         hits = literal + [h for h in spoken if (h.kind, h.id, h.start, h.end) not in seen]
+        hits = [h for h in hits if not everyday_words_in(text, h)]
         return [NameMatch(h.kind, h.id, h.name, h.start, h.end, h.exact)
                 for h in self._resolve(hits, city)]
 
@@ -404,6 +440,8 @@ class Catalogue:
             for row in self._all(statement):
                 begin = end - len(row.key)
                 said = text[begin:end]
+                if has_speech_particle(said):
+                    continue  # "平啲嘅酒店" is no hotel's name misspelt
                 differing = [i for i, (a, b) in enumerate(zip(said, row.key, strict=True)) if a != b]
                 if len(differing) == 1 and HAN.match(said[differing[0]]):
                     hits.append(_Hit(HOTEL, row.item_id, row.name, row.city, begin, end, False, False))

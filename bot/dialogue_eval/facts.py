@@ -267,7 +267,12 @@ def check_fact(catalogue: CatalogueLike, item: Item, attribute: str, text: str) 
     if checker is None:  # pragma: no cover - every attribute of the closed set has one
         return f"no check for {attribute}"
     if not isinstance(item, Service):  # 宽窄巷子 in the hotel's name is not its metro station
-        text = text.replace(fold(item.name), "\n")
+        name = fold(item.name)
+        # ... but a sight's station of its own name (中央大街 at 中央大街) is said besides
+        # the name that starts the answer: only that first mention is left out.
+        metro = item.metro if isinstance(item, (Hotel, Sight)) else None
+        own_station = attribute == "地铁" and metro is not None and fold(metro.station).removesuffix("站") == name
+        text = text.replace(name, "\n", 1 if own_station else -1)
     return checker(catalogue, item, text)
 
 

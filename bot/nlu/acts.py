@@ -47,6 +47,8 @@ from bot.nlu.booking_request import booking_intent
 SOCIAL_PREFIX = "social_prefix"
 # Entities that name one bookable item ("我要订成都宽窄巷子栖云酒店").
 NAMED_ITEMS = ("hotel_name",)
+# What only a booking needs to know: a day and a party ("18号出发，两个人能订吗").
+BOOKING_DETAILS = ("date", "number_of_people")
 
 SEPARATOR = r"[，,。.!！~～?？\s、]"
 _GREETING = r"(?:您好|你好|哈喽|哈啰|嗨|hello|hi|在吗|在不在|在么|早上好|上午好|中午好|下午好|晚上好|早安|客服|小达|亲)"
@@ -126,17 +128,26 @@ YES_NO_INTENTS = ("affirm", "deny")
 ATTRIBUTE_QUESTION = re.compile(r"(?:不|吗|么|没有|没|[?？])\s*$|几|多少|哪")
 # "电话给我一下" about a hotel is not a request for a person unless it names one.
 PERSON_WORDS = re.compile(r"人工|客服|真人|活人|经理|主管|转人|找人|人来|投诉")
+# A clause that asks ("几点退房？", "确定有无烟房吧？"), and what makes a message a complaint
+# whatever it also asks.
+ASKS_IN_A_CLAUSE = re.compile(r"[?？]|吗|几(?:点|星|号|晚|天|个|分|公里|站)|多少|哪|有没有|能不能|可不可以")
+COMPLAINT_WORDS = re.compile(
+    r"投诉|差评|太差|很差|真差|垃圾|骗|坑|退钱|赔偿|赔钱|不满|生气|气死|恶心|失望|糟糕|过分|离谱|态度|脏|坏了|吵|臭|"
+    r"烟味很重|一股|没人管|没人接|没人理|打不通|不是说|说好的|明明|居然|竟然|怎么回事|搞什么|什么破")
 SEARCH_INTENT_OF_KIND = {"hotel": "search_hotel", "sight": "search_tour", "tour": "search_tour",
                          "service": "search_ticket"}
 
 
 def attribute_question_intent(text: str, intent: Optional[str]) -> Optional[str]:
     """The search intent for a question about an item's fact that the classifier filed as
-    a yes, a no or a request for a person (the action then answers it about the item in
-    focus)."""
+    a yes, a no, a request for a person or a complaint (the action then answers it about
+    the item in focus): "几点退房？我早上6点就得走", "第一个确定有无烟房吧？我对烟味很敏感"."""
     if intent == "request_human":
         if PERSON_WORDS.search(text):
             return None  # "人工客服电话多少" does want a person
+    elif intent == "complaint":
+        if COMPLAINT_WORDS.search(text) or not ASKS_IN_A_CLAUSE.search(text):
+            return None  # "不是说无烟房吗？一屋子烟味" is a complaint
     elif intent not in YES_NO_INTENTS or not ATTRIBUTE_QUESTION.search(text):
         return None
     asked = attributes_in(text)
@@ -215,8 +226,11 @@ class SocialActOverride(GraphComponent):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
             intent = intent or attribute_question_intent(text, (message.get(INTENT) or {}).get(INTENT_NAME_KEY))
-            named = any(e.get("entity") in NAMED_ITEMS for e in message.get(ENTITIES) or [])
-            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text, named):
+            entities = message.get(ENTITIES) or []
+            named = any(e.get("entity") in NAMED_ITEMS for e in entities)
+            details = any(e.get("entity") in BOOKING_DETAILS for e in entities)
+            if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text,
+                                                 named, details):
                 intent = "book"  # bot/nlu/booking_request.py
             if intent:
                 override_intent(message, intent)

@@ -29,16 +29,23 @@ GUEST_DETAILS = re.compile(
 QUESTION = re.compile(r"[?？]|吗|多少|几[点天个号晚]|哪|什么|有没有|怎么")
 # Looking for something to book, not booking it: 有推荐吗, 有没有, 想报个五天的团, 订个酒店.
 SEARCHING = re.compile(r"推荐|有没有|有哪些|哪些|哪个|什么|看看|(?:订|报|报名|找)(?:一|几)?个(?!人)")
+# "两个人能订吗", "下周六出发可以报名吗": whether it can be booked, asked as the request itself.
+CAN_BOOK = re.compile(r"(?:能|可以|可不可以|能不能)(?:预订|预定|订|报名|报)(?:吗|么|嘛|不)?\s*[?？]?\s*$")
+# A tour named by its own name ("九寨沟黄龙四日跟团游"), which the classifier labels as
+# anything or nothing.
+TOUR_NAMED = re.compile(r"[\u4e00-\u9fff]{2,}(?:[一二两三四五六七八九十\d]+日|[一二两三四五六七八九十\d]+天)?(?:跟团游|日游)")
 # Intents a booking request is misfiled under; any other intent is left as it is.
 MISFILED = ("inform", "search_hotel", "search_ticket", "search_tour")
 
 
-def asks_to_book(text: str, names_item: bool = False) -> bool:
+def asks_to_book(text: str, names_item: bool = False, gives_details: bool = False) -> bool:
     """Whether the message asks to book something specific, not to search or to ask.
 
     With the traveller's own details (a mobile number, 入住人…) a booking verb or a choice
     ("就它了") is a booking; without them, only when it points at an item ("这家", "G8",
-    or a hotel named in full: ``names_item``) and asks nothing.
+    or a hotel named in full: ``names_item``) and asks nothing, or asks only whether it
+    can be booked for the day or party it gives (``gives_details``: "九寨沟黄龙四日跟团游，
+    18号出发，两个人能订吗").
     """
     if NEGATED.search(text) or HOW.search(text):
         return False
@@ -49,14 +56,19 @@ def asks_to_book(text: str, names_item: bool = False) -> bool:
         return False
     if GUEST_DETAILS.search(text) or CHOICE.search(text):
         return True
+    points = bool(names_item or POINTS_AT_ITEM.search(text) or TOUR_NAMED.search(text))
+    can_book = CAN_BOOK.search(text)
+    if can_book and gives_details:
+        return points and not QUESTION.search(text[:can_book.start()])
     return bool(names_item or POINTS_AT_ITEM.search(text)) and not QUESTION.search(text)
 
 
-def booking_intent(intent: str, text: str, names_item: bool = False) -> bool:
+def booking_intent(intent: str, text: str, names_item: bool = False, gives_details: bool = False) -> bool:
     """Whether a message filed as ``intent`` is really a booking request."""
     if intent not in MISFILED:
         return False
     if intent == "inform":  # slot values with a booking verb: 我想报…三日游，下周六出发
-        return asks_to_book(text, names_item) or (bool(BOOK_VERB.search(text)) and not NEGATED.search(text)
-                                                  and not HOW.search(text) and not SEARCHING.search(text))
-    return asks_to_book(text, names_item)
+        return asks_to_book(text, names_item, gives_details) or (
+            bool(BOOK_VERB.search(text)) and not NEGATED.search(text)
+            and not HOW.search(text) and not SEARCHING.search(text))
+    return asks_to_book(text, names_item, gives_details)
