@@ -1,11 +1,14 @@
 """Book a hotel room, a tour or a ticket: product, dates, people, names, phone, a summary
-with the total, an explicit yes, then the booking and how to pay."""
+with the total, an explicit yes, then the booking and how to pay. The party's children
+pay a tour's child fare and a hotel booking takes the rooms asked for, both heard at any
+step and shown on the summary."""
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -13,7 +16,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
-from actions.confirmation import confirmation_key, corrects_terms, said_no, said_yes, stopped_at_confirmation
+from actions.confirmation import (
+    NOT_NOW,
+    QUESTION,
+    REAL_NO,
+    confirmation_key,
+    said_no,
+    said_yes,
+    stopped_at_confirmation,
+)
 from actions.forms import TripDeskForm
 from actions.store_access import (
     STORE,
@@ -25,15 +36,16 @@ from actions.store_access import (
 )
 from actions.wording import day_text, departure_text, joined, stay_text, yuan
 from actions.inquiry import split_ref
-from actions.names import names_in
+from actions.names import Named, named_in
 from bot import catalogue, contacts
 from bot.booking.holds import deadline_text, hold_minutes
-from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, stay_end
+from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, per_room, rooms_needed, stay_end
 from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
 from bot.catalogue.items import HOTEL, SERVICE, TOUR as TOUR_ITEM, ServiceQuery
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
 from bot.nlu.dates import names_a_day
+from bot.nlu.people import NUMBER, children_in, extract_people
 from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
 from bot.numerals import parse_number
 from bot.booking.store import (
@@ -43,18 +55,30 @@ from bot.booking.store import (
     CustomerRef,
     InvalidRequest,
     PriceChanged,
+    ProductView,
     SoldOut,
     TooManyUnpaid,
     UnknownProduct,
+    price_fen,
 )
 
 log = logging.getLogger(__name__)
 
 BOOK_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
               "guest_names", "contact_phone", "book_confirm")
-FLOW_SLOTS = (*BOOK_SLOTS, "book_quote", "flow_stopped")
+# Heard at every step, never asked: the rooms a hotel booking takes ("只要一间房") and the
+# children of the party ("两大一小"), who pay the child fare where the product has one.
+PARTY_SLOTS = ("book_rooms", "book_children")
+FLOW_SLOTS = (*BOOK_SLOTS, *PARTY_SLOTS, "book_quote", "flow_stopped")
+# What the summary shows, compared before and after a message to tell a change from a repeat.
+TERM_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
+              "guest_names", "contact_phone", "book_rooms")
 NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个)?(?:晚|夜)")
-BARE_NUMBER = re.compile(r"^\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|位|间|晚|天|人)?\s*[。.!！]?\s*$")
+# "只要一间房", "开两间", "两间大床房", "订2间房就行" (not 第二间, not 一间安静的酒店).
+ROOMS = re.compile(rf"(?<![第\d一二两三四五六七八九十])(?P<n>{NUMBER})\s*间"
+                   r"(?=[^,，。.!！?？\s]{0,6}房|[,，。.!！~～?？\s]|$|就|吧|够|即可|好)")
+# A bare answer to the question asked ("3", "两位", "三晚"); rooms are not people or nights.
+BARE_NUMBER = re.compile(r"^\s*(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个|位|晚|天|人)?\s*[。.!！]?\s*$")
 SERVICE_CODE = re.compile(r"(?<![A-Za-z0-9])([A-Z]{1,2}\d{1,4})(?![0-9])")
 MAX_PEOPLE = 20
 SERVICE_MODES = ("train", "flight", "bus")
@@ -230,43 +254,94 @@ def nights_in(text: str) -> Optional[int]:
     return parse_number(match.group(1)) if match else None
 
 
+def rooms_in(text: str) -> Optional[int]:
+    match = ROOMS.search(text)
+    return parse_number(match.group("n")) if match else None
+
+
+def is_hotel(item: Optional[str]) -> bool:
+    return bool(item) and item_kind(str(item)) == HOTEL_ROOM
+
+
+def rooms_now(tracker: Tracker) -> Optional[int]:
+    """The rooms of the booking: those asked for, else those the summary on screen shows."""
+    rooms = tracker.get_slot("book_rooms") or (tracker.get_slot("book_quote") or {}).get("rooms")
+    return int(rooms) if rooms else None
+
+
+def children_said(tracker: Tracker) -> Optional[int]:
+    """The children of the party as the traveller last said them, in this message or an
+    earlier one ("两大一小想报个三日游" while searching); None if never said."""
+    texts = [latest_text(tracker), *earlier_texts(tracker)]
+    return next((count for count in map(children_in, texts) if count is not None), None)
+
+
 def repeats_current_terms(tracker: Tracker) -> bool:
-    """Whether the message names the class or room, the day or the party size the
-    booking already has."""
+    """Whether the message names the class or room, the day, the party size, its children
+    or the rooms the booking already has."""
+    text = latest_text(tracker)
     item = tracker.get_slot("book_product")
     variant = tracker.get_slot("book_variant")
-    if item and variant and variant_named(item, latest_text(tracker)) == variant:
+    if item and variant and variant_named(item, text) == variant:
         return True
     people = first_entity_value(tracker, "number_of_people")
     if people and tracker.get_slot("book_people") and float(people) == float(tracker.get_slot("book_people")):
+        return True
+    children = children_in(text)
+    if children is not None and tracker.get_slot("book_children") is not None \
+            and children == int(tracker.get_slot("book_children")):
+        return True
+    rooms = rooms_in(text)
+    if rooms and is_hotel(item) and rooms == rooms_now(tracker):
         return True
     day = first_entity_value(tracker, "date")
     return bool(day and tracker.get_slot("book_date") and str(day)[:10] == str(tracker.get_slot("book_date"))[:10])
 
 
-def say_if_known(dispatcher: CollectingDispatcher, domain: DomainDict, response: str, **values: Any) -> bool:
-    """Utter ``response`` if the running model's domain has it (a response added after
-    the model was trained would be dropped by Rasa)."""
-    if response not in (domain.get("responses") or {}):
+def restates_terms(tracker: Tracker) -> bool:
+    """Whether the message says again what the booking already has ("座位改成二等座" with
+    二等座 taken, a family's "两大一小" once more): a statement, neither a question nor a
+    no ("不订了，我们两个人再商量下" stops the booking)."""
+    text = latest_text(tracker)
+    if QUESTION.search(text) or REAL_NO.search(text) or NOT_NOW.search(text):
         return False
-    dispatcher.utter_message(response=response, **values)
-    return True
+    return repeats_current_terms(tracker)
+
+
+def says_new_party(tracker: Tracker) -> bool:
+    """"订2间房就行" under a summary of 3 rooms, "对，两大一小" under one of three adults:
+    new terms for the summary, not a yes to the one on screen."""
+    text = latest_text(tracker)
+    rooms = rooms_in(text)
+    if rooms and is_hotel(tracker.get_slot("book_product")) and rooms != rooms_now(tracker):
+        return True
+    children = children_in(text)
+    return children is not None and children != int(tracker.get_slot("book_children") or 0)
+
+
+def term_values(slots: Mapping[str, Any]) -> Dict[str, Any]:
+    """The terms a summary shows, comparable across turns (a day without its time, counts
+    as whole numbers)."""
+    values: Dict[str, Any] = {slot: slots.get(slot) for slot in TERM_SLOTS}
+    values["book_date"] = str(values["book_date"])[:10] if values["book_date"] else None
+    for count in ("book_nights", "book_people", "book_rooms"):
+        values[count] = int(values[count]) if values[count] else None
+    return values
 
 
 def say_chosen(dispatcher: CollectingDispatcher, domain: DomainDict, item: str, variant: str) -> None:
     """Name what is being booked, so the traveller sees the right item was understood."""
     variant_text = template(domain, "utter_book_variant_named", variant=variant) if variant != "-" else ""
-    if not say_if_known(dispatcher, domain, "utter_book_chosen", name=item_name(item), variant=variant_text):
-        dispatcher.utter_message(text=f"{item_name(item)}{variant_text}")
+    dispatcher.utter_message(response="utter_book_chosen", name=item_name(item), variant=variant_text)
 
 
-def labelled_names(text: str) -> Tuple[str, ...]:
+def labelled_names(text: str) -> Named:
     """Names said under a label (入住人, 乘客, 联系人…) anywhere in a longer message."""
     for clause in NAMED_AS.findall(text):
-        names = names_in(clause)
-        if names and not any(NOT_IN_NAMES.search(name) for name in names):
-            return names
-    return ()
+        named = named_in(clause)
+        if named.names and not any(NOT_IN_NAMES.search(name) for name in named.names):
+            return named
+    return Named()
 
 
 class ValidateBookForm(TripDeskForm):
@@ -277,26 +352,47 @@ class ValidateBookForm(TripDeskForm):
         return "validate_book_form"
 
     def heard_slots(self) -> Tuple[str, ...]:
-        return BOOK_SLOTS
+        return (*BOOK_SLOTS, *PARTY_SLOTS)
 
     async def get_extraction_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> List[EventType]:
-        """A correction to a value the booking already has ("座席改成二等座" once 二等座 was
-        taken) keeps the form: its question or the summary comes again with that value,
-        instead of the hint that nothing was understood (rasa-sdk returns only required
-        slots; the yes, still unsaid, is the one that can be set again harmlessly)."""
+        """A message that only repeats a value the booking already has ("座席改成二等座" once
+        二等座 was taken, "两大一小" again) keeps the form: :meth:`run` says it is already so
+        and the question or the summary comes again, instead of the hint that nothing was
+        understood (rasa-sdk returns only required slots; the yes, still unsaid, is the
+        one that can be set again harmlessly)."""
         events = await super().get_extraction_events(dispatcher, tracker, domain)
-        if not events and corrects_terms(latest_text(tracker)) and repeats_current_terms(tracker):
-            dispatcher.utter_message(response="utter_book_already_so")
+        if not events and restates_terms(tracker):
             return [SlotSet("book_confirm", None)]
         return events
 
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """rasa-sdk validates only the slots a form asks for; the rooms and the children
+        are heard, never asked, so they are validated here, and the party is checked
+        against them whenever one of them, the party or the room type changed."""
+        heard = {slot: value for slot, value in tracker.slots_to_validate().items()
+                 if slot in PARTY_SLOTS and value is not None}
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        found: Dict[Text, Any] = {}
+        for slot, value in heard.items():
+            result = await getattr(self, f"validate_{slot}")(value, dispatcher, tracker, domain)
+            found.update(result)
+            tracker.slots.update(result)
+        validated = {e.get("name") for e in events}
+        if heard or validated & {"book_product", "book_variant", "book_people"}:
+            found.update(await self._party_fits(dispatcher, tracker))
+        return [*events, *[SlotSet(slot, value) for slot, value in found.items()]]
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
-        """The form's step, then a word on what changed: the product just chosen is named
-        ("我要订G7" is answered with G7) unless the summary follows at once, and a
-        correction of the summary is acknowledged before the summary is shown again."""
+        """The form's step, then a word on what it did: the product just chosen is named
+        ("我要订G7" is answered with G7) unless the summary follows at once; a change of
+        the terms on the summary is acknowledged before the summary is shown again; a
+        message that only repeats the terms is told they already are so."""
         summary_shown = tracker.get_slot("book_quote") is not None
+        repeated = restates_terms(tracker)
+        before = dict(tracker.slots)
         events = await super().run(dispatcher, tracker, domain)
         chosen = {e.get("name"): e.get("value") for e in events if e.get("event") == "slot"}
         if chosen.get("flow_stopped") or (summary_shown and chosen.get("book_confirm")):
@@ -305,11 +401,43 @@ class ValidateBookForm(TripDeskForm):
             variant = chosen["book_variant"] if "book_variant" in chosen else tracker.get_slot("book_variant")
             if variant:
                 say_chosen(dispatcher, domain, str(chosen["book_product"]), str(variant))
-        elif summary_shown and "book_quote" in chosen and chosen["book_quote"] is None:
-            if not say_if_known(dispatcher, domain, "utter_book_updated"):  # a model older than it
-                say_chosen(dispatcher, domain, str(tracker.get_slot("book_product")),
-                           str(tracker.get_slot("book_variant") or "-"))
+        elif await self._terms_changed(before, {**before, **chosen}):
+            if summary_shown:
+                dispatcher.utter_message(response="utter_book_updated")
+        elif repeated:
+            dispatcher.utter_message(response="utter_book_already_so")
         return events
+
+    @staticmethod
+    async def _terms_changed(before: Mapping[str, Any], after: Mapping[str, Any]) -> bool:
+        """Whether the summary would now say something else: a term it shows, or the
+        children where the product charges them a child fare."""
+        if term_values(before) != term_values(after):
+            return True
+        if int(before.get("book_children") or 0) == int(after.get("book_children") or 0):
+            return False
+        product = await product_of(after)
+        return product is not None and has_child_fare(product)
+
+    async def _party_fits(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+        """A party with an adult in it, in enough rooms; otherwise say why and take the
+        nearest terms that hold (no children, the fewest rooms the store books)."""
+        fixes: Dict[Text, Any] = {}
+        people = int(tracker.slots.get("book_people") or 0)
+        children = int(tracker.slots.get("book_children") or 0)
+        if people and children >= people:
+            dispatcher.utter_message(response="utter_book_children_need_adult", people=people, most=people - 1)
+            fixes.update({"book_children": 0.0, **self._stale_summary()})
+        rooms = tracker.slots.get("book_rooms")
+        product = await product_of(tracker.slots) if rooms and people else None
+        if rooms and product is not None and per_room(product.kind):
+            needed = rooms_needed(people, product.max_guests)
+            if int(rooms) < needed:
+                dispatcher.utter_message(response="utter_book_rooms_too_few", people=people, rooms=int(rooms),
+                                         needed=needed, most=product.max_guests or 2, variant=product.variant)
+                fixes.update({"book_rooms": float(needed), **self._stale_summary()})
+        tracker.slots.update(fixes)
+        return fixes
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -391,15 +519,19 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_guest_names(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
+        """The names given; those noted as children ("王小宇（小孩）", "小孩王小宇") count
+        the party's children unless the traveller said how many ("两大一小")."""
         text = latest_text(tracker)
         if tracker.get_slot("requested_slot") != "guest_names":
-            names = labelled_names(text)  # "乘客陈晨，手机…" said before being asked
-            return self._changed(tracker, "guest_names", list(names) if names else None)
-        if first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
-            labelled = labelled_names(text)  # "不对，是后天" / "改成三个人" are corrections, not names
-            return self._changed(tracker, "guest_names", list(labelled) if labelled else None)
-        names = names_in(text)
-        return self._changed(tracker, "guest_names", list(names) if names else None)
+            named = labelled_names(text)  # "乘客陈晨，手机…" said before being asked
+        elif first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
+            named = labelled_names(text)  # "不对，是后天" / "改成三个人" are corrections, not names
+        else:
+            named = named_in(text)
+        found = self._changed(tracker, "guest_names", list(named.names) if named.names else None)
+        if named.children and children_said(tracker) is None:
+            found.update(self._changed(tracker, "book_children", float(named.children)))
+        return found
 
     async def extract_contact_phone(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
@@ -415,11 +547,27 @@ class ValidateBookForm(TripDeskForm):
                                    domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "book_confirm":
             return {}
-        if CORRECTS.search(latest_text(tracker)):
-            return {}  # "等下，改成住三晚吧": the new terms get a new summary
+        if CORRECTS.search(latest_text(tracker)) or says_new_party(tracker):
+            return {}  # "等下，改成住三晚吧", "订2间房就行": the new terms get a new summary
         if said_yes(tracker, "book"):
             return {"book_confirm": True}
         return {"book_confirm": False} if said_no(tracker, "book") else {}
+
+    async def extract_book_rooms(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                 domain: DomainDict) -> Dict[Text, Any]:
+        """"只要一间房", "开两间", "订2间房就行" at any step of a hotel booking (said
+        before, they are taken when the hotel is chosen: :meth:`_said_before`)."""
+        rooms = rooms_in(latest_text(tracker))
+        if rooms is None or not is_hotel(tracker.get_slot("book_product")) or rooms == rooms_now(tracker):
+            return {}
+        return {"book_rooms": float(rooms)}
+
+    async def extract_book_children(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        """The children of the party said now: "两大一小", "其中一个是小孩", "都是大人"
+        (said before, they are taken when the product is chosen: :meth:`_said_before`)."""
+        count = children_in(latest_text(tracker))
+        return self._changed(tracker, "book_children", float(count) if count is not None else None)
 
     # --- validation -------------------------------------------------------------------
 
@@ -445,8 +593,9 @@ class ValidateBookForm(TripDeskForm):
 
     @staticmethod
     def _said_before(tracker: Tracker, item: str, chosen: Dict[Text, Any]) -> Dict[Text, Any]:
-        """The room type and nights the traveller gave while searching ("订第2个" after
-        "海景双床房，住4晚"), so the form does not ask them again."""
+        """The room type, nights, rooms and party the traveller gave while searching
+        ("订第2个" after "海景双床房，住4晚", "就订这个" after "我们两大一小想去迪士尼"), so
+        the form does not ask them again."""
         found: Dict[Text, Any] = {}
         texts = [latest_text(tracker), *earlier_texts(tracker)]
         if chosen.get("book_variant") is None:
@@ -456,6 +605,17 @@ class ValidateBookForm(TripDeskForm):
             count = next((n for n in (nights_in(t) for t in texts) if n), None)
             if count:
                 found["book_nights"] = float(count)
+        if item_kind(item) == HOTEL_ROOM and tracker.get_slot("book_rooms") is None:
+            rooms = next((n for n in (rooms_in(t) for t in texts) if n), None)
+            if rooms:
+                found["book_rooms"] = float(rooms)
+        if tracker.get_slot("book_people") is None and "book_people" not in chosen:
+            party = next((said[0].value for said in map(extract_people, texts) if said), None)
+            if party and party <= MAX_PEOPLE:
+                found["book_people"] = float(party)
+        if tracker.get_slot("book_children") is None:
+            children = children_said(tracker)
+            found["book_children"] = float(children) if children is not None else None
         return {slot: value for slot, value in found.items() if value is not None}
 
     async def validate_book_variant(self, value: Any, dispatcher: CollectingDispatcher,
@@ -519,6 +679,14 @@ class ValidateBookForm(TripDeskForm):
             result["book_people"] = float(len(value))  # "乘客陈晨": one ticket per passenger named
         return result
 
+    async def validate_book_rooms(self, value: Any, dispatcher: CollectingDispatcher,
+                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"book_rooms": float(value), **self._stale_summary()}
+
+    async def validate_book_children(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"book_children": float(value), **self._stale_summary()}
+
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if not MOBILE.match(str(value)):
@@ -538,7 +706,7 @@ class ValidateBookForm(TripDeskForm):
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
             return {"book_confirm": None, "requested_slot": None, "flow_stopped": True}
-        if fresh is None or not fresh.available or fresh.total_fen != shown.get("total_fen"):
+        if fresh is None or not fresh.quote.available or fresh.quote.total_fen != shown.get("total_fen"):
             dispatcher.utter_message(response="utter_quote_changed")
             return self._stale_summary()
         return {"book_confirm": True}
@@ -552,15 +720,48 @@ def booking_dates(tracker: Tracker) -> Any:
     return start
 
 
-async def quote_from_slots(tracker: Tracker) -> Optional[BookingQuote]:
+@dataclass(frozen=True)
+class Quoted:
+    """The price a summary shows: the store's quote, the product it prices, and how many
+    of the places are at the product's child fare."""
+
+    quote: BookingQuote
+    product: ProductView
+    children: int
+
+
+def has_child_fare(product: ProductView) -> bool:
+    """Whether children pay less: a tour with a child fare; a hotel room is priced per
+    room, and a ticket here at the fare booked whoever travels."""
+    return product.child_price_fen is not None and not per_room(product.kind)
+
+
+async def product_of(slots: Mapping[str, Any]) -> Optional[ProductView]:
+    """The product the booking's slots name, once its room type or class is known."""
+    item = slots.get("book_product")
+    variant = slots.get("book_variant")
+    if not item or (variant is None and len(variants_of(str(item))) > 1):
+        return None
+    try:
+        return await STORE.product(product_code(str(item), variant))
+    except (UnknownProduct, StoreUnavailable):
+        return None
+
+
+async def quote_from_slots(tracker: Tracker) -> Optional[Quoted]:
     item = tracker.get_slot("book_product")
     if not item or not tracker.get_slot("book_date"):
         return None
     code = product_code(item, tracker.get_slot("book_variant"))
     try:
-        return await STORE.quote_booking(code, booking_dates(tracker), int(tracker.get_slot("book_people") or 1))
+        product = await STORE.product(code)
+        children = int(tracker.get_slot("book_children") or 0) if has_child_fare(product) else 0
+        rooms = tracker.get_slot("book_rooms") if per_room(product.kind) else None
+        quote = await STORE.quote_booking(code, booking_dates(tracker), int(tracker.get_slot("book_people") or 1),
+                                          rooms=int(rooms) if rooms else None, children=children)
     except (InvalidRequest, UnknownProduct):
         return None
+    return Quoted(quote, product, children)
 
 
 class ActionAskBookProduct(Action):
@@ -605,26 +806,28 @@ class ActionAskBookConfirm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         try:
-            quote = await quote_from_slots(tracker)
+            quoted = await quote_from_slots(tracker)
         except StoreUnavailable:
             say_store_unavailable(dispatcher)
             return []
-        if quote is None or not quote.available:
+        if quoted is None or not quoted.quote.available:
             dispatcher.utter_message(response="utter_book_sold_out", hotline=contacts.hotline())
             return [SlotSet("book_date", None), SlotSet("book_quote", None),
                     SlotSet("requested_slot", "book_date")]
+        quote = quoted.quote
         item = tracker.get_slot("book_product")
         dispatcher.utter_message(
             response="utter_book_summary", name=item_name(item),
             variant=self._variant_text(domain, tracker), when=self._when(domain, quote, item),
-            quantity=self._quantity_text(domain, quote, item),
+            quantity=self._quantity_text(domain, quoted, item),
             guests=joined(domain, tracker.get_slot("guest_names") or []),
             phone=tracker.get_slot("contact_phone"), total=yuan(quote.total_fen),
             payment=template(domain, PAYMENT_LABELS[payment_method(item)]))
         shown = {"product": quote.product_code, "start": quote.start.isoformat(),
                  "end": quote.end.isoformat(), "total_fen": quote.total_fen,
                  "guests": list(tracker.get_slot("guest_names") or []),
-                 "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version}
+                 "phone": tracker.get_slot("contact_phone"), "policy_version": quote.policy_version,
+                 "children": quoted.children}
         if item_kind(item) in (HOTEL_ROOM, TOUR):
             shown["rooms"] = quote.quantity  # for the party, though fewer names may be given
         return [SlotSet("book_quote", shown)]
@@ -644,9 +847,17 @@ class ActionAskBookConfirm(Action):
         return departure_text(domain, quote.start, service.depart if service else None)
 
     @staticmethod
-    def _quantity_text(domain: DomainDict, quote: BookingQuote, item: str) -> str:
-        response = "utter_quantity_rooms" if item_kind(item) == HOTEL_ROOM else "utter_quantity_people"
-        return template(domain, response, count=quote.quantity)
+    def _quantity_text(domain: DomainDict, quoted: Quoted, item: str) -> str:
+        """Rooms, or places; with children, the adults and children each at their fare."""
+        quote, product = quoted.quote, quoted.product
+        if item_kind(item) == HOTEL_ROOM:
+            return template(domain, "utter_quantity_rooms", count=quote.quantity)
+        if not quoted.children:
+            return template(domain, "utter_quantity_people", count=quote.quantity)
+        return template(domain, "utter_quantity_people_children", count=quote.quantity,
+                        adults=quote.quantity - quoted.children, children=quoted.children,
+                        adult_price=yuan(price_fen(product, 1, 0, quote.units)),
+                        child_price=yuan(price_fen(product, 1, 1, quote.units)))
 
 
 def pick_shown_payload(position: int) -> str:

@@ -31,7 +31,8 @@ FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
 OPEN_STATUSES = ("pending_payment", "confirmed")
 FORM_SLOTS = {
     "book_form": ("book_product", "book_variant", "book_date", "book_nights", "book_people",
-                  "guest_names", "contact_phone", "book_confirm", "book_quote"),
+                  "guest_names", "contact_phone", "book_confirm", "book_quote", "book_rooms",
+                  "book_children"),
     "change_booking_form": ("change_kind", "change_value", "change_confirm", "change_quote"),
     "cancel_booking_form": ("cancel_confirm", "cancel_quote"),
 }

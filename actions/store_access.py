@@ -36,6 +36,7 @@ from bot.booking.store import (
     Dates,
     MembershipView,
     PaymentView,
+    ProductView,
     Verification,
 )
 from bot.settings import settings
@@ -179,10 +180,16 @@ class StoreAccess:
 
     # --- booking -------------------------------------------------------------------------
 
+    async def product(self, product_code: str) -> ProductView:
+        """The product booked under a catalogue code: its prices and room size."""
+        return await self._read(partial(booking_store().product, product_code))
+
     async def quote_booking(self, product_code: str, dates: Dates, travellers: int,
-                            children: int = 0) -> BookingQuote:
+                            rooms: Optional[int] = None, children: int = 0) -> BookingQuote:
+        """``rooms`` the traveller asked for (a hotel), ``children`` of the places priced
+        at the child fare (a product with one)."""
         return await self._read(partial(booking_store().quote_booking, product_code, dates, travellers,
-                                        children=children))
+                                        rooms=rooms, children=children))
 
     async def available(self, product_code: str, dates: Dates) -> int:
         return await self._read(partial(booking_store().available, product_code, dates))

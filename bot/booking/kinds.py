@@ -6,6 +6,7 @@ a hotel stay means the same number of nights everywhere.
 """
 from __future__ import annotations
 
+import math
 from datetime import date, timedelta
 from typing import List, Optional, Tuple
 
@@ -52,3 +53,9 @@ def priced_units(kind: str, start: date, end: date) -> int:
 def per_room(kind: str) -> bool:
     """Whether a booking of ``kind`` is counted in rooms rather than in travellers."""
     return kind == HOTEL_ROOM
+
+
+def rooms_needed(guests: int, max_guests: Optional[int]) -> int:
+    """The fewest rooms that sleep ``guests`` when each room sleeps ``max_guests`` (2 when
+    the catalogue does not say): the store books no fewer, the dialogue explains why."""
+    return math.ceil(guests / (max_guests or 2))

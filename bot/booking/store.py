@@ -28,7 +28,6 @@ Safety rules implemented here:
 from __future__ import annotations
 
 import logging
-import math
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -41,7 +40,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from bot.booking import policy as rules
-from bot.booking.kinds import HOTEL_ROOM, TOUR, TRANSPORT, held_days, per_room, priced_units, span
+from bot.booking.kinds import (
+    HOTEL_ROOM,
+    TOUR,
+    TRANSPORT,
+    held_days,
+    per_room,
+    priced_units,
+    rooms_needed,
+    span,
+)
 from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
 from bot.identifiers import MOBILE
@@ -696,7 +704,7 @@ class BookingStore:
             if product.kind == TOUR and rooms is not None and rooms > len(names):
                 return rooms  # "两个大人，联系人孙悦": the contact books the party's places
             return len(names)
-        needed = math.ceil(len(names) / (product.max_guests or 2))
+        needed = rooms_needed(len(names), product.max_guests)
         if rooms is not None and rooms < needed:
             raise InvalidRequest(f"{len(names)} guests need at least {needed} rooms")
         return rooms if rooms is not None else needed
