@@ -40,6 +40,10 @@ STOPPED_RESPONSE = {
     "change_booking_form": "utter_change_stopped",
     "cancel_booking_form": "utter_cancel_stopped",
 }
+# Slots a validator may set while extracting that rasa-sdk would drop (it returns only the
+# form's required slots and what validate_ methods return): the stop must reach the
+# submit action, which then stays quiet.
+KEPT_FROM_EXTRACTION = ("flow_stopped",)
 
 
 def booking_ref_in(tracker: Tracker) -> Optional[str]:
@@ -120,6 +124,17 @@ class TripDeskForm(FormValidationAction, ABC):
         """The slots extracted from every message, in order."""
         return ()
 
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """The validated slots, and a stop decided while extracting (see
+        KEPT_FROM_EXTRACTION)."""
+        extracted = tracker.slots_to_validate()
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        returned = {e.get("name") for e in events}
+        events += [SlotSet(slot, tracker.slots.get(slot)) for slot in KEPT_FROM_EXTRACTION
+                   if slot in extracted and slot not in returned]
+        return events
+
     async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Optional[EventType]:
         """The first required slot still empty; none when a validator stopped the form.
@@ -191,17 +206,6 @@ class BookingFormValidation(TripDeskForm, ABC):
             tracker.slots["flow_stopped"] = True
             return [SlotSet("flow_stopped", True)]
         return await super().get_extraction_events(dispatcher, tracker, domain)
-
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[EventType]:
-        """rasa-sdk returns only the form's required slots; a stop decided while
-        extracting must reach the submit action too, which then says nothing more or
-        serves the message elsewhere."""
-        events = await super().get_validation_events(dispatcher, tracker, domain)
-        if self.product_talk_leaves and tracker.slots.get("flow_stopped") \
-                and not any(e.get("name") == "flow_stopped" for e in events):
-            events.append(SlotSet("flow_stopped", True))
-        return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:

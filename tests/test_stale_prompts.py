@@ -8,11 +8,14 @@ from typing import Any, Dict, List
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.book import ValidateBookForm
 from actions.change_booking import ValidateChangeBookingForm
 from actions.check_booking import ValidateCheckBookingForm
 from actions.forms import ActionLeaveForm
+from actions.payment import ValidatePaymentForm
+from actions.refund_status import ValidateRefundStatusForm
 from tests.helpers import make_tracker, run_action, seeded_store
 
 
@@ -61,6 +64,19 @@ async def test_a_booking_question_passed_over_twice_is_not_asked_a_third_time(st
     built = returning("book_form", "book_product", 2, "action_human_contact")
     names, slots, _ = await run_action(ValidateBookForm(), built, domain_dict)
     assert names == [] and slots["requested_slot"] is None and slots["flow_stopped"] is True
+
+
+@pytest.mark.parametrize("validator,form,slot,times", [
+    (ValidatePaymentForm(), "payment_form", "order_ref", 1),
+    (ValidateRefundStatusForm(), "refund_status_form", "order_ref", 1),
+    (ValidateBookForm(), "book_form", "book_product", 2),
+])
+async def test_the_stop_reaches_the_submit_action_in_every_form(store, domain_dict, validator, form, slot, times):
+    """rasa-sdk returns only a form's required slots: the stop decided while extracting was
+    dropped for all but the order flows, and the payment or refund flow then answered."""
+    events = await validator.run(CollectingDispatcher(), returning(form, slot, times, "action_answer_faq"),
+                                 domain_dict)
+    assert {"event": "slot", "name": "flow_stopped", "value": True, "timestamp": None} in events
 
 
 async def test_an_answer_to_the_question_is_never_taken_for_leaving(store, domain_dict):
