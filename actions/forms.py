@@ -135,14 +135,27 @@ def times_asked(tracker: Tracker, slot: str) -> int:
     return count
 
 
+def ran_before_the_form(tracker: Tracker) -> Optional[str]:
+    """The action the form now runs after. Rasa hands a validator a tracker that ends with
+    the form's own run, so ``latest_action_name`` names the form itself; what ran before
+    it since the traveller spoke (an FAQ answer, the rule for a person) is in the events,
+    and nothing there means the form is taking the traveller's message."""
+    form = (tracker.active_loop or {}).get("name")
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action" and event.get("name") != form:
+            return str(event.get("name"))
+    latest = tracker.latest_action_name
+    return "action_listen" if latest in (None, form) else latest
+
+
 def left_for_something_else(tracker: Tracker) -> bool:
     """Whether the form is coming back after answering something else (an FAQ, a person,
     a message not understood) to a question the traveller has already passed over:
     then the traveller has left the flow, and its question is not appended again."""
     pending = tracker.get_slot("requested_slot")
-    if not pending or not (tracker.active_loop or {}).get("name") or tracker.latest_action_name in ANSWERING:
-        return False
-    if tracker.latest_action_name == (tracker.active_loop or {}).get("name"):
+    if not pending or not (tracker.active_loop or {}).get("name") or ran_before_the_form(tracker) in ANSWERING:
         return False
     most = 1 if pending in ASKED_ONCE_ONLY else MAX_ASKS_AROUND_DIGRESSIONS
     return times_asked(tracker, pending) >= most

@@ -54,6 +54,33 @@ async def test_the_order_number_question_is_not_appended_after_something_else(st
     assert slots["requested_slot"] is None and slots["flow_stopped"] is True
 
 
+def as_rasa_sends_it(built: Tracker, form: str) -> Tracker:
+    """The tracker as Rasa hands it to the validator: the events end with the form's own
+    run, after whatever answered the message, and latest_action_name is the form."""
+    after = built.latest_action_name
+    if after != "action_listen":
+        built.events += [{"event": "action", "name": after}, {"event": "bot", "text": "..."}]
+    built.events += [{"event": "slot", "name": "requested_slot", "value": built.slots["requested_slot"]},
+                     {"event": "action", "name": form}]
+    built.latest_action_name = form
+    return built
+
+
+@pytest.mark.parametrize("after,stops", [("action_answer_faq", True), ("action_listen", False)])
+async def test_the_action_before_the_form_is_read_from_the_events_rasa_sends(store, domain_dict, after, stops):
+    """Rasa names the form itself as the latest action; the FAQ answer before it still
+    counts as passing over the order-number question."""
+    text, intent = ("退票手续费怎么算", "faq") if stops else ("TD2H8KQ4MZ", "inform")
+    built = as_rasa_sends_it(returning("check_booking_form", "order_ref", 1, after, text=text, intent=intent),
+                             "check_booking_form")
+    names, slots, _ = await run_action(ValidateCheckBookingForm(), built, domain_dict)
+    assert bool(slots.get("flow_stopped")) is stops
+    if stops:
+        assert names == [] and slots["requested_slot"] is None
+    else:
+        assert slots["order_ref"] == "TD2H8KQ4MZ"
+
+
 async def test_a_booking_question_is_asked_again_once_after_an_faq(store, domain_dict):
     built = returning("book_form", "book_product", 1, "action_answer_faq", search_shown=["H-SH-001"])
     _, slots, _ = await run_action(ValidateBookForm(), built, domain_dict)
