@@ -124,15 +124,23 @@ ANSWERING = ("action_listen", "action_handle_fallback", "utter_book_what_to_chan
 
 
 def times_asked(tracker: Tracker, slot: str) -> int:
-    """How often the form now active has asked for ``slot`` since it started."""
+    """In how many of its turns the form now active has asked for ``slot`` since it
+    started, before the traveller's latest message. Counted by turn, not by event: the
+    form sets ``requested_slot`` on every run, and Rasa adds one more for the pending
+    question to the events it hands the validator."""
     form = (tracker.active_loop or {}).get("name")
-    count = 0
+    count, asked_in_turn, before_latest = 0, False, False
     for event in reversed(tracker.events):
-        if event.get("event") == "active_loop" and event.get("name") == form:
+        kind = event.get("event")
+        if kind == "user":
+            count += asked_in_turn
+            asked_in_turn, before_latest = False, True
+        elif kind == "active_loop" and event.get("name") == form:
             break
-        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") == slot:
-            count += 1
-    return count
+        elif before_latest and kind == "slot" and event.get("name") == "requested_slot" \
+                and event.get("value") == slot:
+            asked_in_turn = True
+    return count + asked_in_turn
 
 
 def ran_before_the_form(tracker: Tracker) -> Optional[str]:

@@ -27,9 +27,11 @@ def store(tmp_path, monkeypatch):
 
 
 def asked(form: str, slot: str, times: int) -> List[Dict[str, Any]]:
-    """The events of a form that has asked for ``slot`` ``times`` times."""
-    return [{"event": "active_loop", "name": form},
-            *[{"event": "slot", "name": "requested_slot", "value": slot} for _ in range(times)]]
+    """The events of a form that has asked for ``slot`` in ``times`` turns, the traveller
+    saying something else in between."""
+    turn = [{"event": "slot", "name": "requested_slot", "value": slot}]
+    something_else = {"event": "user", "text": "嗯", "parse_data": {"text": "嗯", "intent": {"name": "faq"}}}
+    return [{"event": "active_loop", "name": form}, *turn, *[e for _ in range(times - 1) for e in (something_else, *turn)]]
 
 
 def returning(form: str, slot: str, times: int, after: str, text: str = "退票手续费怎么算",
@@ -64,6 +66,16 @@ def as_rasa_sends_it(built: Tracker, form: str) -> Tracker:
                      {"event": "action", "name": form}]
     built.latest_action_name = form
     return built
+
+
+async def test_a_question_asked_once_is_asked_again_after_an_faq_in_the_events_rasa_sends(store, domain_dict):
+    """The form's own requested_slot and the one Rasa adds for the pending question are
+    one ask, not three."""
+    built = returning("book_form", "guest_names", 1, "action_answer_faq",
+                      book_product="G7", book_variant="二等座", book_date="2099-01-01", book_people=1.0)
+    built.events.insert(-1, {"event": "slot", "name": "requested_slot", "value": "guest_names"})
+    _, slots, _ = await run_action(ValidateBookForm(), as_rasa_sends_it(built, "book_form"), domain_dict)
+    assert slots["requested_slot"] == "guest_names" and not slots.get("flow_stopped")
 
 
 @pytest.mark.parametrize("after,stops", [("action_answer_faq", True), ("action_listen", False)])
