@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Pattern, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -20,7 +20,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import latest_text
 from actions.store_access import StoreUnavailable, say_store_unavailable
 from bot.booking import policy as rules
-from bot.nlu.acts import SOCIAL_PREFIX
+from bot.nlu.acts import DECLINE, QUESTION_OR_REQUEST, SOCIAL_PREFIX
 from bot.booking.store import BookingError
 
 YES = re.compile(r"确认|确定|是的|好的?|好啊|好嘞|可以|没问题|对的?|^是|^嗯|行|就这样|同意|没错|要的"
@@ -47,14 +47,31 @@ NOT_YES_INTENTS = ("goodbye", "thank")
 CHANGE_TO = re.compile(r"改成|改为|改到|改回|改订|换成|换为|换到|调成|调到|调整为|推迟到|提前到|延后到")
 # "我没说不订", "不是不订喔": the traveller says this is not a no.
 NOT_A_NO = re.compile(r"(?:没说|没有说|不是|并不是|又没说)(?:要)?(?:不订|不要|不去|取消)")
-# What only a no says, whatever else the message changes ("算了，改成下次再说").
-REAL_NO = re.compile(r"不订|不要了|先不要|不用了|不去了|不买了|算了|取消|退订")
+# Giving up the flow in hand, at any step of it ("算了", "不订了", "先不弄了", "不退了").
+GIVING_UP = re.compile(r"算了|不(?:要|想|用)?预?订|不要了|先不要|不用了|不去了|不买了|不需要了|不想要了"
+                       r"|不(?:弄|办|搞|改|退|查)了|先不(?:弄|办|搞|改|退|买)")
+# What only a no says, whatever else the message changes ("算了，改成下次再说"); 取消
+# gives up a booking being made, but names what is wanted in the flows on an existing one.
+REAL_NO = re.compile(rf"{GIVING_UP.pattern}|取消(?:预订|订单|这个)?|退订")
+# "算了，还是两个人吧": a change of mind about a term, not about the flow.
+RATHER = re.compile(r"还是(?![不算])")
 
 
 def corrects_terms(text: str) -> bool:
     """A new value for a term on the summary, with no real no in the same message."""
     rest = NOT_A_NO.sub("", text)
     return bool(CHANGE_TO.search(rest)) and not REAL_NO.search(rest)
+
+
+def gives_up(text: str, words: Pattern[str] = GIVING_UP) -> bool:
+    """Whether the message gives up the flow ("算了", "太贵了，不要了", "算了，先不订了，我再
+    想想"): one of ``words`` with neither a request nor a question beside it ("算了，帮我查下
+    订单", "不要了的话能退吗") nor a new value ("算了，改成三个人", "算了，还是两个人吧")."""
+    said = NOT_A_NO.sub("", text)
+    if not words.search(said):
+        return False
+    rest = DECLINE.sub(" ", words.sub(" ", said))  # "我再想想" is part of giving up
+    return not (QUESTION_OR_REQUEST.search(rest) or CHANGE_TO.search(rest) or RATHER.search(said))
 
 
 def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:

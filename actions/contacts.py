@@ -27,24 +27,26 @@ class _HotlineAnswer(Action, abc.ABC):
         return []
 
 
-class ActionHumanContact(_HotlineAnswer):
-    """The hotline, then whether a person can answer right now."""
+def say_human_contact(dispatcher: CollectingDispatcher) -> None:
+    """The answer to a request for a person, wherever it is made (also inside a form):
+    the hotline, then whether a person can answer right now."""
+    dispatcher.utter_message(response="utter_human_contact", **contacts.hotline_values())
+    if contacts.agents_available():
+        dispatcher.utter_message(response="utter_human_open_now")
+    else:
+        dispatcher.utter_message(
+            response="utter_human_closed_now", emergency_line=contacts.emergency_line()
+        )
 
-    response = "utter_human_contact"
 
+class ActionHumanContact(Action):
     def name(self) -> Text:
         return "action_human_contact"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        await super().run(dispatcher, tracker, domain)
-        if contacts.agents_available():
-            dispatcher.utter_message(response="utter_human_open_now")
-        else:
-            dispatcher.utter_message(
-                response="utter_human_closed_now", emergency_line=contacts.emergency_line()
-            )
+        say_human_contact(dispatcher)
         return []
 
 

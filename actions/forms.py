@@ -1,8 +1,10 @@
 """The shared bases of the form validators, and leaving or entering a form.
 
 :class:`TripDeskForm` is what every form shares: every slot it knows is heard at any step
-(a correction is never ignored), a validator can stop the form, and an answer rejected
-again and again gets the question explained with an example and a person offered.
+(a correction is never ignored), a validator can stop the form, an answer rejected
+again and again gets the question explained with an example and a person offered, and a
+traveller who asks for a person or gives up ("转人工", "算了", "不订了") leaves the form at
+any step, whatever the classifier made of the message.
 :class:`BookingFormValidation` adds the booking a flow works on and the proof that the
 caller may see it. Authorization lives in the store, never in slots: a booking is shown,
 changed or cancelled only if it belongs to the caller's customer record, or if the store
@@ -20,11 +22,14 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_text
+from actions.common import first_entity_value, latest_intent, latest_text
+from actions.confirmation import GIVING_UP, REAL_NO, gives_up
+from actions.contacts import say_human_contact
 from actions.order_or_product import not_about_an_order
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 from bot import contacts
 from bot.booking.store import BookingView
+from bot.nlu.acts import asks_for_person
 from bot.settings import settings
 
 FOUR_DIGITS = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -41,6 +46,59 @@ STOPPED_RESPONSE = {
     "change_booking_form": "utter_change_stopped",
     "cancel_booking_form": "utter_cancel_stopped",
 }
+# 取消 gives up a booking being made; in the other flows it names what is wanted.
+GIVING_UP_WORDS = {"book_form": REAL_NO}
+# The yes-or-no questions read a no in their own way (actions/confirmation.py): there
+# "确认，不改了" is a yes, not giving up.
+CONFIRMATIONS = ("book_confirm", "change_confirm", "cancel_confirm")
+# Slots a validator may set while extracting that rasa-sdk would drop (it returns only the
+# form's required slots and what validate_ methods return): the stop must reach the
+# submit action, which then stays quiet.
+KEPT_FROM_EXTRACTION = ("flow_stopped",)
+
+
+def wants_person(tracker: Tracker) -> bool:
+    """A request for a person (the intent, or the words inside an answer: "转人工",
+    "算了，找客服吧"); it wins over giving up in the same message."""
+    return latest_intent(tracker) == "request_human" or asks_for_person(latest_text(tracker))
+
+
+def person_answered(tracker: Tracker) -> bool:
+    """Whether the handoff answer was already given to the latest message (the rule for a
+    person mid-form ran action_human_contact before the form came back)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") == "action_human_contact":
+            return True
+    return False
+
+
+def leaves_form(tracker: Tracker, form: str) -> bool:
+    """Whether the message, said to the form's pending question, leaves the form: a
+    request for a person, or giving up ("算了", "不要了", "先不弄了"). Its words are then
+    never an answer ("转人工" is not a traveller's name)."""
+    pending = tracker.get_slot("requested_slot")
+    if pending is None:
+        return False  # the message that starts a form is not leaving it
+    if wants_person(tracker):
+        return True
+    return pending not in CONFIRMATIONS and gives_up(latest_text(tracker), GIVING_UP_WORDS.get(form, GIVING_UP))
+
+
+def say_leaving(dispatcher: CollectingDispatcher, tracker: Tracker, form: str) -> None:
+    """A person asked for gets the handoff answer (once); giving up gets the form's word
+    that nothing was done."""
+    if wants_person(tracker):
+        if not person_answered(tracker):
+            say_human_contact(dispatcher)
+    else:
+        dispatcher.utter_message(response=STOPPED_RESPONSE.get(form, "utter_flow_stopped"))
+
+
+def forget_answers(form: str) -> List[EventType]:
+    """A form left half-way keeps none of its answers."""
+    return [SlotSet(slot, None) for slot in (*FORM_SLOTS.get(form, ()), "verify_last4", "verify_failures")]
 
 
 def booking_ref_in(tracker: Tracker) -> Optional[str]:
@@ -67,15 +125,38 @@ ANSWERING = ("action_listen", "action_handle_fallback", "utter_book_what_to_chan
 
 
 def times_asked(tracker: Tracker, slot: str) -> int:
-    """How often the form now active has asked for ``slot`` since it started."""
+    """In how many of its turns the form now active has asked for ``slot`` since it
+    started, before the traveller's latest message. Counted by turn, not by event: the
+    form sets ``requested_slot`` on every run, and Rasa adds one more for the pending
+    question to the events it hands the validator."""
     form = (tracker.active_loop or {}).get("name")
-    count = 0
+    count, asked_in_turn, before_latest = 0, False, False
     for event in reversed(tracker.events):
-        if event.get("event") == "active_loop" and event.get("name") == form:
+        kind = event.get("event")
+        if kind == "user":
+            count += asked_in_turn
+            asked_in_turn, before_latest = False, True
+        elif kind == "active_loop" and event.get("name") == form:
             break
-        if event.get("event") == "slot" and event.get("name") == "requested_slot" and event.get("value") == slot:
-            count += 1
-    return count
+        elif before_latest and kind == "slot" and event.get("name") == "requested_slot" \
+                and event.get("value") == slot:
+            asked_in_turn = True
+    return count + asked_in_turn
+
+
+def ran_before_the_form(tracker: Tracker) -> Optional[str]:
+    """The action the form now runs after. Rasa hands a validator a tracker that ends with
+    the form's own run, so ``latest_action_name`` names the form itself; what ran before
+    it since the traveller spoke (an FAQ answer, the rule for a person) is in the events,
+    and nothing there means the form is taking the traveller's message."""
+    form = (tracker.active_loop or {}).get("name")
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            break
+        if event.get("event") == "action" and event.get("name") != form:
+            return str(event.get("name"))
+    latest = tracker.latest_action_name
+    return "action_listen" if latest in (None, form) else latest
 
 
 def left_for_something_else(tracker: Tracker) -> bool:
@@ -83,9 +164,7 @@ def left_for_something_else(tracker: Tracker) -> bool:
     a message not understood) to a question the traveller has already passed over:
     then the traveller has left the flow, and its question is not appended again."""
     pending = tracker.get_slot("requested_slot")
-    if not pending or not (tracker.active_loop or {}).get("name") or tracker.latest_action_name in ANSWERING:
-        return False
-    if tracker.latest_action_name == (tracker.active_loop or {}).get("name"):
+    if not pending or not (tracker.active_loop or {}).get("name") or ran_before_the_form(tracker) in ANSWERING:
         return False
     most = 1 if pending in ASKED_ONCE_ONLY else MAX_ASKS_AROUND_DIGRESSIONS
     return times_asked(tracker, pending) >= most
@@ -120,6 +199,28 @@ class TripDeskForm(FormValidationAction, ABC):
     def heard_slots(self) -> Tuple[str, ...]:
         """The slots extracted from every message, in order."""
         return ()
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[EventType]:
+        """A traveller who asks for a person or gives up mid-form leaves it here, before
+        anything is read from the message: the form ends (its submit action stays quiet)
+        and the reply is the handoff or the form's "nothing was done"."""
+        form = self.form_name()
+        if not leaves_form(tracker, form):
+            return await super().run(dispatcher, tracker, domain)
+        say_leaving(dispatcher, tracker, form)
+        return [*forget_answers(form), SlotSet("requested_slot", None), SlotSet("flow_stopped", True)]
+
+    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> List[EventType]:
+        """The validated slots, and a stop decided while extracting (see
+        KEPT_FROM_EXTRACTION)."""
+        extracted = tracker.slots_to_validate()
+        events = await super().get_validation_events(dispatcher, tracker, domain)
+        returned = {e.get("name") for e in events}
+        events += [SlotSet(slot, tracker.slots.get(slot)) for slot in KEPT_FROM_EXTRACTION
+                   if slot in extracted and slot not in returned]
+        return events
 
     async def next_requested_slot(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Optional[EventType]:
@@ -192,17 +293,6 @@ class BookingFormValidation(TripDeskForm, ABC):
             tracker.slots["flow_stopped"] = True
             return [SlotSet("flow_stopped", True)]
         return await super().get_extraction_events(dispatcher, tracker, domain)
-
-    async def get_validation_events(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> List[EventType]:
-        """rasa-sdk returns only the form's required slots; a stop decided while
-        extracting must reach the submit action too, which then says nothing more or
-        serves the message elsewhere."""
-        events = await super().get_validation_events(dispatcher, tracker, domain)
-        if self.product_talk_leaves and tracker.slots.get("flow_stopped") \
-                and not any(e.get("name") == "flow_stopped" for e in events):
-            events.append(SlotSet("flow_stopped", True))
-        return events
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -376,7 +466,9 @@ async def bookings_in_question(tracker: Tracker) -> List[BookingView]:
 
 
 class ActionStopForm(Action):
-    """Stops whatever form is active, forgets its half-given answers, says nothing changed."""
+    """Stops whatever form is active (the rule for a no the form did not take), forgets its
+    half-given answers and says nothing changed, or answers the request for a person made
+    in the same breath."""
 
     def name(self) -> Text:
         return "action_stop_form"
@@ -384,10 +476,9 @@ class ActionStopForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         form = str((tracker.active_loop or {}).get("name") or "")
-        dispatcher.utter_message(response=STOPPED_RESPONSE.get(form, "utter_flow_stopped"))
-        slots = FORM_SLOTS.get(form, ())
+        say_leaving(dispatcher, tracker, form)
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("flow_stopped", None),
-                *[SlotSet(slot, None) for slot in (*slots, "verify_last4", "verify_failures")]]
+                *forget_answers(form)]
 
 
 class ActionLeaveForm(Action):
@@ -400,9 +491,8 @@ class ActionLeaveForm(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
         form = str((tracker.active_loop or {}).get("name") or "")
-        slots = FORM_SLOTS.get(form, ())
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("flow_stopped", None),
-                *[SlotSet(slot, None) for slot in (*slots, "verify_last4", "verify_failures")]]
+                *forget_answers(form)]
 
 
 class ActionAskOrderRef(Action):

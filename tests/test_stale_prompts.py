@@ -8,11 +8,14 @@ from typing import Any, Dict, List
 
 import pytest
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.book import ValidateBookForm
 from actions.change_booking import ValidateChangeBookingForm
 from actions.check_booking import ValidateCheckBookingForm
 from actions.forms import ActionLeaveForm
+from actions.payment import ValidatePaymentForm
+from actions.refund_status import ValidateRefundStatusForm
 from tests.helpers import make_tracker, run_action, seeded_store
 
 
@@ -24,9 +27,11 @@ def store(tmp_path, monkeypatch):
 
 
 def asked(form: str, slot: str, times: int) -> List[Dict[str, Any]]:
-    """The events of a form that has asked for ``slot`` ``times`` times."""
-    return [{"event": "active_loop", "name": form},
-            *[{"event": "slot", "name": "requested_slot", "value": slot} for _ in range(times)]]
+    """The events of a form that has asked for ``slot`` in ``times`` turns, the traveller
+    saying something else in between."""
+    turn = [{"event": "slot", "name": "requested_slot", "value": slot}]
+    something_else = {"event": "user", "text": "嗯", "parse_data": {"text": "嗯", "intent": {"name": "faq"}}}
+    return [{"event": "active_loop", "name": form}, *turn, *[e for _ in range(times - 1) for e in (something_else, *turn)]]
 
 
 def returning(form: str, slot: str, times: int, after: str, text: str = "退票手续费怎么算",
@@ -51,6 +56,43 @@ async def test_the_order_number_question_is_not_appended_after_something_else(st
     assert slots["requested_slot"] is None and slots["flow_stopped"] is True
 
 
+def as_rasa_sends_it(built: Tracker, form: str) -> Tracker:
+    """The tracker as Rasa hands it to the validator: the events end with the form's own
+    run, after whatever answered the message, and latest_action_name is the form."""
+    after = built.latest_action_name
+    if after != "action_listen":
+        built.events += [{"event": "action", "name": after}, {"event": "bot", "text": "..."}]
+    built.events += [{"event": "slot", "name": "requested_slot", "value": built.slots["requested_slot"]},
+                     {"event": "action", "name": form}]
+    built.latest_action_name = form
+    return built
+
+
+async def test_a_question_asked_once_is_asked_again_after_an_faq_in_the_events_rasa_sends(store, domain_dict):
+    """The form's own requested_slot and the one Rasa adds for the pending question are
+    one ask, not three."""
+    built = returning("book_form", "guest_names", 1, "action_answer_faq",
+                      book_product="G7", book_variant="二等座", book_date="2099-01-01", book_people=1.0)
+    built.events.insert(-1, {"event": "slot", "name": "requested_slot", "value": "guest_names"})
+    _, slots, _ = await run_action(ValidateBookForm(), as_rasa_sends_it(built, "book_form"), domain_dict)
+    assert slots["requested_slot"] == "guest_names" and not slots.get("flow_stopped")
+
+
+@pytest.mark.parametrize("after,stops", [("action_answer_faq", True), ("action_listen", False)])
+async def test_the_action_before_the_form_is_read_from_the_events_rasa_sends(store, domain_dict, after, stops):
+    """Rasa names the form itself as the latest action; the FAQ answer before it still
+    counts as passing over the order-number question."""
+    text, intent = ("退票手续费怎么算", "faq") if stops else ("TD2H8KQ4MZ", "inform")
+    built = as_rasa_sends_it(returning("check_booking_form", "order_ref", 1, after, text=text, intent=intent),
+                             "check_booking_form")
+    names, slots, _ = await run_action(ValidateCheckBookingForm(), built, domain_dict)
+    assert bool(slots.get("flow_stopped")) is stops
+    if stops:
+        assert names == [] and slots["requested_slot"] is None
+    else:
+        assert slots["order_ref"] == "TD2H8KQ4MZ"
+
+
 async def test_a_booking_question_is_asked_again_once_after_an_faq(store, domain_dict):
     built = returning("book_form", "book_product", 1, "action_answer_faq", search_shown=["H-SH-001"])
     _, slots, _ = await run_action(ValidateBookForm(), built, domain_dict)
@@ -61,6 +103,19 @@ async def test_a_booking_question_passed_over_twice_is_not_asked_a_third_time(st
     built = returning("book_form", "book_product", 2, "action_human_contact")
     names, slots, _ = await run_action(ValidateBookForm(), built, domain_dict)
     assert names == [] and slots["requested_slot"] is None and slots["flow_stopped"] is True
+
+
+@pytest.mark.parametrize("validator,form,slot,times", [
+    (ValidatePaymentForm(), "payment_form", "order_ref", 1),
+    (ValidateRefundStatusForm(), "refund_status_form", "order_ref", 1),
+    (ValidateBookForm(), "book_form", "book_product", 2),
+])
+async def test_the_stop_reaches_the_submit_action_in_every_form(store, domain_dict, validator, form, slot, times):
+    """rasa-sdk returns only a form's required slots: the stop decided while extracting was
+    dropped for all but the order flows, and the payment or refund flow then answered."""
+    events = await validator.run(CollectingDispatcher(), returning(form, slot, times, "action_answer_faq"),
+                                 domain_dict)
+    assert {"event": "slot", "name": "flow_stopped", "value": True, "timestamp": None} in events
 
 
 async def test_an_answer_to_the_question_is_never_taken_for_leaving(store, domain_dict):

@@ -162,6 +162,19 @@ def demands_person(text: str) -> bool:
     return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
 
 
+# A person asked for in the plain words a traveller uses mid-form, where the message is
+# otherwise read as an answer ("转人工" looked like a name): a demand as above, or these.
+PERSON_WANTED = re.compile(r"转人工|转接人工|人工客服|人工服务|找人工|真人客服|真人服务|找客服|联系客服|"
+                           r"找个人(?![少多气])")
+
+
+def asks_for_person(text: str) -> bool:
+    """Whether the message asks for a person ("转人工", "算了，找客服吧", "帮我找个人"); a
+    question about when people answer or a "不用转人工" is not a request."""
+    wanted = bool(HUMAN_DEMAND.search(text) or PERSON_WANTED.search(text))
+    return wanted and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
+
+
 def _shift_entities(message: Message, offset: int) -> None:
     entities: List[Dict[Text, Any]] = []
     for entity in message.get(ENTITIES) or []:
