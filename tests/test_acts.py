@@ -14,6 +14,7 @@ from actions.confirmation import confirmation_answer
 from bot.nlu.acts import (
     LeadingClauseTrimmer,
     SocialActOverride,
+    asks_for_person,
     attribute_question_intent,
     demands_person,
     leading_social_clause,
@@ -107,6 +108,16 @@ def test_thanks_and_goodbye_close_the_conversation(text: str, intent: Optional[s
 ])
 def test_a_demand_for_a_person_is_understood(text: str, demand: bool):
     assert demands_person(text) is demand
+
+
+@pytest.mark.parametrize("text,wanted", [
+    ("转人工", True), ("人工客服", True), ("找客服", True), ("找个人", True), ("算了，找客服吧", True),
+    ("我要找真人客服", True), ("真人客服", True), ("给我找个活人", True),
+    ("人工客服几点上班", False), ("找个人少的景点", False), ("真人秀门票多少钱", False), ("你是活人吗", False),
+    ("不用转人工了，谢谢", False), ("张伟", False),
+])
+def test_a_person_asked_for_in_plain_words_inside_a_form(text: str, wanted: bool):
+    assert asks_for_person(text) is wanted
 
 
 def test_the_override_puts_the_social_intent_first_with_the_ranking_after():

@@ -9,7 +9,7 @@ import pytest
 
 from actions.book import ValidateBookForm
 from actions.cancel_booking import ValidateCancelBookingForm
-from actions.confirmation import confirmation_answer
+from actions.confirmation import REAL_NO, confirmation_answer, gives_up
 from tests.helpers import make_tracker, run_action, seeded_store
 
 
@@ -73,3 +73,17 @@ async def test_not_now_at_the_booking_summary_stops_with_nothing_booked(store, d
     names, after, _ = await run_action(ValidateBookForm(), make_tracker("等下我再想想", "inform", slots=slots),
                                        domain_dict)
     assert names == ["utter_book_stopped"] and after["flow_stopped"] is True
+
+
+@pytest.mark.parametrize("text,gave_up", [
+    ("算了", True), ("不要了", True), ("不订了", True), ("先不弄了", True), ("不退了", True), ("还是算了吧", True),
+    ("算了，先不订了，我再想想", True), ("太贵了，不要了", True), ("算了，还是不订了", True),
+    ("算了，改成3个人", False), ("算了，还是两个人吧", False), ("算了，帮我查一下订单", False),
+    ("不要了的话能退吗", False), ("我没说不订", False), ("张伟、刘芳", False), ("取消吧", False),
+])
+def test_giving_up_the_flow_at_any_step(text: str, gave_up: bool):
+    assert gives_up(text) is gave_up
+
+
+def test_cancelling_gives_up_only_where_the_words_say_so():
+    assert gives_up("取消预订", REAL_NO) and not gives_up("取消预订")
