@@ -23,11 +23,14 @@ from bot.booking import policy as rules
 from bot.nlu.acts import DECLINE, QUESTION_OR_REQUEST, SOCIAL_PREFIX
 from bot.booking.store import BookingError
 
+# 算了 gives up; 算了一下 / 算了算 / 算了下 is reckoning ("我算了一下，总价对得上，确认预订").
+SUANLE = r"算了(?![一下算])"
 YES = re.compile(r"确认|确定|是的|好的?|好啊|好嘞|可以|没问题|对的?|^是|^嗯|行|就这样|同意|没错|要的"
                  r"|\bok\b|okay|yes|sure|yep", re.I)
-REFUSAL = re.compile(r"不要|不用|不行|不对|不是|不了|不想|不需要|没必要|别|算了|取消|^不|\bno\b|nope", re.I)
-LEADING_REFUSAL = re.compile(r"^\s*(?:不|别|算了|no\b|nope)", re.I)
+REFUSAL = re.compile(rf"不要|不用|不行|不对|不是|不了|不想|不需要|没必要|别|{SUANLE}|取消|^不|\bno\b|nope", re.I)
+LEADING_REFUSAL = re.compile(rf"^\s*(?:不|别|{SUANLE}|no\b|nope)", re.I)
 # "不对，是后天", "不是3间，是1间": a correction of the terms, not a refusal of them.
+WRONG = re.compile(r"不对|不是|错了|搞错|说错|弄错")
 CORRECTION = re.compile(r"^\s*(?:不对|不是|错了)[^，,。!！]*[，,。!！\s]+\s*(?:是|要|改|应该|换)")
 NOT_NOW = re.compile(r"先别|先不|等下|等一下|等等|稍等|再想想|想一想|考虑一下|回头再|晚点再|暂时不|以后再")
 QUESTION = re.compile(r"[?？]|吗|呢\s*$|多少|几[点天个次号]|怎么|什么|哪|是不是|能不能|可不可以|会不会|有没有")
@@ -48,7 +51,7 @@ CHANGE_TO = re.compile(r"改成|改为|改到|改回|改订|换成|换为|换到
 # "我没说不订", "不是不订喔": the traveller says this is not a no.
 NOT_A_NO = re.compile(r"(?:没说|没有说|不是|并不是|又没说)(?:要)?(?:不订|不要|不去|取消)")
 # Giving up the flow in hand, at any step of it ("算了", "不订了", "先不弄了", "不退了").
-GIVING_UP = re.compile(r"算了|不(?:要|想|用)?预?订|不要了|先不要|不用了|不去了|不买了|不需要了|不想要了"
+GIVING_UP = re.compile(SUANLE + r"|不(?:要|想|用)?预?订|不要了|先不要|不用了|不去了|不买了|不需要了|不想要了"
                        r"|不(?:弄|办|搞|改|退|查)了|先不(?:弄|办|搞|改|退|买)")
 # What only a no says, whatever else the message changes ("算了，改成下次再说"); 取消
 # gives up a booking being made, but names what is wanted in the flows on an existing one.
@@ -86,9 +89,17 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     prefix = str(tracker.latest_message.get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
     text = (prefix + latest_text(tracker)).strip()
     answer = _plain_answer(tracker, text, action)
-    if answer is False and corrects_terms(text):
+    if answer is False and (corrects_terms(text) or gives_new_terms(tracker, text)):
         return None  # "等一下，入住改成18号吧" corrects the terms; it does not refuse them
     return answer
+
+
+def gives_new_terms(tracker: Tracker, text: str) -> bool:
+    """"日期不对，我们是下周二出发，不是周一", "不对，是三个人": a day or a party said with
+    what was wrong corrects the summary; only a real no beside it refuses."""
+    entities = tracker.latest_message.get("entities") or []
+    value = any(e.get("entity") in ("date", "number_of_people") for e in entities)
+    return bool(value and WRONG.search(text) and not REAL_NO.search(text))
 
 
 def _plain_answer(tracker: Tracker, text: str, action: str) -> Optional[bool]:

@@ -837,13 +837,20 @@ def answer_inquiry(
     day_value = said_day or slots.get("search_date")
     day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
+    said_before = len(dispatcher.messages)
     asked = asked_attributes(text, kind)
     answerer.asked = asked
     for attribute in asked:
         answerer.answer(kind, item, attribute, text)
+    rooms_shown = bool(asked)
     for clause, what in unlisted:
-        if not names_part_of(item, what):  # "能看到江景吗" of a hotel with 江景 rooms
+        if not names_part_of(item, what):
             answerer.unlisted(item, clause, kind)
+        elif not rooms_shown:  # "能看到江景吗" of a hotel with 江景 rooms: its rooms answer it
+            answerer.answer(kind, item, "房型", text)
+            rooms_shown = True
+    if len(dispatcher.messages) == said_before:
+        return None  # nothing to say about the item: the search or the fallback answers
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]

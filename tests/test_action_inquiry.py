@@ -480,3 +480,12 @@ async def test_another_kind_of_item_named_alone_switches_the_focus(domain_dict, 
     reply, slots = await say(domain_dict, "那故宫呢", "search_tour", slots)
     assert sight.name in reply and sight.address in reply and hotel.name not in reply
     assert slots["inquiry_focus"] == f"sight:{sight.id}"
+
+
+async def test_a_question_a_room_s_name_answers_is_answered_with_the_rooms(domain_dict, store):
+    """"能看到江景吗" of a hotel with 江景 rooms said nothing at all (the traveller read
+    "系统暂时出了点问题"): a word of a room's name asked about is answered with the rooms."""
+    hotel = next(h for h in store.find_hotels(HotelQuery(city="上海")) if h.name == "上海外滩云景酒店")
+    reply, _ = await say(domain_dict, f"{hotel.name}有行政待遇吗", "search_hotel")
+    assert [room.type for room in hotel.rooms if "行政" in room.type]
+    assert all(room.type in reply for room in hotel.rooms)

@@ -44,6 +44,9 @@ from tests.helpers import make_tracker, run_action, seeded_store
     ("张伟", "inform", "book", None),
     ("不对，是后天", "inform", "book", None),
     ("不是3间，是1间", "inform", "book", None),
+    # simulated travellers, round 3: a sum checked before the yes, a wrong day corrected
+    ("我算了一下428×3加288×2是1860，对得上，确认预订", "check_booking", "book", True),
+    ("日期不对，我们是下周二12月8号出发，不是周一", "inform", "book", None),
 ])
 def test_colloquial_answers_at_a_confirmation(text: str, intent: str, action: str, answer: Any):
     assert confirmation_answer(make_tracker(text, intent), action) is answer
@@ -87,3 +90,9 @@ def test_giving_up_the_flow_at_any_step(text: str, gave_up: bool):
 
 def test_cancelling_gives_up_only_where_the_words_say_so():
     assert gives_up("取消预订", REAL_NO) and not gives_up("取消预订")
+
+
+@pytest.mark.parametrize("text, gave_up", [("我算了一下，总价对得上", False), ("算了下价格，没问题", False),
+                                           ("算了，不订了", True)])
+def test_reckoning_is_not_giving_up(text: str, gave_up: bool):
+    assert gives_up(text) is gave_up

@@ -127,3 +127,8 @@ def test_a_date_word_that_begins_a_place_s_name_is_no_date(text):
 def test_a_weekday_before_a_count_of_nights_is_that_weekday_not_may_day(text, span, value):
     [mention] = extract_dates(text, now=NOW)
     assert (mention.text, mention.value) == (span, value)
+
+
+def test_a_next_week_s_day_written_before_its_date_is_that_day_not_the_week():
+    found = extract_dates("日期不对，我们是下周二12月8号出发，不是周一", now=NOW)
+    assert [(m.text, m.value) for m in found][:2] == [("下周二", "2026-12-01"), ("8号", "2026-12-08")]

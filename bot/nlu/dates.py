@@ -54,6 +54,7 @@ DURATION_BEFORE = re.compile(r"(?:玩|住|待|呆|逛|游|共|一共|为期)\s*$
 # "五一广场", "2号线", "清明上河园", "24小时前台": a date word that begins a place's name.
 NAME_AFTER = re.compile(r"^(?:号?线|广场|路|街|大道|公园|上河园|桥|站|台|村|巷|中学|小学|大学|医院)")
 # "周五一晚": the weekday's digit read together with the count of nights after it.
+WEEKDAY_DIGITS = "一二三四五六日天"
 WEEKDAY_BEFORE = re.compile(r"(?:(?:下下|下|这|本)个?)?(?:周|星期|礼拜)$")
 DAY_WORD = re.compile(r"[天日号月年周节今明昨]|星期|礼拜|\d{1,2}\s*[/.-]\s*\d{1,2}")
 
@@ -216,6 +217,14 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
             continue
         start, end = to_original(begin), to_original(finish)
         if _is_greeting(text, start, end) or _is_duration(text, start, end) or NAME_AFTER.match(text[end:]):
+            continue
+        if WEEKDAY_BEFORE.search(text[:end]) and text[end:end + 1] in WEEKDAY_DIGITS:
+            start, end, expression = start, end + 1, text[start:end + 1]  # "下周二12月8号": 下周 + 二
+            detail = _parse(expression, now) or {}
+            resolved = _resolve(expression, detail, now)
+            if resolved is None:
+                continue
+            mentions.append(DateMention(start, end, expression, *resolved))
             continue
         if WEEKDAY_BEFORE.search(text[:start]):
             weekday = _weekday_before(text, start, now)
