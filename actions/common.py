@@ -15,18 +15,43 @@ from bot.responses import file_responses
 logger = logging.getLogger(__name__)
 
 
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def understood_message(tracker: Tracker) -> Dict[str, Any]:
+    """The parsed message the bot acts on: the latest one, except after a fallback.
+
+    A fallback offers the traveller's likeliest intents as buttons whose payload is the
+    bare intent ("/search_hotel", actions/fallback.py). Pressing one means "that is what
+    I meant": the message not understood is read again, its text and entities, with the
+    chosen intent. Typed "/search_hotel" never gets here as such (connectors escape it).
+    """
+    latest = dict(tracker.latest_message or {})
+    chosen = (latest.get("intent") or {}).get("name")
+    if not chosen or latest.get("text") != f"/{chosen}":
+        return latest
+    before = _user_message_before_latest(tracker)
+    if ((before.get("intent") or {}).get("name")) != FALLBACK_INTENT:
+        return latest
+    return {**before, "intent": {"name": chosen, "confidence": 1.0}}
+
+
+def _user_message_before_latest(tracker: Tracker) -> Dict[str, Any]:
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    return dict((users[-2].get("parse_data") or {}) if len(users) >= 2 else {})
+
+
 def latest_text(tracker: Tracker) -> str:
     """The normalised (Simplified, half-width) text of the latest message."""
-    message = tracker.latest_message or {}
-    return str(message.get("text") or "")
+    return str(understood_message(tracker).get("text") or "")
 
 
 def latest_intent(tracker: Tracker) -> Optional[str]:
-    return ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return (understood_message(tracker).get("intent") or {}).get("name")
 
 
 def entities_of(tracker: Tracker, name: str) -> List[Dict[str, Any]]:
-    entities = (tracker.latest_message or {}).get("entities") or []
+    entities = understood_message(tracker).get("entities") or []
     return sorted((e for e in entities if e.get("entity") == name), key=lambda e: e.get("start", 0))
 
 

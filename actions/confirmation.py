@@ -17,7 +17,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Pattern, T
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text
+from actions.common import latest_text, understood_message
 from actions.store_access import StoreUnavailable, say_store_unavailable
 from bot.booking import policy as rules
 from bot.nlu.acts import DECLINE, QUESTION_OR_REQUEST, SOCIAL_PREFIX
@@ -86,7 +86,7 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     answer unless it begins by refusing. Thanks or a goodbye is never a yes: money moves
     only on an explicit one.
     """
-    prefix = str(tracker.latest_message.get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
+    prefix = str(understood_message(tracker).get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
     text = (prefix + latest_text(tracker)).strip()
     answer = _plain_answer(tracker, text, action)
     if answer is False and (corrects_terms(text) or gives_new_terms(tracker, text)):
@@ -97,13 +97,13 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
 def gives_new_terms(tracker: Tracker, text: str) -> bool:
     """"日期不对，我们是下周二出发，不是周一", "不对，是三个人": a day or a party said with
     what was wrong corrects the summary; only a real no beside it refuses."""
-    entities = tracker.latest_message.get("entities") or []
+    entities = understood_message(tracker).get("entities") or []
     value = any(e.get("entity") in ("date", "number_of_people") for e in entities)
     return bool(value and WRONG.search(text) and not REAL_NO.search(text))
 
 
 def _plain_answer(tracker: Tracker, text: str, action: str) -> Optional[bool]:
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = (understood_message(tracker).get("intent") or {}).get("name")
     words = ACTION_WORDS.get(action)
     if intent == "deny":
         return False
@@ -132,7 +132,7 @@ def said_yes(tracker: Tracker, action: str = "") -> bool:
 def said_no(tracker: Tracker, action: str = "") -> bool:
     """A clear no or not-now that the classifier did not file as deny (the deny rules
     stop the form for those): the form stops instead of asking again."""
-    intent = (tracker.latest_message.get("intent") or {}).get("name")
+    intent = (understood_message(tracker).get("intent") or {}).get("name")
     return intent != "deny" and confirmation_answer(tracker, action) is False
 
 

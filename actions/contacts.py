@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import understood_message
 from bot import contacts
 
 
@@ -64,7 +65,7 @@ class ActionEmergencyContacts(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
-        text = str((tracker.latest_message or {}).get("text") or "")
+        text = str(understood_message(tracker).get("text") or "")
         dispatcher.utter_message(
             response="utter_emergency_contacts",
             emergency_line=contacts.emergency_line(),

@@ -1,4 +1,11 @@
-"""Misunderstandings: ask to rephrase once, then also offer a person."""
+"""Misunderstandings: offer the likeliest meanings as buttons, then a person.
+
+The first time a message is not understood, the two intents the classifier found most
+likely are offered as buttons (their titles in domain.yml, ``utter_intent_button_<intent>``)
+beside 转人工; a press sends the bare intent ("/search_hotel"), and the actions read the
+message not understood again with that intent (actions/common.understood_message). The
+second misunderstanding in a row points to a person.
+"""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -7,11 +14,15 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.common import FALLBACK_INTENT, template
 from actions.inquiry import answer_inquiry_besides
 from actions.search import ActionSearch, search_meant, still_uncovered
 from bot import contacts
+from bot.responses import file_responses
 
-FALLBACK_INTENT = "nlu_fallback"
+INTENTS_OFFERED = 2
+BUTTON_TITLE = "utter_intent_button_{}"
+HUMAN_BUTTON = "utter_button_human"
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -25,6 +36,24 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
             break
         count += 1
     return count
+
+
+def likeliest_intents(tracker: Tracker, domain: DomainDict) -> List[str]:
+    """The classifier's best intents below the fallback that a traveller can pick: those
+    with a button title (greetings, yes/no and bare slot values have none)."""
+    ranking = (tracker.latest_message or {}).get("intent_ranking") or []
+    titled = set((domain.get("responses") or {})) | set(file_responses())
+    names = [str(r.get("name")) for r in ranking if r.get("name") != FALLBACK_INTENT]
+    return [n for n in names if BUTTON_TITLE.format(n) in titled][:INTENTS_OFFERED]
+
+
+def intent_buttons(tracker: Tracker, domain: DomainDict) -> List[Dict[str, str]]:
+    """The likeliest intents as offered buttons, then 转人工."""
+    buttons = [{"title": template(domain, BUTTON_TITLE.format(name)), "payload": f"/{name}"}
+               for name in likeliest_intents(tracker, domain)]
+    if not buttons:
+        return []
+    return buttons + [{"title": template(domain, HUMAN_BUTTON), "payload": template(domain, HUMAN_BUTTON)}]
 
 
 class ActionHandleFallback(Action):
@@ -45,6 +74,10 @@ class ActionHandleFallback(Action):
             return []
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_fallback_human", **contacts.hotline_values())
+            return []
+        buttons = intent_buttons(tracker, domain)
+        if buttons:
+            dispatcher.utter_message(response="utter_ask_rephrase_or_pick", buttons=buttons)
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []

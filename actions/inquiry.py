@@ -22,7 +22,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_text, template
+from actions.common import first_entity_value, latest_text, template, understood_message
 from actions.places import nearby_kind
 from actions.wording import WEEKDAY_RESPONSES, day_text, joined
 from bot.catalogue.constraints import constraints_in
@@ -387,7 +387,7 @@ DURATION_AFTER = re.compile(r"[游晚]")  # 三日游, 两天一晚
 def day_said(tracker: Tracker, text: str) -> Optional[str]:
     """The day the traveller named; a time of day alone ("下午的", "下午两点那班") keeps the
     day already known, and a tour's length ("三日游") is not the 3rd of the month."""
-    for entity in tracker.latest_message.get("entities") or []:
+    for entity in understood_message(tracker).get("entities") or []:
         if entity.get("entity") != "date":
             continue
         start, end = int(entity.get("start", 0)), int(entity.get("end", 0))
@@ -408,11 +408,11 @@ def silent_focus_meant(tracker: Tracker, kind: str, item: Item, text: str) -> bo
     hotel), nor when nothing asked is a fact that item has. Its own city ("从北京哪个站
     上车" about a train from 北京) does not count."""
     own = places_of(item)
-    for entity in tracker.latest_message.get("entities") or []:
+    for entity in understood_message(tracker).get("entities") or []:
         city = knowledge.canonical_city(str(entity.get("value") or "")) if entity.get("entity") == "city" else None
         if city and city not in own:
             return False
-    products = [str(e.get("value")) for e in tracker.latest_message.get("entities") or []
+    products = [str(e.get("value")) for e in understood_message(tracker).get("entities") or []
                 if e.get("entity") == "product_type"]
     other_kinds = {k for product in products if kind not in PRODUCT_KINDS.get(product, (kind,))
                    for k in PRODUCT_KINDS.get(product, ())}

@@ -2,11 +2,13 @@
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import first_entity_value, latest_intent, latest_text
 from actions.contacts import ActionEmergencyContacts, ActionHumanContact
 from actions.faq import ActionAnswerFaq
 from actions.fallback import ActionHandleFallback
 from bot import knowledge
-from tests.helpers import make_tracker, rendered
+from bot.faq_search import clarify_payload
+from tests.helpers import button_titles, make_tracker, rendered
 
 
 def selector(topic, confidence):
@@ -77,3 +79,51 @@ async def test_emergency_gets_the_right_advice_and_numbers(domain_dict, text, ad
     assert names == ["utter_emergency_contacts"]
     assert "400-820-6699" in texts[0] and advice_word in texts[0] and "110" in texts[0]
 
+
+
+async def test_selector_and_search_disagreeing_ask_which_topic_with_buttons(domain_dict):
+    tracker = make_tracker("行李", "faq", response_selector=selector("baggage", 0.4))
+    dispatcher = CollectingDispatcher()
+    await ActionAnswerFaq().run(dispatcher, tracker, domain_dict)
+    faq = knowledge.faq()
+    assert [m["response"] for m in dispatcher.messages] == ["utter_faq_clarify"]
+    assert button_titles(dispatcher.messages) == [faq["baggage"].title, faq["luggage_storage"].title]
+    assert not any(faq[t].answer in "".join(rendered(dispatcher, domain_dict)) for t in faq)
+
+
+async def test_pressing_a_topic_button_answers_that_topic(domain_dict):
+    press = clarify_payload("luggage_storage")
+    tracker = make_tracker(press, "faq", entities=[{"entity": "faq_topic", "value": "luggage_storage"}],
+                           response_selector=selector("baggage", 0.4))
+    names, texts = await run(ActionAnswerFaq(), domain_dict, tracker)
+    assert names == ["utter_faq"] and texts == [knowledge.faq()["luggage_storage"].answer]
+
+
+def ranked(*names_and_confidences):
+    return [{"name": n, "confidence": c} for n, c in names_and_confidences]
+
+
+async def test_first_misunderstanding_offers_the_two_likeliest_intents_and_a_person(domain_dict):
+    tracker = make_tracker("那个东西我想弄一下", "nlu_fallback")
+    tracker.latest_message["intent_ranking"] = ranked(
+        ("nlu_fallback", 0.45), ("greet", 0.3), ("change_booking", 0.28), ("inform", 0.1), ("cancel_booking", 0.1))
+    dispatcher = CollectingDispatcher()
+    await ActionHandleFallback().run(dispatcher, tracker, domain_dict)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase_or_pick"]
+    buttons = dispatcher.messages[0]["buttons"]
+    assert [b["title"] for b in buttons] == ["改签/改期", "取消订单/退票", "转人工"]  # greet, inform have no title
+    assert [b["payload"] for b in buttons] == ["/change_booking", "/cancel_booking", "转人工"]
+
+
+@pytest.mark.parametrize("before, read", [
+    ("nlu_fallback", "明天上海那个"),  # the message not understood, read again with the chosen intent
+    ("greet", "/search_hotel"),  # a menu button pressed after an understood message: as sent
+])
+def test_a_pressed_intent_button_rereads_the_message_not_understood(before, read):
+    original = {"text": "明天上海那个", "intent": {"name": before, "confidence": 0.45},
+                "entities": [{"entity": "city", "value": "上海", "start": 2, "end": 4}]}
+    tracker = make_tracker("/search_hotel", "search_hotel", with_rule_entities=False,
+                           events=[{"event": "user", "text": original["text"], "parse_data": original},
+                                   {"event": "bot", "text": "?"}])
+    assert latest_text(tracker) == read and latest_intent(tracker) == "search_hotel"
+    assert bool(first_entity_value(tracker, "city")) == (before == "nlu_fallback")
