@@ -140,7 +140,8 @@ def decide_faq(
     The selector's topic counts as sure when both the intent ``faq`` and the topic were
     predicted with at least ``confidence_threshold``; BM25's best topic counts when it
     scores ``min_score``, and as sure from twice that. When they name different topics
-    the sure one wins; when neither (or both) is sure the traveller picks between the two.
+    the sure one wins (the selector when both are); when neither is sure the traveller
+    picks between the two.
 
     Args:
         parse: a Rasa parse result (``text``, ``intent``, ``response_selector``).
@@ -161,9 +162,9 @@ def decide_faq(
     search_sure = hit is not None and hit.score >= 2 * floor
     if hit is None or topic is None or hit.topic == topic:
         return _agreed(topic, confidence, hit, selector_sure, threshold)
-    if selector_sure and not search_sure:
+    if selector_sure:  # trained on the phrasings; BM25 only shares words
         return FaqDecision(ANSWER, (topic,))
-    if search_sure and not selector_sure:
+    if search_sure:
         return FaqDecision(GUESS, (hit.topic,))
     return FaqDecision(CLARIFY, (topic, hit.topic))
 

@@ -1,12 +1,25 @@
 """The independent NLU figures count what the dialogue receives: the FAQ topic, exact spans."""
 from __future__ import annotations
 
-from bot.nlu_eval import Example, Prediction, final_intent, load_examples, score
+from bot.nlu_eval import (
+    FAQ_CLARIFY,
+    Example,
+    Prediction,
+    falls_back,
+    final_intent,
+    final_reading,
+    load_examples,
+    ranking_before_fallback,
+    score,
+    sweep_fallback,
+    unfallen_intent,
+)
 
 
 def test_an_faq_counts_only_with_the_right_topic():
-    parse = {"intent": {"name": "faq", "confidence": 0.9},
-             "response_selector": {"faq": {"response": {"intent_response_key": "faq/baggage"}}}}
+    parse = {"text": "托运行李限重多少", "intent": {"name": "faq", "confidence": 0.9},
+             "response_selector": {"faq": {"response": {"intent_response_key": "faq/baggage",
+                                                        "confidence": 0.9}}}}
     assert final_intent(parse) == "faq/baggage"
     assert final_intent({"intent": None}) == "nlu_fallback"
 
@@ -28,3 +41,38 @@ def test_the_independent_sets_load_with_their_labels():
     assert len(messages) > 400 and len(turns) > 300
     assert any(e.intent.startswith("faq/") for e in messages)
     assert any("_trad" in e.source for e in messages + turns)
+
+
+def test_a_clarification_is_wrong_in_the_main_figure_and_counted_apart():
+    gold = Example("行李", "faq/baggage", (), "x.yml")
+    asked_right = Prediction(gold, FAQ_CLARIFY, 0.9, (), clarified=("baggage", "luggage_storage"))
+    asked_wrong = Prediction(gold, FAQ_CLARIFY, 0.9, (), clarified=("wifi", "pets"))
+    answered = Prediction(gold, "faq/baggage", 0.9, ())
+    scores = score([asked_right, asked_wrong, answered])
+    assert scores.accuracy == 1 / 3
+    assert scores.accuracy_with_clarifications == 2 / 3
+    assert scores.rate(scores.clarified) == 2 / 3
+
+
+def test_an_faq_parse_the_bot_would_clarify_is_reported_as_such():
+    parse = {"text": "行李", "intent": {"name": "faq", "confidence": 0.9},
+             "response_selector": {"faq": {"response": {"intent_response_key": "faq/baggage",
+                                                        "confidence": 0.4}}}}
+    assert final_reading(parse) == (FAQ_CLARIFY, ("baggage", "luggage_storage"))
+
+
+def test_the_sweep_reapplies_the_fallback_rule_to_the_ranking_before_it():
+    parse = {"text": "x", "intent": {"name": "nlu_fallback", "confidence": 0.45},
+             "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45},
+                                {"name": "search_hotel", "confidence": 0.40},
+                                {"name": "book", "confidence": 0.30}]}
+    ranking = ranking_before_fallback(parse)
+    assert ranking == (("search_hotel", 0.40), ("book", 0.30))
+    assert unfallen_intent(parse, ranking) == "search_hotel"
+    assert falls_back(ranking, 0.45, 0.0) and not falls_back(ranking, 0.35, 0.05)
+    assert falls_back(ranking, 0.35, 0.15)  # 0.40 - 0.30 is ambiguous at 0.15
+    fell = Prediction(Example("x", "search_hotel", (), "x.yml"), "nlu_fallback", 0.45, (),
+                      ranking=ranking, unfallen="search_hotel")
+    rows = sweep_fallback([fell], thresholds=(0.35, 0.45), ambiguities=(0.05,))
+    assert "| 0.35 | 0.05 | 1.000 | 0.000 |" in rows
+    assert "| 0.45 | 0.05 | 0.000 | 1.000 | 1.00 |" in rows  # fell back, but the right intent was offered
