@@ -1,7 +1,7 @@
 """Misunderstandings: offer the likeliest meanings as buttons, then a person.
 
 The first time a message is not understood, the two intents the classifier found most
-likely are offered as buttons (their titles in domain.yml, ``utter_intent_button_<intent>``)
+likely are offered as buttons (titles in domain.yml, :data:`INTENT_BUTTONS`)
 beside 转人工; a press sends the bare intent ("/search_hotel"), and the actions read the
 message not understood again with that intent (actions/common.understood_message). The
 second misunderstanding in a row points to a person.
@@ -18,11 +18,28 @@ from actions.common import FALLBACK_INTENT, template
 from actions.inquiry import answer_inquiry_besides
 from actions.search import ActionSearch, search_meant, still_uncovered
 from bot import contacts
-from bot.responses import file_responses
 
 INTENTS_OFFERED = 2
-BUTTON_TITLE = "utter_intent_button_{}"
 HUMAN_BUTTON = "utter_button_human"
+# The intents a traveller can pick after a misunderstanding, with their button titles.
+# Small talk, yes/no, bare slot values and out of scope are not offered; nor is a
+# person, who has a button of their own.
+INTENT_BUTTONS = {
+    "search_hotel": "utter_intent_button_search_hotel",
+    "search_ticket": "utter_intent_button_search_ticket",
+    "search_tour": "utter_intent_button_search_tour",
+    "book": "utter_intent_button_book",
+    "check_booking": "utter_intent_button_check_booking",
+    "change_booking": "utter_intent_button_change_booking",
+    "cancel_booking": "utter_intent_button_cancel_booking",
+    "refund_status": "utter_intent_button_refund_status",
+    "payment_issue": "utter_intent_button_payment_issue",
+    "complaint": "utter_intent_button_complaint",
+    "emergency": "utter_intent_button_emergency",
+    "membership": "utter_intent_button_membership",
+    "give_rating": "utter_intent_button_give_rating",
+    "faq": "utter_intent_button_faq",
+}
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
@@ -38,19 +55,16 @@ def consecutive_fallbacks(tracker: Tracker) -> int:
     return count
 
 
-def likeliest_intents(tracker: Tracker, domain: DomainDict) -> List[str]:
-    """The classifier's best intents below the fallback that a traveller can pick: those
-    with a button title (greetings, yes/no and bare slot values have none)."""
+def likeliest_intents(tracker: Tracker) -> List[str]:
+    """The classifier's best intents below the fallback that a traveller can pick."""
     ranking = (tracker.latest_message or {}).get("intent_ranking") or []
-    titled = set((domain.get("responses") or {})) | set(file_responses())
-    names = [str(r.get("name")) for r in ranking if r.get("name") != FALLBACK_INTENT]
-    return [n for n in names if BUTTON_TITLE.format(n) in titled][:INTENTS_OFFERED]
+    return [str(r["name"]) for r in ranking if r.get("name") in INTENT_BUTTONS][:INTENTS_OFFERED]
 
 
 def intent_buttons(tracker: Tracker, domain: DomainDict) -> List[Dict[str, str]]:
     """The likeliest intents as offered buttons, then 转人工."""
-    buttons = [{"title": template(domain, BUTTON_TITLE.format(name)), "payload": f"/{name}"}
-               for name in likeliest_intents(tracker, domain)]
+    buttons = [{"title": template(domain, INTENT_BUTTONS[name]), "payload": f"/{name}"}
+               for name in likeliest_intents(tracker)]
     if not buttons:
         return []
     return buttons + [{"title": template(domain, HUMAN_BUTTON), "payload": template(domain, HUMAN_BUTTON)}]

@@ -127,3 +127,10 @@ def test_a_pressed_intent_button_rereads_the_message_not_understood(before, read
                                    {"event": "bot", "text": "?"}])
     assert latest_text(tracker) == read and latest_intent(tracker) == "search_hotel"
     assert bool(first_entity_value(tracker, "city")) == (before == "nlu_fallback")
+
+
+def test_every_intent_offered_after_a_misunderstanding_is_a_domain_intent_with_a_title(domain_dict):
+    from actions.fallback import INTENT_BUTTONS
+
+    assert set(INTENT_BUTTONS) <= set(domain_dict["intents"])
+    assert all(domain_dict["responses"][title][0]["text"] for title in INTENT_BUTTONS.values())
