@@ -262,10 +262,13 @@ def sweep_fallback(predictions: Sequence[Prediction], thresholds: Sequence[float
                    ambiguities: Sequence[float]) -> str:
     """Accuracy and fallback rate per (threshold, ambiguity), from the parses' rankings.
 
-    ``rescued`` is the share of fallbacks whose labelled intent is one of the two intents
-    the fallback offers as buttons (actions/fallback.py).
+    A fallback is not a wrong answer: ``wrong`` counts the answers to another intent, and
+    ``rescued`` the share of fallbacks whose labelled intent is one of the two intents the
+    fallback offers as buttons (actions/fallback.py); ``with buttons`` is the accuracy
+    counting those as right.
     """
-    lines = ["| threshold | ambiguity | accuracy | fallback rate | rescued by buttons |", "|---|---|---|---|---|"]
+    lines = ["| threshold | ambiguity | accuracy | fallback rate | wrong | rescued by buttons | with buttons |",
+             "|---|---|---|---|---|---|---|"]
     total = len(predictions) or 1
     for threshold in thresholds:
         for ambiguity in ambiguities:
@@ -278,13 +281,14 @@ def sweep_fallback(predictions: Sequence[Prediction], thresholds: Sequence[float
                     rescued += intent_level(p.example.intent) in offered
                 else:
                     correct += p.unfallen == p.example.intent
-            lines.append(f"| {threshold:.2f} | {ambiguity:.2f} | {correct / total:.3f} | {fell / total:.3f} "
-                         f"| {rescued / fell if fell else 0.0:.2f} |")
+            lines.append(f"| {threshold:.3f} | {ambiguity:.2f} | {correct / total:.3f} | {fell / total:.3f} "
+                         f"| {(len(predictions) - correct - fell) / total:.3f} "
+                         f"| {rescued / fell if fell else 0.0:.2f} | {(correct + rescued) / total:.3f} |")
     return "\n".join(lines) + "\n"
 
 
-SWEEP_THRESHOLDS = tuple(round(0.25 + 0.05 * i, 2) for i in range(11))  # 0.25 … 0.75
-SWEEP_AMBIGUITIES = (0.0, 0.02, 0.05, 0.08, 0.1, 0.15)
+SWEEP_THRESHOLDS = tuple(round(0.25 + 0.025 * i, 3) for i in range(21))  # 0.25 … 0.75
+SWEEP_AMBIGUITIES = (0.0, 0.02, 0.05, 0.08, 0.1)
 
 
 def errors(predictions: Iterable[Prediction]) -> List[Dict[str, Any]]:

@@ -74,5 +74,6 @@ def test_the_sweep_reapplies_the_fallback_rule_to_the_ranking_before_it():
     fell = Prediction(Example("x", "search_hotel", (), "x.yml"), "nlu_fallback", 0.45, (),
                       ranking=ranking, unfallen="search_hotel")
     rows = sweep_fallback([fell], thresholds=(0.35, 0.45), ambiguities=(0.05,))
-    assert "| 0.35 | 0.05 | 1.000 | 0.000 |" in rows
-    assert "| 0.45 | 0.05 | 0.000 | 1.000 | 1.00 |" in rows  # fell back, but the right intent was offered
+    assert "| 0.350 | 0.05 | 1.000 | 0.000 | 0.000 |" in rows
+    # fell back: not right, not wrong either, and the right intent was offered as a button
+    assert "| 0.450 | 0.05 | 0.000 | 1.000 | 0.000 | 1.00 | 1.000 |" in rows
