@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import glob
 import json
+import logging
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -188,22 +189,35 @@ def falls_back(ranking: Sequence[Tuple[str, float]], threshold: float, ambiguity
 async def predict(model: Path, examples: Sequence[Example]) -> Tuple[List[Prediction], List[float]]:
     from rasa.core.agent import Agent
 
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)  # the parse log would print the held-out messages
     agent = Agent.load(str(model))
     predictions, timings = [], []
     for example in examples:
         started = time.perf_counter()
         parse = await agent.parse_message(example.text)
         timings.append(time.perf_counter() - started)
-        # Entities are scored on the text as written; our normaliser keeps lengths, so
-        # spans on the normalised text are spans on the original.
-        spans = tuple(sorted((e["entity"], e["start"], e["end"]) for e in parse.get("entities") or []
-                             if e.get("entity") != "attribute"))
+        spans = spans_as_written(parse)
         intent, clarified = final_reading(parse)
         ranking = ranking_before_fallback(parse)
         predictions.append(Prediction(example, intent,
                                       float((parse.get("intent") or {}).get("confidence") or 0.0), spans,
                                       clarified, ranking, unfallen_intent(parse, ranking)))
     return predictions, timings
+
+
+def spans_as_written(parse: Dict[str, Any]) -> Tuple[Span, ...]:
+    """Entity spans on the text as the traveller wrote it.
+
+    The normaliser keeps lengths, but a leading greeting the pipeline drops ("您好，") moves
+    every span left by its length; the dropped clause is in the parse as ``social_prefix``.
+    """
+    from bot.nlu.acts import SOCIAL_PREFIX
+
+    shift = len(parse.get(SOCIAL_PREFIX) or "")
+    return tuple(sorted((e["entity"], e["start"] + shift, e["end"] + shift)
+                        for e in parse.get("entities") or [] if e.get("entity") != "attribute"))
 
 
 def score(predictions: Iterable[Prediction]) -> Scores:

@@ -11,6 +11,7 @@ from bot.nlu_eval import (
     load_examples,
     ranking_before_fallback,
     score,
+    spans_as_written,
     sweep_fallback,
     unfallen_intent,
 )
@@ -33,6 +34,14 @@ def test_accuracy_and_entity_f1_compare_intent_and_exact_spans():
     assert scores.f1(["attraction_name"]) == 2 * 1 / (2 * 1 + 0 + 1)
     assert scores.f1(["city"]) == 2 * 1 / (2 * 1 + 1 + 1)
     assert scores.confusions[("search_tour", "faq/weather")] == 1
+
+
+def test_spans_after_a_dropped_greeting_are_scored_on_the_text_as_written():
+    # "您好，我上周订的" : the pipeline classifies "我上周订的" and keeps "您好，" apart.
+    parse = {"text": "我上周订的", "social_prefix": "您好，",
+             "entities": [{"entity": "date", "start": 1, "end": 3}, {"entity": "attribute", "start": 0, "end": 1}]}
+    assert spans_as_written(parse) == (("date", 4, 6),)
+    assert "您好，我上周订的"[4:6] == "上周"
 
 
 def test_the_independent_sets_load_with_their_labels():
