@@ -217,6 +217,25 @@ def unknown_place_asked(store: Catalogue, text: str, cities: Sequence[Tuple[str,
     return place if len(place) >= 2 else None
 
 
+def unknown_name_said(store: Catalogue, tracker: Tracker) -> Optional[str]:
+    """A hotel or sight the traveller named that the catalogue does not hold ("北京星河宾馆"):
+    said so before the list, rather than a list that looks like an answer about it."""
+    for entity, kinds in (("hotel_name", (HOTEL,)), ("attraction_name", (SIGHT, TOUR))):
+        for found in entities_of(tracker, entity):
+            name = str(found.get("value") or "")
+            if len(name) >= 2 and not store.named_in(name, kinds=kinds) and \
+                    (entity == "hotel_name" or store.landmark(name) is None):
+                return name
+    return None
+
+
+def city_of_name(name: Optional[str]) -> List[Tuple[str, int, int]]:
+    """The city a hotel's own name begins with (宁波南苑饭店 → 宁波), as a city said."""
+    size = knowledge.leading_city(name or "")
+    city = knowledge.canonical_city(name[:size]) if name and size else None
+    return [(city, 0, 0)] if city else []
+
+
 def wanted_from_slot(value: Any) -> Constraints:
     """The constraints kept in ``search_wanted`` (money as strings, tuples as lists)."""
     if not isinstance(value, dict):
@@ -313,6 +332,8 @@ class ActionSearch(Action):
         state = SearchState(tracker)
         state.before = answered or []  # the answer's slots first; the search's win
         cities = self._cities(tracker, store, text)
+        unknown_name = unknown_name_said(store, tracker)
+        cities = cities or city_of_name(unknown_name)
         product = first_entity_value(tracker, "product_type")
         follow_up = follow_up_in(text)
         said = constraints_in(text)
@@ -357,7 +378,9 @@ class ActionSearch(Action):
 
         state.set(pending=None, asked=None)  # every value is in: a later search may ask again
         unknown = unknown_place_asked(store, text, cities) if state.type in ("sight", "hotel") else None
-        if state.unplaced:
+        if unknown_name and state.type in ("sight", "hotel"):
+            dispatcher.utter_message(response="utter_name_not_in_catalogue", name=unknown_name, city=state.city)
+        elif state.unplaced:
             dispatcher.utter_message(response="utter_place_not_recognised", place=state.unplaced, city=state.city)
         elif unknown:
             # "上海的钟书阁几点开门": not in the catalogue; say so before what the city has.

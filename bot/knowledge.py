@@ -175,6 +175,15 @@ def canonical_city(name: str) -> Optional[str]:
     return None
 
 
+def leading_city(text: str) -> int:
+    """Length of the city name a place's words begin with ("上海迪士尼" → 2, "宁波南苑饭店" → 2),
+    or 0; the words must go on after the city."""
+    for size in (4, 3, 2):
+        if len(text) > size and canonical_city(text[:size]):
+            return size
+    return 0
+
+
 @lru_cache(maxsize=None)
 def attractions() -> Tuple[Attraction, ...]:
     return tuple(
@@ -316,12 +325,16 @@ def contacts() -> Dict[str, Any]:
 
 @lru_cache(maxsize=None)
 def vocabulary_words() -> Tuple[str, ...]:
-    words: List[str] = []
+    """Every word of knowledge_base/vocabulary/*.yml (the tokenizer keeps them whole)."""
     folder = settings.knowledge_base_dir / "vocabulary"
-    for path in sorted(folder.glob("*.yml")):
-        data = _read_yaml(path) or {}
-        words.extend(str(w) for w in data.get("words") or ())
-    return tuple(words)
+    return tuple(w for path in sorted(folder.glob("*.yml")) for w in vocabulary_of(path.name))
+
+
+@lru_cache(maxsize=None)
+def vocabulary_of(file_name: str) -> Tuple[str, ...]:
+    """The words of one vocabulary file (hotel_brands.yml: the brands a name is made of)."""
+    data = _read_yaml(settings.knowledge_base_dir / "vocabulary" / file_name) or {}
+    return tuple(str(w) for w in data.get("words") or ())
 
 
 def _catalogue_words() -> List[str]:
@@ -366,5 +379,5 @@ def dictionary_words(tolerate_missing: bool = False) -> List[str]:
 def clear_caches() -> None:
     """Forget loaded files (tests point the knowledge base elsewhere)."""
     for loader in (destinations, city_aliases, attractions, hotels, tours, services, faq,
-                   contacts, vocabulary_words):
+                   contacts, vocabulary_words, vocabulary_of):
         loader.cache_clear()

@@ -340,3 +340,17 @@ async def test_a_message_the_classifier_could_not_place_is_not_a_search_without_
     await ActionHandleFallback().run(dispatcher, make_tracker("上海那个东西怎么弄", "nlu_fallback",
                                                               city_entities("上海那个东西怎么弄", "上海")), domain_dict)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+@pytest.mark.parametrize("text, name, entity, city", [
+    ("北京星河宾馆还有房吗", "北京星河宾馆", "hotel_name", "北京"),
+    ("上海的钟书阁附近有酒店吗", "钟书阁", "attraction_name", "上海"),
+])
+async def test_a_hotel_or_sight_the_catalogue_lacks_is_said_so_before_the_citys_list(domain_dict, store, text, name, entity, city):
+    start = text.index(name)
+    entities = [{"entity": entity, "start": start, "end": start + len(name), "value": name}]
+    entities += [e for e in city_entities(text, city) if not (start <= e["start"] < start + len(name))]
+    responses, slots, reply = await run_search(domain_dict, text, "search_hotel", entities)
+    assert responses[0] == "utter_name_not_in_catalogue" and f"没有“{name}”" in reply
+    assert "utter_hotel_results" in responses and slots.get("search_city") == city
+    assert not slots.get("search_pending")  # the city in the hotel's name is not asked again

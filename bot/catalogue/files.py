@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
@@ -481,15 +481,18 @@ def parse(path: Path) -> Parsed:
     return parsed
 
 
-def names(path: Path) -> List[str]:
+NAMED_KINDS = ("districts", "hotels", "rooms", "sights", "tours")
+
+
+def names(path: Path, kinds: Sequence[str] = NAMED_KINDS) -> List[str]:
     """Names and aliases of hotels, sights, tours and districts, and room types, in a
-    folder's files, for the tokenizer's dictionary; rows that do not validate still
-    give their name."""
+    folder's files, for the tokenizer's dictionary and the NLU's gazetteer; rows that do
+    not validate still give their name."""
     words: List[str] = []
     if not path.is_dir():
         return words
     for file in import_files(path):
-        if kind_of(file) not in ("districts", "hotels", "rooms", "sights", "tours"):
+        if kind_of(file) not in kinds:
             continue
         field = "type" if kind_of(file) == "rooms" else "name"
         try:

@@ -26,6 +26,9 @@ from bot.catalogue.models import (
 )
 
 DISTRICT = "district"
+# The words a lodging's name ends with (宁波南苑饭店, 西湖畔云栖酒店), longest first.
+LODGING_WORDS = ("国际大酒店", "大酒店", "酒店", "宾馆", "饭店", "旅馆", "旅店", "客栈", "民宿", "度假村",
+                 "青年旅舍", "青旅", "大厦", "公寓")
 # Bumped whenever the keys made for a name change, so the next import rebuilds the index
 # even if no item changed; kept in the index as one row of kind "rules".
 RULES_VERSION = "2"

@@ -56,7 +56,7 @@ from bot.catalogue.models import (
     CatalogueSight,
     CatalogueTour,
 )
-from bot.catalogue.names import DISTRICT, MAX_KEY, MIN_KEY, PINYIN_MAX, PINYIN_MIN
+from bot.catalogue.names import DISTRICT, LODGING_WORDS, MAX_KEY, MIN_KEY, PINYIN_MAX, PINYIN_MIN
 from bot.text import has_speech_particle, speech_spans
 
 EARTH_RADIUS_KM = 6371.0088
@@ -65,7 +65,7 @@ CHUNK = 500
 ASCII_WORD = re.compile(r"[A-Za-z0-9]")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # The words that end a hotel's name, for names misspelt by one character before them.
-LODGING_SUFFIX = re.compile(r"大酒店|酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|度假村")
+LODGING_SUFFIX = re.compile("|".join(LODGING_WORDS))
 LODGING_CORE_MIN = 4
 
 H, R, F = CatalogueHotel.__table__, CatalogueRoom.__table__, CatalogueHotelFacility.__table__

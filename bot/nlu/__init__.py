@@ -14,6 +14,8 @@ from bot.nlu.tokenizer import KnowledgeBaseJiebaTokenizer  # noqa: E402
 from bot.nlu.rule_extractor import TravelRuleEntityExtractor  # noqa: E402
 from bot.nlu.acts import LeadingClauseTrimmer, SocialActOverride  # noqa: E402
 from bot.nlu.sentence_encoder import SentenceEncoderFeaturizer  # noqa: E402
+from bot.nlu.place_names import PlaceNameExtractor  # noqa: E402
 
 __all__ = ["ChineseNormalizer", "KnowledgeBaseJiebaTokenizer", "TravelRuleEntityExtractor",
-           "LeadingClauseTrimmer", "SocialActOverride", "SentenceEncoderFeaturizer"]
+           "LeadingClauseTrimmer", "SocialActOverride", "SentenceEncoderFeaturizer",
+           "PlaceNameExtractor"]
