@@ -35,6 +35,8 @@ def names_in(text: str, model: Sequence[Tuple[str, str]] = ()) -> List[Tuple[str
     ("上海虹桥希尔顿去虹桥机场方便吗", [("hotel_name", "上海虹桥希尔顿")]),
     ("沈阳香格里拉的行政酒廊几点关门", [("hotel_name", "沈阳香格里拉")]),
     ("如家酒店多少钱", [("hotel_name", "如家酒店")]),
+    ("大华饭店离外滩远吗", [("hotel_name", "大华饭店"), ("attraction_name", "外滩")]),
+    ("五星级希尔顿酒店", [("hotel_name", "希尔顿酒店")]),
     # a city before a sight is the city
     ("上海迪士尼周边的酒店有免费班车吗", [("city", "上海"), ("attraction_name", "迪士尼")]),
     ("青岛栈桥附近的海景民宿", [("city", "青岛"), ("attraction_name", "栈桥")]),
@@ -46,6 +48,10 @@ def names_in(text: str, model: Sequence[Tuple[str, str]] = ()) -> List[Tuple[str
     ("这家酒店有停车场吗", []),
     ("有没有五星级酒店", []),
     ("郑州火车站附近快捷酒店", []),
+    ("三亚海边酒店推荐一下", []),
+    ("杭州带泳池酒店", []),
+    ("成都市中心江景房酒店", []),
+    ("北京酒店", []),
 ])
 def test_names_travellers_write_are_found_by_rule(text, expected):
     assert names_in(text) == expected

@@ -54,8 +54,11 @@ STOP_WORDS = frozenset("""的 了 吗 呢 吧 啊 呀 嘛 哦 和 与 跟 或 �
 # Words before a lodging word that make a kind of hotel, not a hotel's name.
 HOTEL_KINDS = re.compile(
     r"^(?:(?:[一二三四五]|[1-5])星级?|五星|四星|三星|高档|高端|豪华|经济型?|快捷|便宜|实惠|平价|商务|亲子|"
-    r"情侣|主题|精品|连锁|海景|江景|湖景|山景|温泉|度假|星级|特色|网红|附近|周边|市区|机场|车站|火车站|高铁站|"
-    r"当地|本地|一般|普通|好点|好一点|好的|不错|干净|安静|老牌|新开|这种|那种|同一|别的|其他|其它|另一?)+$"
+    r"情侣|主题|精品|连锁|海景|江景|湖景|山景|园景|温泉|度假|星级|特色|网红|附近|周边|市区|市中心|机场|车站|"
+    r"火车站|高铁站|地铁站?口?|当地|本地|一般|普通|好点|好一点|不错|干净|安静|老牌|新开|这种|那种|同一|别的|其他|"
+    r"其它|另一?|海边|湖边|江边|河边|山上|山里|山脚|岛上|古城|古镇|景区|城里|城区|城中心|中心|沿海|临海|"
+    r"带|有|含|泳池|游泳池|早餐|含早|停车场?|大床房?|双床房?|家庭房?|房|间|全新|装修|性价比高?|高性价比|"
+    r"小|大|新|老|好|贵|最|靠近|离|近|边|旁|里|内|外|这边|那边|这里|那里|一家|几家|哪家|什么)+$"
 )
 # A word that is only a kind of place ("博物馆", "公园", "饭店") is not a name.
 GENERIC = set(LODGING_WORDS) | set(SIGHT_ENDINGS) | {
@@ -124,10 +127,16 @@ def _name_start(text: str, tokens: Tokens, end: int) -> int:
     return start
 
 
+def only_kinds(words: str) -> bool:
+    """"三亚海边", "五星级", "带泳池": words that say what kind of hotel, not which."""
+    rest = words[knowledge.leading_city(words) or (len(words) if knowledge.canonical_city(words) else 0):]
+    return not rest or bool(HOTEL_KINDS.match(rest))
+
+
 def _trim_kinds(text: str, start: int, end: int) -> int:
     """Skip leading words that describe rather than name ("五星级希尔顿" → 希尔顿)."""
     while start < end:
-        for size in range(min(6, end - start), 0, -1):
+        for size in range(min(6, end - start), 1, -1):  # one character may begin a name (大华饭店)
             if HOTEL_KINDS.match(text[start:start + size]):
                 start += size
                 break
@@ -140,7 +149,7 @@ def hotels_by_ending(text: str, tokens: Tokens) -> List[Span]:
     found: List[Span] = []
     for match in re.finditer("|".join(LODGING_WORDS), text):
         body_start = _trim_kinds(text, _name_start(text, tokens, match.start()), match.start())
-        if match.start() - body_start < 2 or HOTEL_KINDS.match(text[body_start:match.start()]):
+        if match.start() - body_start < 2 or only_kinds(text[body_start:match.start()]):
             continue
         end = match.end()
         branch = BRANCH.match(text[end:])
@@ -166,7 +175,7 @@ def sights_by_ending(text: str, tokens: Tokens) -> List[Span]:
     for match in re.finditer("|".join(SIGHT_ENDINGS), text):
         start = _name_start(text, tokens, match.start())
         body = text[start:match.start()]
-        if len(body) >= 2 and not HOTEL_KINDS.match(body) and body not in GENERIC:
+        if len(body) >= 2 and not only_kinds(body) and body not in GENERIC:
             found.append(Span(SIGHT, start, match.end(), text[start:match.end()]))
     return found
 
