@@ -74,6 +74,12 @@ FLOW_SLOTS = (*BOOK_SLOTS, *PARTY_SLOTS, "book_quote", "flow_stopped")
 TERM_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
               "guest_names", "contact_phone", "book_rooms")
 NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个)?(?:晚|夜)")
+# "多少钱一晚", "一晚1000以内", "一晚上什么价": a price per night, not a count of nights.
+PRICE_BEFORE_NIGHT = re.compile(r"(?:钱|价|价格|房费|元|块|蚊)\s*[/每]?\s*$")
+PRICE_AFTER_NIGHT = re.compile(
+    r"^\s*上?\s*(?:多少|几多|几钱|要多少|大概|大约|约|\d|[百千]|价|的价|什么价|收费|以内|以下|不超过|唔超过|左右|贵|便宜)"
+)
+STAY_BEFORE_NIGHT = re.compile(r"(?:住|订|待|呆|玩|入住|连住|续住)\s*$")
 # "只要一间房", "开两间", "两间大床房", "订2间房就行" (not 第二间, not 一间安静的酒店).
 ROOMS = re.compile(rf"(?<![第\d一二两三四五六七八九十])(?P<n>{NUMBER})\s*间"
                    r"(?=[^,，。.!！?？\s]{0,6}房|[,，。.!！~～?？\s]|$|就|吧|够|即可|好)")
@@ -250,8 +256,19 @@ def cheapest_if_asked(item: str, text: str) -> Optional[str]:
 
 
 def nights_in(text: str) -> Optional[int]:
-    match = NIGHTS.search(text)
-    return parse_number(match.group(1)) if match else None
+    """The nights of a stay said in the text ("住两晚", "三晚"); "多少钱一晚" is a price."""
+    for match in NIGHTS.finditer(text):
+        if not is_price_per_night(text, match):
+            return parse_number(match.group(1))
+    return None
+
+
+def is_price_per_night(text: str, match: "re.Match[str]") -> bool:
+    """Whether a "一晚" is the unit of a price ("江景双床房多少钱一晚", "一晚500以内") rather
+    than one night's stay ("住一晚"): only one night can be a unit."""
+    if parse_number(match.group(1)) != 1 or STAY_BEFORE_NIGHT.search(text[:match.start()]):
+        return False
+    return bool(PRICE_BEFORE_NIGHT.search(text[:match.start()]) or PRICE_AFTER_NIGHT.match(text[match.end():]))
 
 
 def rooms_in(text: str) -> Optional[int]:
@@ -503,10 +520,10 @@ class ValidateBookForm(TripDeskForm):
     async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         text = latest_text(tracker)
-        match = NIGHTS.search(text)
-        if match is None and tracker.get_slot("requested_slot") == "book_nights":
+        count = nights_in(text)
+        if count is None and tracker.get_slot("requested_slot") == "book_nights":
             match = BARE_NUMBER.match(text)
-        count = parse_number(match.group(1)) if match else None
+            count = parse_number(match.group(1)) if match else None
         return self._changed(tracker, "book_nights", float(count) if count else None)
 
     async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,

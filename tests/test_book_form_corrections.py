@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from actions.book import ValidateBookForm
+from actions.book import ValidateBookForm, nights_in
 from bot.nlu.dates import business_now
 from tests.helpers import make_tracker, run_action, seeded_store
 
@@ -324,3 +324,12 @@ async def test_a_hotel_named_in_part_earlier_is_booked_when_nothing_else_is_in_f
     _, after, _ = await run_action(ValidateBookForm(), built, domain_dict)
     assert after["book_product"] == "H-SH-001"
     assert after["book_variant"] == "江景双床房" and after["guest_names"] == ["陈晓", "李娜"]
+    assert after["book_nights"] == 2  # "多少钱一晚" asked in between is a price, not one night
+
+
+@pytest.mark.parametrize("text, count", [
+    ("住两晚", 2), ("三天两晚", 2), ("住一晚", 1), ("一晚", 1), ("订一晚多少钱", 1),
+    ("江景双床房多少钱一晚", None), ("一晚1000以内的有吗", None), ("一晚上什么价", None), ("房价一晚", None),
+])
+def test_a_price_per_night_is_no_count_of_nights(text, count):
+    assert nights_in(text) == count
