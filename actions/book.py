@@ -46,7 +46,7 @@ from bot.catalogue.items import HOTEL, SERVICE, TOUR as TOUR_ITEM, ServiceQuery
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
 from bot.nlu.dates import names_a_day
 from bot.nlu.people import NUMBER, children_in, extract_people
-from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
+from bot.nlu.references import airline_in, departures_meant, name_overlap, room_type_stem
 from bot.numerals import parse_number
 from bot.booking.store import (
     CANCELLABLE,
@@ -177,15 +177,16 @@ def service_by_route_and_time(tracker: Tracker) -> Optional[str]:
 def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
     """The one listed item the message names by part of its name or, for a service,
     by its airline and departure time; None when that is not exactly one."""
-    departs = departure_in(text)
     airline = airline_in(text)
     facade = catalogue.catalogue()
     services = {code: service for code in shown if (service := facade.service(code)) is not None}
-    if departs or airline:
+    for departs in departures_meant(text) or ([None] if airline else []):
         fitting = [code for code, s in services.items()
                    if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
         if len(fitting) == 1:
             return fitting[0]
+        if fitting:
+            break  # the time the list has is the one meant; several leave then
     cities = catalogue.hotel_cities()
     scores = {item: name_overlap(item_name(item), text, cities) for item in shown if item not in services}
     best = max(scores.values(), default=0)

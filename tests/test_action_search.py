@@ -366,3 +366,13 @@ async def test_a_clock_window_lists_the_services_departing_in_it_on_the_day_said
     assert in_window and shown and shown == in_window[:len(shown)]  # the first page of them, in order
     assert all(s.code not in reply for s in route if s.code not in in_window)
     assert slots["search_date"] == friday and first_day(friday).isoweekday() == 5
+
+
+@pytest.mark.parametrize("follow_up, code", [("下午两点那班呢", "G1042"), ("3点那趟呢", "G1043"), ("9点20那趟", "G1040")])
+async def test_a_time_after_a_dated_list_picks_the_service_then_and_keeps_the_day(domain_dict, follow_up, code):
+    text = "下周五南京到北京的高铁"
+    _, slots, _ = await run_search(domain_dict, text, "search_ticket", city_entities(text, "南京", "北京"))
+    friday = slots["search_date"]
+    _, slots, reply = await run_search(domain_dict, follow_up, "search_ticket", slots=slots)
+    assert slots["search_shown"] == [code] and code in reply
+    assert slots["search_date"] == friday

@@ -116,10 +116,16 @@ async def test_a_time_alone_keeps_the_day_searched(store, domain_dict, text):
     assert after["book_date"] == friday
 
 
-async def test_a_time_alone_picks_the_listed_service_that_leaves_then(store, domain_dict):
-    after = await form_after("中午12点半那班", "book", domain_dict, search_shown=["G6301", "G6305", "G6311"],
+@pytest.mark.parametrize("text, shown, code", [
+    ("中午12点半那班", ["G6301", "G6305", "G6311"], "G6311"),
+    ("下午两点那班", ["G7", "G13", "G19", "G25"], "G19"),
+    ("3点那趟", ["G1379", "G1380", "G1381", "G1382"], "G1381"),  # 3 o'clock of a list is 15:00
+    ("订9点那班", ["G7", "G13", "G19", "G25"], "G13"),
+])
+async def test_a_time_alone_picks_the_listed_service_that_leaves_then(store, domain_dict, text, shown, code):
+    after = await form_after(text, "book", domain_dict, search_shown=shown,
                              search_date=in_days(10), requested_slot="book_product")
-    assert after["book_product"] == "G6311" and after["book_date"] == in_days(10)
+    assert after["book_product"] == code and after["book_date"] == in_days(10)
 
 
 async def test_a_day_with_a_time_still_changes_the_day(store, domain_dict):
