@@ -180,7 +180,8 @@ def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Opt
     airline = airline_in(text)
     facade = catalogue.catalogue()
     services = {code: service for code in shown if (service := facade.service(code)) is not None}
-    for departs in departures_meant(text) or ([None] if airline else []):
+    times: List[Optional[str]] = [*departures_meant(text)] or ([None] if airline else [])
+    for departs in times:
         fitting = [code for code, s in services.items()
                    if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
         if len(fitting) == 1:
