@@ -46,7 +46,7 @@ from bot.catalogue.items import HOTEL, SERVICE, TOUR as TOUR_ITEM, ServiceQuery
 from bot.identifiers import MOBILE, MOBILE_IN_TEXT
 from bot.nlu.dates import names_a_day
 from bot.nlu.people import NUMBER, children_in, extract_people
-from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
+from bot.nlu.references import airline_in, departures_meant, name_overlap, room_type_stem
 from bot.numerals import parse_number
 from bot.booking.store import (
     CANCELLABLE,
@@ -74,6 +74,12 @@ FLOW_SLOTS = (*BOOK_SLOTS, *PARTY_SLOTS, "book_quote", "flow_stopped")
 TERM_SLOTS = ("book_product", "book_variant", "book_date", "book_nights", "book_people",
               "guest_names", "contact_phone", "book_rooms")
 NIGHTS = re.compile(r"(\d{1,2}|[一二两三四五六七八九十]{1,3})\s*(?:个)?(?:晚|夜)")
+# "多少钱一晚", "一晚1000以内", "一晚上什么价": a price per night, not a count of nights.
+PRICE_BEFORE_NIGHT = re.compile(r"(?:钱|价|价格|房费|元|块|蚊)\s*[/每]?\s*$")
+PRICE_AFTER_NIGHT = re.compile(
+    r"^\s*上?\s*(?:多少|几多|几钱|要多少|大概|大约|约|\d|[百千]|价|的价|什么价|收费|以内|以下|不超过|唔超过|左右|贵|便宜)"
+)
+STAY_BEFORE_NIGHT = re.compile(r"(?:住|订|待|呆|玩|入住|连住|续住)\s*$")
 # "只要一间房", "开两间", "两间大床房", "订2间房就行" (not 第二间, not 一间安静的酒店).
 ROOMS = re.compile(rf"(?<![第\d一二两三四五六七八九十])(?P<n>{NUMBER})\s*间"
                    r"(?=[^,，。.!！?？\s]{0,6}房|[,，。.!！~～?？\s]|$|就|吧|够|即可|好)")
@@ -171,15 +177,17 @@ def service_by_route_and_time(tracker: Tracker) -> Optional[str]:
 def shown_item_named(text: str, shown: List[str], least_overlap: int = 2) -> Optional[str]:
     """The one listed item the message names by part of its name or, for a service,
     by its airline and departure time; None when that is not exactly one."""
-    departs = departure_in(text)
     airline = airline_in(text)
     facade = catalogue.catalogue()
     services = {code: service for code in shown if (service := facade.service(code)) is not None}
-    if departs or airline:
+    times: List[Optional[str]] = [*departures_meant(text)] or ([None] if airline else [])
+    for departs in times:
         fitting = [code for code, s in services.items()
                    if (departs is None or s.depart == departs) and (airline is None or s.operator == airline)]
         if len(fitting) == 1:
             return fitting[0]
+        if fitting:
+            break  # the time the list has is the one meant; several leave then
     cities = catalogue.hotel_cities()
     scores = {item: name_overlap(item_name(item), text, cities) for item in shown if item not in services}
     best = max(scores.values(), default=0)
@@ -250,8 +258,19 @@ def cheapest_if_asked(item: str, text: str) -> Optional[str]:
 
 
 def nights_in(text: str) -> Optional[int]:
-    match = NIGHTS.search(text)
-    return parse_number(match.group(1)) if match else None
+    """The nights of a stay said in the text ("住两晚", "三晚"); "多少钱一晚" is a price."""
+    for match in NIGHTS.finditer(text):
+        if not is_price_per_night(text, match):
+            return parse_number(match.group(1))
+    return None
+
+
+def is_price_per_night(text: str, match: "re.Match[str]") -> bool:
+    """Whether a "一晚" is the unit of a price ("江景双床房多少钱一晚", "一晚500以内") rather
+    than one night's stay ("住一晚"): only one night can be a unit."""
+    if parse_number(match.group(1)) != 1 or STAY_BEFORE_NIGHT.search(text[:match.start()]):
+        return False
+    return bool(PRICE_BEFORE_NIGHT.search(text[:match.start()]) or PRICE_AFTER_NIGHT.match(text[match.end():]))
 
 
 def rooms_in(text: str) -> Optional[int]:
@@ -503,10 +522,10 @@ class ValidateBookForm(TripDeskForm):
     async def extract_book_nights(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
         text = latest_text(tracker)
-        match = NIGHTS.search(text)
-        if match is None and tracker.get_slot("requested_slot") == "book_nights":
+        count = nights_in(text)
+        if count is None and tracker.get_slot("requested_slot") == "book_nights":
             match = BARE_NUMBER.match(text)
-        count = parse_number(match.group(1)) if match else None
+            count = parse_number(match.group(1)) if match else None
         return self._changed(tracker, "book_nights", float(count) if count else None)
 
     async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,

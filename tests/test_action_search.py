@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.search import ActionSearch
 from bot.catalogue.items import HotelQuery, ServiceQuery
 from bot.catalogue.queries import catalogue, use
-from bot.nlu.dates import business_now
+from bot.nlu.dates import business_now, first_day
 from tests.helpers import city_entities, install_fixture_catalogue, make_tracker, rendered, slots_after
 
 
@@ -354,3 +354,39 @@ async def test_a_hotel_or_sight_the_catalogue_lacks_is_said_so_before_the_citys_
     assert responses[0] == "utter_name_not_in_catalogue" and f"没有“{name}”" in reply
     assert "utter_hotel_results" in responses and slots.get("search_city") == city
     assert not slots.get("search_pending")  # the city in the hotel's name is not asked again
+
+
+ROUTE_AT_NINE = "下周五我们俩想坐早上九点左右从南京南到北京的高铁，二等座，有哪几趟？"
+
+
+@pytest.mark.parametrize("follow_up, after, before", [
+    (None, "08:00", "10:00"),
+    ("六点半太早了，有没有八点半到九点半之间发车的？", "08:30", "09:30"),
+    ("有晚一点的吗？9点以后的也行", "09:00", "24:00"),
+    ("十点前的呢", "00:00", "10:00"),
+    ("那下午三点左右的呢", "14:00", "16:00"),
+    ("下午一点多的有吗", "13:00", "14:00"),
+])
+async def test_a_clock_window_lists_the_services_departing_in_it_on_the_day_said(domain_dict, follow_up, after,
+                                                                                 before):
+    entities = city_entities(ROUTE_AT_NINE, "南京", "北京")
+    _, slots, reply = await run_search(domain_dict, ROUTE_AT_NINE, "search_ticket", entities)
+    friday = slots["search_date"]
+    if follow_up:
+        _, slots, reply = await run_search(domain_dict, follow_up, "search_ticket", slots=slots)
+    route = catalogue().find_services(ServiceQuery(origin="南京", destination="北京", modes=("train",)))
+    in_window = [s.code for s in route if after <= s.depart <= before]
+    shown = slots["search_shown"]
+    assert in_window and shown and shown == in_window[:len(shown)]  # the first page of them, in order
+    assert all(s.code not in reply for s in route if s.code not in in_window)
+    assert slots["search_date"] == friday and first_day(friday).isoweekday() == 5
+
+
+@pytest.mark.parametrize("follow_up, code", [("下午两点那班呢", "G1042"), ("3点那趟呢", "G1043"), ("9点20那趟", "G1040")])
+async def test_a_time_after_a_dated_list_picks_the_service_then_and_keeps_the_day(domain_dict, follow_up, code):
+    text = "下周五南京到北京的高铁"
+    _, slots, _ = await run_search(domain_dict, text, "search_ticket", city_entities(text, "南京", "北京"))
+    friday = slots["search_date"]
+    _, slots, reply = await run_search(domain_dict, follow_up, "search_ticket", slots=slots)
+    assert slots["search_shown"] == [code] and code in reply
+    assert slots["search_date"] == friday

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 
-from actions.book import ValidateBookForm
+from actions.book import ValidateBookForm, nights_in
 from bot.nlu.dates import business_now
 from tests.helpers import make_tracker, run_action, seeded_store
 
@@ -116,10 +116,16 @@ async def test_a_time_alone_keeps_the_day_searched(store, domain_dict, text):
     assert after["book_date"] == friday
 
 
-async def test_a_time_alone_picks_the_listed_service_that_leaves_then(store, domain_dict):
-    after = await form_after("中午12点半那班", "book", domain_dict, search_shown=["G6301", "G6305", "G6311"],
+@pytest.mark.parametrize("text, shown, code", [
+    ("中午12点半那班", ["G6301", "G6305", "G6311"], "G6311"),
+    ("下午两点那班", ["G7", "G13", "G19", "G25"], "G19"),
+    ("3点那趟", ["G1379", "G1380", "G1381", "G1382"], "G1381"),  # 3 o'clock of a list is 15:00
+    ("订9点那班", ["G7", "G13", "G19", "G25"], "G13"),
+])
+async def test_a_time_alone_picks_the_listed_service_that_leaves_then(store, domain_dict, text, shown, code):
+    after = await form_after(text, "book", domain_dict, search_shown=shown,
                              search_date=in_days(10), requested_slot="book_product")
-    assert after["book_product"] == "G6311" and after["book_date"] == in_days(10)
+    assert after["book_product"] == code and after["book_date"] == in_days(10)
 
 
 async def test_a_day_with_a_time_still_changes_the_day(store, domain_dict):
@@ -324,3 +330,12 @@ async def test_a_hotel_named_in_part_earlier_is_booked_when_nothing_else_is_in_f
     _, after, _ = await run_action(ValidateBookForm(), built, domain_dict)
     assert after["book_product"] == "H-SH-001"
     assert after["book_variant"] == "江景双床房" and after["guest_names"] == ["陈晓", "李娜"]
+    assert after["book_nights"] == 2  # "多少钱一晚" asked in between is a price, not one night
+
+
+@pytest.mark.parametrize("text, count", [
+    ("住两晚", 2), ("三天两晚", 2), ("住一晚", 1), ("一晚", 1), ("订一晚多少钱", 1),
+    ("江景双床房多少钱一晚", None), ("一晚1000以内的有吗", None), ("一晚上什么价", None), ("房价一晚", None),
+])
+def test_a_price_per_night_is_no_count_of_nights(text, count):
+    assert nights_in(text) == count

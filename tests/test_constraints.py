@@ -116,6 +116,28 @@ def test_departure_windows_as_travellers_say_them(text, after, before):
     assert (wanted.depart_after, wanted.depart_before) == (after, before)
 
 
+@pytest.mark.parametrize("text, after, before", [
+    ("九点左右", "08:00", "10:00"),  # roughly a time: AROUND_SPREAD either side
+    ("9点前后", "08:00", "10:00"),  # 前后 is "about", not "before"
+    ("下午三点左右", "14:00", "16:00"),
+    ("我们俩想坐早上九点左右从南京南开的高铁", "08:00", "10:00"),  # 早上 names the hour, not the window
+    ("有没有八点半到九点半之间发车的", "08:30", "09:30"),
+    ("下午两点到四点的", "14:00", "16:00"),
+    ("晚上八点多", "20:00", "21:00"),
+    ("九点以后", "09:00", None),
+    ("9点后", "09:00", None),
+    ("十点前", None, "10:00"),
+    ("10点之前", None, "10:00"),
+    ("早上", "05:00", "09:00"),
+    ("上午", "06:00", "12:00"),
+    ("下午", "12:00", "18:00"),
+    ("晚上", "18:00", "24:00"),
+])
+def test_clock_windows_as_travellers_say_them(text, after, before):
+    wanted = constraints_in(text)
+    assert (wanted.depart_after, wanted.depart_before) == (after, before)
+
+
 def test_an_arrival_deadline_with_a_must_in_between():
     wanted = constraints_in("这周五从杭州回上海，中午12点前要到虹桥")
     assert wanted.arrive_before == "12:00" and wanted.depart_before is None

@@ -132,3 +132,29 @@ def test_a_weekday_before_a_count_of_nights_is_that_weekday_not_may_day(text, sp
 def test_a_next_week_s_day_written_before_its_date_is_that_day_not_the_week():
     found = extract_dates("日期不对，我们是下周二12月8号出发，不是周一", now=NOW)
     assert [(m.text, m.value) for m in found][:2] == [("下周二", "2026-12-01"), ("8号", "2026-12-08")]
+
+
+@pytest.mark.parametrize("text, span, value", [
+    ("明天早上九点左右", "明天早上九点", "2026-11-24T09:00"),  # 左右 stays outside, the day is kept
+    ("下周五早上九点左右从南京南开的高铁", "下周五早上九点", "2026-12-04T09:00"),
+    ("明天下午三点左右", "明天下午三点", "2026-11-24T15:00"),
+    ("后天晚上八点多", "后天晚上八点", "2026-11-25T20:00"),
+])
+def test_a_rough_time_with_a_day_keeps_the_day(text, span, value):
+    [mention] = extract_dates(text, now=NOW)
+    assert (mention.text, mention.value) == (span, value)
+    assert names_a_day(mention.text)
+
+
+@pytest.mark.parametrize("text, value", [
+    ("八点半到九点半之间", "2026-11-23T08:30/2026-11-23T09:30"),
+    ("下午三点左右", "2026-11-23T15:00"),
+])
+def test_a_clock_window_without_a_day_is_a_time_of_the_day_in_hand(text, value):
+    assert parse_date(text, NOW) == value
+    assert not any(names_a_day(m.text) for m in extract_dates(text, now=NOW))
+
+
+@pytest.mark.parametrize("text", ["九点左右", "9点前后", "九点以后", "十点前"])
+def test_a_bare_hour_is_no_date(text):
+    assert extract_dates(text, now=NOW) == []

@@ -245,14 +245,22 @@ FARE_ALIASES = {"公务舱": "商务舱"}
 SLEEPER = "卧铺"  # any sleeping berth: 硬卧, 软卧, 一等卧, 二等卧
 HOUR = rf"({NUMBER})\s*(?:点|:|：)(半|\d{{2}})?"
 AFTER = re.compile(rf"(?:下午|晚上|傍晚)?{HOUR}\s*(?:钟)?\s*(?:以后|之后|后|往后|以后出发|后出发)")
-BEFORE = re.compile(rf"(?:上午|早上)?{HOUR}\s*(?:钟)?\s*(?:以前|之前|前)(?!\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达))")
+BEFORE = re.compile(rf"(?:上午|早上)?{HOUR}\s*(?:钟)?\s*(?:以前|之前|前)(?!后)(?!\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达))")
 ARRIVE_BEFORE = re.compile(
     rf"(?:上午|中午|下午|晚上)?{HOUR}\s*(?:以前|之前|前)\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达|能到)"
     r"|(中午|晚上|天黑)前\s*(?:要|得|必须|需要|就要|能|可以)?\s*(?:到|抵达|能到)"
 )
+DAY_PART_WORD = r"(凌晨|上午|早上|中午|下午|晚上|傍晚)?"
 # "下午两点那班", "早上8点的": one service at about that time, not a window from it on.
-AT_CLOCK = re.compile(rf"(凌晨|上午|早上|中午|下午|晚上|傍晚)?\s*{HOUR}\s*(?:钟)?\s*(?:左右)?\s*(?:的|那|出发|发车|起飞|走)")
+AT_CLOCK = re.compile(rf"{DAY_PART_WORD}\s*{HOUR}\s*(?:钟)?\s*(?:左右)?\s*(?:的|那|出发|发车|起飞|走)")
 AT_CLOCK_SPREAD = 30  # minutes either side of the time said
+# "九点左右", "9点前后": roughly then, so a wider window than one service's time.
+AROUND_CLOCK = re.compile(rf"{DAY_PART_WORD}\s*{HOUR}\s*(?:钟)?\s*(?:左右|前后|上下)")
+AROUND_SPREAD = 60  # minutes either side of a time said with 左右/前后
+# "晚上八点多": within the hour after it.
+PAST_THE_HOUR = re.compile(rf"{DAY_PART_WORD}\s*({NUMBER})\s*点\s*多")
+# "八点半到九点半之间", "下午两点到四点": a window said with both ends.
+CLOCK_RANGE = re.compile(rf"{DAY_PART_WORD}\s*{HOUR}\s*(?:钟)?\s*(?:到|至|~|～|-|—|－)\s*{DAY_PART_WORD}\s*{HOUR}")
 DAY_PARTS = (
     (re.compile(r"凌晨"), "00:00", "06:00"),
     (re.compile(r"早上|清早|一大早|早班"), "05:00", "09:00"),
@@ -293,6 +301,29 @@ def _shifted(clock: str, minutes: int) -> str:
     return f"{hours:02d}:{mins:02d}"
 
 
+def _clock_window(text: str) -> Optional[Tuple[str, str]]:
+    """A departure window the traveller gave both ends of, or roughly one time ("九点左右",
+    "八点半到九点半之间", "晚上八点多"); None when they said no such thing."""
+    match = CLOCK_RANGE.search(text)
+    if match:
+        first_part, second_part = match.group(1) or "", match.group(4) or match.group(1) or ""
+        start = _clock(match.group(2), match.group(3), _afternoon(first_part, text, match.group(2)))
+        end = _clock(match.group(5), match.group(6), _afternoon(second_part, text, match.group(5)))
+        if start and end and start < end:
+            return start, end
+    match = AROUND_CLOCK.search(text)
+    if match:
+        clock = _clock(match.group(2), match.group(3), _afternoon(match.group(1) or "", text, match.group(2)))
+        if clock:
+            return _shifted(clock, -AROUND_SPREAD), _shifted(clock, AROUND_SPREAD)
+    match = PAST_THE_HOUR.search(text)
+    if match:
+        clock = _clock(match.group(2), None, _afternoon(match.group(1) or "", text, match.group(2)))
+        if clock:
+            return clock, _shifted(clock, 60)
+    return None
+
+
 def _times(text: str) -> Dict[str, object]:
     found: Dict[str, object] = {}
     match = ARRIVE_BEFORE.search(text)
@@ -304,6 +335,10 @@ def _times(text: str) -> Dict[str, object]:
             if clock:
                 found["arrive_before"] = clock
         text = text[:match.start()] + text[match.end():]
+    window = _clock_window(text)
+    if window:
+        found["depart_after"], found["depart_before"] = window
+        return found
     match = AFTER.search(text)
     if match:
         clock = _clock(match.group(1), match.group(2), _afternoon(match.group(0), text, match.group(1)))

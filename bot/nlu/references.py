@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Optional
+from typing import Iterable, List, Optional
 
 from bot.numerals import parse_number
 
@@ -14,6 +14,7 @@ AIRLINES = {"南航": "南方航空", "东航": "东方航空", "国航": "中�
 CLOCK = re.compile(r"(\d{1,2})\s*(?:[:：点])\s*(\d{1,2}|半)?")
 CHINESE_HOUR = re.compile(r"[零一二两三四五六七八九十]+(?=\s*[点:：])")
 AFTERNOON = re.compile(r"下午|晚上|傍晚")
+MORNING = re.compile(r"凌晨|早上|早晨|上午|清早|中午")
 HALF = re.compile(r"半")
 GENERIC_NAME_PARTS = re.compile(r"(?:大?酒店|宾馆|客栈|民宿|度假村|公寓)$")
 ROOM_SUFFIX = re.compile(r"房$")
@@ -36,6 +37,17 @@ def departure_in(text: str) -> Optional[str]:
     if hour < 12 and AFTERNOON.search(text):
         hour += 12
     return f"{hour:02d}:{minutes:02d}" if hour < 24 and minutes < 60 else None
+
+
+def departures_meant(text: str) -> List[str]:
+    """The clock times a time said without a part of the day may mean, in order: "3点那趟"
+    is 03:00 or 15:00, whichever the list in view has; "下午两点" is only 14:00."""
+    said = departure_in(text)
+    if said is None:
+        return []
+    if int(said[:2]) == 0 or int(said[:2]) >= 12 or AFTERNOON.search(text) or MORNING.search(text):
+        return [said]
+    return [said, f"{int(said[:2]) + 12:02d}{said[2:]}"]
 
 
 def name_overlap(name: str, text: str, cities: Iterable[str] = ()) -> int:
