@@ -85,10 +85,16 @@ def test_open_ended_words_stay_outside_the_span():
 @pytest.mark.parametrize(
     "text",
     ["三个人", "两大一小", "第二个怎么样", "还有便宜点的吗", "二等座多少钱", "G7多少钱",
-     "下午好啊", "晚上好 打扰一下", "空调坏了一晚上没人来修", "有早一点的车吗", "开车前一天退票"],
+     "下午好啊", "晚上好 打扰一下", "空调坏了一晚上没人来修", "有早一点的车吗", "开车前一天退票",
+     "酒店隔壁在装修，吵了一早上没法休息"],
 )
 def test_words_that_are_not_dates_give_nothing(text):
     assert extract_dates(text, NOW) == []
+
+
+@pytest.mark.parametrize("text", ["郑州火车站附近快捷酒店,今晚1个人", "广州天河有冇平啲嘅酒店，今晚入住"])
+def test_a_date_span_holds_no_punctuation_before_it(text):
+    assert [m.text for m in extract_dates(text, NOW)] == ["今晚"]
 
 
 @pytest.mark.parametrize("text", ["想报个桂林三日游", "三日游", "上海出发5日行程", "玩三天", "三天两晚的线路"])

@@ -35,7 +35,8 @@ ALIAS = re.compile("|".join(sorted(ALIASES, key=len, reverse=True)))
 # Spans jionlp reports that are not dates in a traveller's message.
 NOT_A_DATE = re.compile(
     r"^(?:[零一二两三四五六七八九十百\d]+(?:个|位|名|人|晚|间|张|口|点钟?)?|现在|马上|立刻|刚刚"
-    r"|一会儿?|分钟|小时|天|周|月|年|今年|春天|夏天|秋天|冬天|第.{1,3}天|前.{1,2}天|早一?点|晚一?点)$"
+    r"|一会儿?|分钟|小时|天|周|月|年|今年|春天|夏天|秋天|冬天|第.{1,3}天|前.{1,2}天|早一?点|晚一?点"
+    r"|一早)$"  # "吵了一早上": a whole morning, not a time
 )
 TIME_OF_DAY = re.compile(r"^(?:早上|早晨|上午|中午|下午|晚上|傍晚|夜里)$")
 # "以后/之前" make an open-ended span; the trip date is the expression before them.
@@ -232,7 +233,20 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
                 mentions.append(weekday)
             continue
         mentions.append(DateMention(start, end, text[start:end], *resolved))
-    return sorted(mentions, key=lambda m: m.start)
+    return sorted((_without_punctuation(text, m) for m in mentions), key=lambda m: m.start)
+
+
+EDGE_PUNCTUATION = " ,，。.!！?？、:：;；~～"
+
+
+def _without_punctuation(text: str, mention: DateMention) -> DateMention:
+    """",今晚" → "今晚": jionlp's offsets can take in the comma before an expression."""
+    words = text[mention.start:mention.end]
+    start = mention.start + len(words) - len(words.lstrip(EDGE_PUNCTUATION))
+    end = mention.end - (len(words) - len(words.rstrip(EDGE_PUNCTUATION)))
+    if (start, end) == (mention.start, mention.end) or start >= end:
+        return mention
+    return DateMention(start, end, text[start:end], mention.value, mention.grain)
 
 
 def _weekday_before(text: str, start: int, now: datetime) -> Optional[DateMention]:
