@@ -113,6 +113,9 @@ LODGING_WORD = re.compile(r"酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|度
 # "离洪崖洞走路多远", "离拙政园远不远": the place named is where the distance is measured
 # from, not what the question is about.
 REFERENCE_POINT = re.compile(r"(?:离|距离|距|到)([^，,。？?！!\s]{2,12}?)(?:走路|步行|开车|打车|坐车)?(?:有)?(?:多远|远不远|近不近|远吗|近吗|多少公里|几公里)")
+# "丽枫酒店扬州瘦西湖店", "瘦西湖两日游": what follows a sight's name makes it part of the name
+# of a hotel's branch or of a tour, which is not the sight.
+NAME_GOES_ON = re.compile(r"分?店|[一二两三四五六七八九十\d]+日游|[一二两三四五六七八九十\d]+天[一二两三四五六七八九十\d]*晚|深度游|跟团游")
 # A bare question right after a list ("地址", "电话呢", "几点退房"): about the first listed.
 BARE_QUESTION_FILLER = re.compile(r"[\s呢吗嘛啊呀哈啦？?！!。，,的是多少啥什么哪几请问一下给我下那它]")
 
@@ -159,6 +162,7 @@ def named_items(store: Catalogue, text: str, slots: Dict[str, Any], city: Option
         m for m in named
         if m.kind in ITEM_KINDS and all(m.end <= s or m.start >= e for s, e in asked)
         and not any(s <= m.start and m.end <= e for s, e in points)
+        and not (m.kind == SIGHT and NAME_GOES_ON.match(text, m.end))
     ]
     seen = set(slots.get(SEEN_SLOT) or [])
     # A part-name shared by several items means the one talked about before.

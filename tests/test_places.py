@@ -234,3 +234,26 @@ async def test_cantonese_pointers_mean_the_item_talked_about(domain_dict):
     assert sight.address in reply
     _, after, reply = await run_search(domain_dict, normalize("嗰間酒店幾多星").text, "search_hotel", slots=slots)
     assert hotel.name in reply and f"{hotel.stars}星" in reply and after["inquiry_focus"] == f"hotel:{hotel.id}"
+
+
+# --- a sight's name inside the name of a tour or a hotel's branch ---------------------
+
+@pytest.mark.parametrize("said, intent, slots, focus, fact", [
+    ("蜈支洲岛一日游多少钱", "search_tour", {}, "tour:T-SY-001", "儿童¥288"),
+    # The catalogue writes the qualifier in full-width brackets; travellers leave it out
+    # or type it half-width (the NLU's normaliser makes it half-width).
+    ("敦煌深度两日游的行程是怎样的", "search_tour", {}, "tour:T-DH-102", "阳关"),
+    ("敦煌深度兩日遊（小團）的行程內容", "search_tour", {}, "tour:T-DH-102", "阳关"),
+    # 麗枫 in the catalogue, 丽枫 as typed; the branch said (瘦西湖店) is not the sight.
+    ("丽枫酒店扬州瘦西湖店有停车场吗", "search_hotel", {"search_city": "扬州"}, "hotel:H-YZ-108", "免费停车"),
+    ("蜈支洲岛门票多少钱", "search_tour", {}, "sight:S-SY-002", "¥144"),
+])
+async def test_the_longest_name_said_wins_over_a_sight_inside_it(domain_dict, said, intent, slots, focus, fact):
+    _, after, reply = await run_search(domain_dict, normalize(said).text, intent, slots=slots)
+    assert after.get("inquiry_focus") == focus and fact in reply
+
+
+async def test_a_hotel_branch_named_after_a_sight_is_not_the_sight(domain_dict):
+    sight = catalogue().landmark("瘦西湖")
+    _, after, reply = await run_search(domain_dict, "丽枫酒店扬州瘦西湖店有停车场吗", "search_tour")
+    assert after.get("inquiry_focus") != f"sight:{sight.id}" and "暂无瘦西湖" not in reply
