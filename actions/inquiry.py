@@ -203,6 +203,9 @@ def referenced_item(
     by_time = shown_service_at(store, text, shown)
     if by_time is not None:
         return SERVICE, by_time, True
+    listed = shown_named(store, loose, shown, slots)
+    if listed is not None:
+        return listed  # "雲棲嗰間", "那解放碑云景酒店呢，它…": the name said beats the pointer
     focus = split_ref(slots.get(FOCUS_SLOT))
     pointed = last_pointed_at(store, text, slots)
     if pointed is not None:
@@ -226,6 +229,19 @@ def referenced_item(
         # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
         return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
+    return None
+
+
+def shown_named(store: Catalogue, loose: Sequence[NameMatch], shown: Sequence[Tuple[str, str]],
+                slots: Dict[str, Any]) -> Optional[Tuple[str, Item, bool]]:
+    """The item of the last list, or one talked about, named by a part of its name: what a
+    pointer word beside it ("云栖嗰间", "云景这家") points at, whatever is in focus."""
+    talked_about = set(shown) | {ref for ref in (split_ref(r) for r in slots.get(SEEN_SLOT) or []) if ref}
+    for match in loose:
+        if (match.kind, match.id) in talked_about:
+            item = load(store, match.kind, match.id)
+            if item is not None:
+                return match.kind, item, True
     return None
 
 
