@@ -243,6 +243,20 @@ def wanted_to_slot(wanted: Constraints) -> Dict[str, Any]:
     }
 
 
+AREA: Tuple[str, ...] = ("district", "near")
+# The conditions a complete list can be widened by, in the order travellers most often
+# give way on, each with the response that says how to let it go.
+RELAXABLE: Tuple[Tuple[Tuple[str, ...], str], ...] = (
+    (("min_price", "max_price"), "utter_relax_price"),
+    (AREA, "utter_relax_area"),
+    (("min_stars",), "utter_relax_stars"),
+    (("min_rating",), "utter_relax_rating"),
+    (("breakfast",), "utter_relax_breakfast"),
+    (("facilities", "hotel_types", "sight_types", "suitable_for", "free", "fare_class",
+      "depart_after", "depart_before", "arrive_before", "days"), "utter_relax_other"),
+)
+
+
 class SearchState:
     """The search slots as one object: read once, changed, written back as events."""
 
@@ -919,5 +933,44 @@ class ActionSearch(Action):
                 return
         else:
             candidates = remaining
+            if not candidates and shown:
+                self._all_shown(dispatcher, domain, store, state, len(items))
+                return
         self._present(dispatcher, domain, state, candidates, fresh=False)
+
+    def _all_shown(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                   state: SearchState, count: int) -> None:
+        """"只有一家吗", "还有别的吗" when the list was complete: say so instead of showing it
+        again, and name the one condition that, let go, finds more (with how to let it go)."""
+        dispatcher.utter_message(response="utter_list_complete", count=count, what=self._describe(domain, state))
+        limiting = self._limiting_condition(store, state, count)
+        if limiting is None:
+            dispatcher.utter_message(response="utter_no_more")
+            return
+        response, more = limiting
+        dispatcher.utter_message(response=response, more=more, place=place_label(store, state.near) or "")
+
+    def _limiting_condition(self, store: Catalogue, state: SearchState, count: int) -> Optional[Tuple[str, int]]:
+        """(response naming it, how many more) for the first condition, in the order
+        travellers most often give way on, that finds more than ``count`` when left out."""
+        wanted = state.wanted_constraints
+        for fields, response in RELAXABLE:
+            if fields == AREA:
+                if not (state.district or state.near):
+                    continue
+                area = {"district": state.district, "near": state.near}
+                state.set(district=None, near=None)
+                found = len(self._results(store, state, limit=100))
+                state.set(**area)
+            else:
+                if all(getattr(wanted, name) in (None, ()) for name in fields):
+                    continue
+                kept = state.wanted
+                loosened = replace(wanted, **{name: getattr(Constraints(), name) for name in fields})
+                state.set(wanted=wanted_to_slot(loosened))
+                found = len(self._results(store, state, limit=100))
+                state.set(wanted=kept)
+            if found > count:
+                return response, found - count
+        return None
 

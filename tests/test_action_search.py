@@ -340,3 +340,38 @@ async def test_a_message_the_classifier_could_not_place_is_not_a_search_without_
     await ActionHandleFallback().run(dispatcher, make_tracker("上海那个东西怎么弄", "nlu_fallback",
                                                               city_entities("上海那个东西怎么弄", "上海")), domain_dict)
     assert [m.get("response") for m in dispatcher.messages] == ["utter_ask_rephrase"]
+
+
+# --- follow-ups to a list (the demo catalogue: no `store` fixture) ----------------------
+
+KUNMING_BY_GREEN_LAKE = "昆明翠湖附近含早的酒店，一晚300以内"
+
+
+@pytest.mark.parametrize("follow_up", ["只有一家吗？能不能再多推荐一两家，我想比较一下", "还有别的吗",
+                                       "还有其他的吗", "有冇其他", "只有这一个吗？"])
+async def test_asking_for_more_after_a_complete_list_says_so_and_names_what_limited_it(domain_dict, follow_up):
+    _, slots, first = await run_search(domain_dict, KUNMING_BY_GREEN_LAKE, "search_hotel",
+                                       city_entities(KUNMING_BY_GREEN_LAKE, "昆明"))
+    assert len(listed_lines(first)) == 1
+    responses, after, reply = await run_search(domain_dict, follow_up, "search_hotel", slots=slots)
+    assert not listed_lines(reply) and "没有漏掉" in reply
+    assert responses == ["utter_list_complete", "utter_relax_price"] and "预算不限" in reply
+    assert after["search_shown"] == slots["search_shown"]
+
+
+async def test_a_price_let_go_after_a_complete_list_finds_the_others(domain_dict):
+    _, slots, _ = await run_search(domain_dict, KUNMING_BY_GREEN_LAKE, "search_hotel",
+                                   city_entities(KUNMING_BY_GREEN_LAKE, "昆明"))
+    _, slots, _ = await run_search(domain_dict, "还有别的吗", "search_hotel", slots=slots)
+    _, _, reply = await run_search(domain_dict, "预算不限", "search_hotel", slots=slots)
+    assert len(listed_lines(reply)) > 1
+
+
+@pytest.mark.parametrize("follow_up", ["只有这几家吗", "还有别的吗", "有冇其他"])
+async def test_asking_for_more_after_a_longer_list_shows_the_next_ones(domain_dict, follow_up):
+    text = "上海有什么酒店"
+    _, slots, first = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    _, after, reply = await run_search(domain_dict, follow_up, "search_hotel", slots=slots)
+    shown = len(slots["search_shown"])
+    assert listed_lines(reply)[0].startswith(f"{shown + 1}. ")
+    assert not set(listed_lines(reply)) & set(listed_lines(first))
