@@ -67,6 +67,8 @@ from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import clock_in, operator_named, ordinal_in
 from bot.faq_search import faq_index
 from bot.nlu.dates import first_day
+from bot.numerals import parse_number
+from bot.text import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -116,6 +118,19 @@ REFERENCE_POINT = re.compile(r"(?:离|距离|距|到)([^，,。？?！!\s]{2,12}
 # "丽枫酒店扬州瘦西湖店", "瘦西湖两日游": what follows a sight's name makes it part of the name
 # of a hotel's branch or of a tour, which is not the sight.
 NAME_GOES_ON = re.compile(r"分?店|[一二两三四五六七八九十\d]+日游|[一二两三四五六七八九十\d]+天[一二两三四五六七八九十\d]*晚|深度游|跟团游")
+# Rules and times the catalogue keeps no field for, though the question uses an attribute
+# word (儿童价 reads as a price, 几点 as opening hours): the age or height a child fare
+# holds to, a show's start. Said to be missing, never answered with the field the word names.
+CHILD_RULE = re.compile(
+    r"(?:儿童|小孩|孩子)价?[^，,。？?！!]{0,6}?(?:多大|几岁|年龄|身高|多高|以内|以下)|"
+    r"按儿童价?算|算不算儿童|算儿童|(?:多大|几岁|年龄|身高)[^，,。？?！!]{0,6}(?:儿童|小孩|孩子|免票|半价)")
+SHOW_TIME = re.compile(r"(?:演出|表演|秀|夜场)[^，,。？?！!]{0,4}(?:几点|什么时候|时间|开始|几时)")
+UNKEPT_FACTS = {TOUR: (CHILD_RULE,), SIGHT: (CHILD_RULE, SHOW_TIME), SERVICE: (CHILD_RULE,)}
+# "价格我知道了": a clause saying what is known already asks nothing.
+KNOWN_ALREADY = re.compile(r"[^，,。？?！!]*(?:知道了|了解了|清楚了|明白了|看到了)[^，,。？?！!]*")
+# "有没有三人能住的", "一家四口住得下吗": a room for that many, which the room types answer.
+PARTY_ROOM = re.compile(r"(?P<count>[一二两三四五六七八九十\d]+)\s*(?:个|位)?人[^，,。？?！!]{0,4}(?:住|间|房)|"
+                        r"一家(?P<family>[三四五六])口")
 # A bare question right after a list ("地址", "电话呢", "几点退房"): about the first listed.
 BARE_QUESTION_FILLER = re.compile(r"[\s呢吗嘛啊呀哈啦？?！!。，,的是多少啥什么哪几请问一下给我下那它]")
 
@@ -632,13 +647,7 @@ class Answerer:
         if attribute in (PRICE, ROOMS):
             if not hotel.rooms:
                 return False
-            rooms = "\n".join(
-                template(self.domain, "utter_attr_room_line", type=room.type, bed=room.bed or "—",
-                         max_guests=room.max_guests, price=money(room.price),
-                         breakfast=template(self.domain, "utter_room_breakfast") if room.breakfast else "")
-                for room in self._rooms_asked(hotel, text)
-            )
-            self.say("utter_attr_rooms", name=name, rooms=rooms)
+            self._say_rooms(hotel, self._rooms_asked(hotel, text))
             return True
         if attribute == STARS:
             if not hotel.stars and not hotel.grade:
@@ -665,6 +674,25 @@ class Answerer:
             self._hotel_summary(hotel)
             return True
         return self._common(hotel, attribute, text)
+
+    def _say_rooms(self, hotel: Hotel, rooms: Sequence[Any]) -> None:
+        lines = "\n".join(
+            template(self.domain, "utter_attr_room_line", type=room.type, bed=room.bed or "—",
+                     max_guests=room.max_guests, price=money(room.price),
+                     breakfast=template(self.domain, "utter_room_breakfast") if room.breakfast else "")
+            for room in rooms
+        )
+        self.say("utter_attr_rooms", name=hotel.name, rooms=lines)
+
+    def rooms_for(self, hotel: Hotel, people: int) -> None:
+        """The room types that take ``people``, or that none does and how many the largest takes."""
+        fitting = [room for room in hotel.rooms if room.max_guests >= people]
+        if fitting:
+            self._say_rooms(hotel, fitting)
+        elif hotel.rooms:
+            largest = max(hotel.rooms, key=lambda room: room.max_guests)
+            self.say("utter_attr_no_room_for", name=hotel.name, people=people, room=largest.type,
+                     max_guests=largest.max_guests)
 
     @staticmethod
     def _rooms_asked(hotel: Hotel, text: str) -> Sequence[Any]:
@@ -824,7 +852,8 @@ def answer_inquiry(
         return None  # "就订这家的双床房，入住人王磊": 双床房 is what is booked, not asked about
     again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
     unlisted = unlisted_questions(text)
-    if not attributes_in(text) and not again and not unlisted:
+    party = party_in(text)
+    if not attributes_in(text) and not again and not unlisted and not party:
         return None
     store = store or catalogue()
     if again:
@@ -843,7 +872,7 @@ def answer_inquiry(
             kind, item, explicit = TOUR, tour, True
     if not attributes_in(text):
         if not explicit and not any(KIND_WORDS[kind].search(clause) for clause, _ in unlisted
-                                    if kind in KIND_WORDS):
+                                    if kind in KIND_WORDS) and not (kind == HOTEL and party):
             return None
     else:
         if not is_question_about_item(text, explicit):
@@ -853,17 +882,26 @@ def answer_inquiry(
         if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
                                and ordinal_in(text) is None):
             return None
+    unkept = unkept_spans(text, kind)
     said_day = day_said(tracker, text)
     day_value = said_day or slots.get("search_date")
     day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
     said_before = len(dispatcher.messages)
-    asked = asked_attributes(text, kind)
+    asking = blanked(text, unkept + known_spans(text))
+    asked = asked_attributes(asking, kind)
     answerer.asked = asked
     for attribute in asked:
-        answerer.answer(kind, item, attribute, text)
+        answerer.answer(kind, item, attribute, asking)
+    if unkept:  # one "not in our data" for all of them, in the traveller's words
+        answerer.unlisted(item, "，".join(dict.fromkeys(text[start:end] for start, end in unkept)), kind)
     rooms_shown = bool(asked)
+    if isinstance(item, Hotel) and party and not {PRICE, ROOMS} & set(asked):
+        answerer.rooms_for(item, party)  # "有没有三人能住的": the rooms that take three
+        rooms_shown = True
     for clause, what in unlisted:
+        if isinstance(item, Hotel) and party_in(clause):
+            continue
         if not names_part_of(item, what):
             answerer.unlisted(item, clause, kind)
         elif not rooms_shown:  # "能看到江景吗" of a hotel with 江景 rooms: its rooms answer it
@@ -871,6 +909,13 @@ def answer_inquiry(
             rooms_shown = True
     if len(dispatcher.messages) == said_before:
         return None  # nothing to say about the item: the search or the fallback answers
+    if repeats_last_reply(tracker, domain, dispatcher.messages[said_before:]):
+        # Asked again in other words, about to say the same again: what we have is this, and
+        # if something else was meant the catalogue lacks it (a person can find out).
+        again_said = dispatcher.messages[said_before:]
+        del dispatcher.messages[said_before:]
+        answerer.say("utter_attr_same_answer", name=item_name(item))
+        dispatcher.messages.extend(again_said)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]
@@ -888,6 +933,63 @@ def answer_inquiry(
         # The place talked about is where the trip is now: "附近的酒店" asks no city.
         events += [SlotSet("search_city", city), SlotSet("search_district", None), SlotSet("search_near", None)]
     return events
+
+
+def unkept_spans(text: str, kind: str) -> List[Tuple[int, int]]:
+    """Where the text asks a fact the catalogue keeps no field for (see UNKEPT_FACTS)."""
+    return [(m.start(), m.end()) for pattern in UNKEPT_FACTS.get(kind, ()) for m in pattern.finditer(text)]
+
+
+def known_spans(text: str) -> List[Tuple[int, int]]:
+    """The clauses saying what is known already ("价格我知道了"): they ask nothing."""
+    return [(m.start(), m.end()) for m in KNOWN_ALREADY.finditer(text) if m.group(0).strip()]
+
+
+def blanked(text: str, spans: Sequence[Tuple[int, int]]) -> str:
+    """The text with ``spans`` blanked out, positions kept."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def party_in(text: str) -> int:
+    """How many people a room is asked for ("三人能住", "一家四口"), or 0."""
+    match = PARTY_ROOM.search(text)
+    if not match:
+        return 0
+    return parse_number(match.group("count") or match.group("family")) or 0
+
+
+def repeats_last_reply(tracker: Tracker, domain: DomainDict, messages: Sequence[Dict[str, Any]]) -> bool:
+    """Whether these replies say word for word what the bot said last, to a question worded
+    differently (the same question asked again may get the same answer)."""
+    before, asked_before = last_exchange(tracker)
+    if not before or not asked_before or normalize(asked_before).text == latest_text(tracker):
+        return False
+    said = [filled(domain, message) for message in messages]
+    return [normalize(t).text for t in said] == [normalize(t).text for t in before]
+
+
+def filled(domain: DomainDict, message: Dict[str, Any]) -> str:
+    """A reply's text as the traveller reads it (Simplified)."""
+    if not message.get("response"):
+        return str(message.get("text") or "")
+    values = {key: value for key, value in message.items() if value is not None and key != "response"}
+    try:
+        return template(domain, str(message["response"]), **values)
+    except (KeyError, IndexError, ValueError):
+        return ""
+
+
+def last_exchange(tracker: Tracker) -> Tuple[List[str], str]:
+    """The bot's texts after the traveller's previous message, and that message."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return [], ""
+    previous, current = users[-2], users[-1]
+    replies = [str(e.get("text") or "") for e in tracker.events[previous + 1:current]
+               if e.get("event") == "bot" and e.get("text")]
+    return replies, str(tracker.events[previous].get("text") or "")
 
 
 def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
