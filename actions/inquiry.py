@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import first_entity_value, latest_text, template
 from actions.places import nearby_kind
-from actions.wording import WEEKDAY_RESPONSES, day_text, joined
+from actions.wording import WEEKDAY_RESPONSES, amount, day_text, joined, money
 from bot.catalogue.constraints import constraints_in
 from bot.catalogue.attributes import (
     BASICS,
@@ -67,6 +67,8 @@ from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import clock_in, operator_named, ordinal_in
 from bot.faq_search import faq_index
 from bot.nlu.dates import first_day
+from bot.booking.policy import to_fen
+from bot.nlu.people import extract_people
 from bot.numerals import parse_number
 from bot.text import normalize
 
@@ -131,6 +133,9 @@ KNOWN_ALREADY = re.compile(r"[^，,。？?！!]*(?:知道了|了解了|清楚了
 # "有没有三人能住的", "一家四口住得下吗": a room for that many, which the room types answer.
 PARTY_ROOM = re.compile(r"(?P<count>[一二两三四五六七八九十\d]+)\s*(?:个|位)?人[^，,。？?！!]{0,4}(?:住|间|房)|"
                         r"一家(?P<family>[三四五六])口")
+# "两段加起来多少钱", "去程回程一共多少", "飞机加高铁一共大概多少钱": the sum over the legs.
+TOTAL_ASKED = re.compile(r"(?:一共|总共|加起来|合计|总计|总价|共计|加在一起|一起)[^，,。？?！!]{0,8}(?:多少|几多|几钱|价|钱)|"
+                         r"(?:多少|几多)钱?[^，,。？?！!]{0,4}(?:一共|总共|合计)")
 # A bare question right after a list ("地址", "电话呢", "几点退房"): about the first listed.
 BARE_QUESTION_FILLER = re.compile(r"[\s呢吗嘛啊呀哈啦？?！!。，,的是多少啥什么哪几请问一下给我下那它]")
 
@@ -155,10 +160,6 @@ def item_name(item: Item) -> str:
 def load(store: Catalogue, kind: str, key: str) -> Optional[Item]:
     loaders = {HOTEL: store.hotel, SIGHT: store.sight, TOUR: store.tour, SERVICE: store.service}
     return loaders[kind](key)
-
-
-def money(amount: Any) -> str:
-    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
 
 
 # --- which item ------------------------------------------------------------------
@@ -850,6 +851,9 @@ def answer_inquiry(
     slots = inquiry_slots(tracker)
     if is_a_booking_request(text):
         return None  # "就订这家的双床房，入住人王磊": 双床房 is what is booked, not asked about
+    legs = legs_talked_about(store or catalogue(), slots) if TOTAL_ASKED.search(text) else []
+    if legs:
+        return answer_total(dispatcher, tracker, domain, legs)
     again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
     unlisted = unlisted_questions(text)
     party = party_in(text)
@@ -932,6 +936,58 @@ def answer_inquiry(
             and tracker.get_slot("search_type") != "ticket":
         # The place talked about is where the trip is now: "附近的酒店" asks no city.
         events += [SlotSet("search_city", city), SlotSet("search_district", None), SlotSet("search_near", None)]
+    return events
+
+
+def legs_talked_about(store: Catalogue, slots: Dict[str, Any]) -> List[Service]:
+    """The two services of one trip the traveller has been shown or asked about: the legs
+    of a connection (the second leaves from where the first arrives) or an outbound and
+    its return; the last list first, then the services talked about, most recent last."""
+    shown = [ref for ref in (split_ref(r) for r in slots.get(SHOWN_SLOT) or []) if ref and ref[0] == SERVICE]
+    seen = [ref for ref in (split_ref(r) for r in slots.get(SEEN_SLOT) or []) if ref and ref[0] == SERVICE]
+    for refs in (shown, seen[-2:]):
+        if len(refs) != 2:
+            continue
+        legs = [store.service(key) for _, key in refs]
+        first, second = legs
+        if first is None or second is None:
+            continue
+        if first.destination != second.origin and second.destination == first.origin:
+            first, second = second, first  # asked about the second leg first
+        if first.destination == second.origin:
+            return [first, second]
+    return []
+
+
+def party_size(tracker: Tracker, text: str) -> int:
+    """How many travel: said now ("我们两个人"), else said before, else one."""
+    said = extract_people(text)
+    if said:
+        return said[0].value
+    known = tracker.get_slot("search_people")
+    return int(known) if known else 1
+
+
+def answer_total(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                 legs: Sequence[Service]) -> List[Dict[Text, Any]]:
+    """Each leg's lowest fare (or the class wanted) times the party, and the sum, in fen."""
+    people = party_size(tracker, latest_text(tracker))
+    wanted = (tracker.get_slot("search_wanted") or {}).get("fare_class") if isinstance(
+        tracker.get_slot("search_wanted"), dict) else None
+    lines, total = [], 0
+    for leg in legs:
+        fares = [f for f in leg.fares if wanted and wanted in f.name] or list(leg.fares)
+        fare = min(fares, key=lambda f: f.price)
+        fen = to_fen(fare.price) * people
+        total += fen
+        lines.append(template(domain, "utter_leg_fare_line", code=leg.code, from_station=leg.from_station,
+                              to_station=leg.to_station, fare=fare.name, price=money(fare.price),
+                              people=people, subtotal=amount(fen)))
+    dispatcher.utter_message(response="utter_legs_total", lines="\n".join(lines), people=people,
+                             total=amount(total))
+    events: List[Dict[Text, Any]] = [SlotSet(ASKED_SLOT, [PRICE])]
+    if people > 1:
+        events.append(SlotSet("search_people", float(people)))
     return events
 
 

@@ -39,7 +39,7 @@ from actions.inquiry import (
     split_ref,
 )
 from actions.places import Place, nearby_kind, place_label, place_point, resolve_place
-from actions.wording import day_text, joined, short_day_text
+from actions.wording import day_text, joined, money, short_day_text
 from bot import knowledge
 from bot.catalogue.constraints import (
     Constraints,
@@ -122,11 +122,6 @@ def format_date(domain: DomainDict, value: Optional[str]) -> str:
     if len(days) == 2 and days[0] != days[1]:
         return "–".join(short_day_text(domain, day) for day in days)
     return day_text(domain, days[0])
-
-
-def money(amount: Any) -> str:
-    """Whole yuan without decimals, otherwise two decimals."""
-    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
 
 
 def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[str]:
