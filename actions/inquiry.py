@@ -131,7 +131,8 @@ UNKEPT_FACTS = {TOUR: (CHILD_RULE,), SIGHT: (CHILD_RULE, SHOW_TIME), SERVICE: (C
 # "价格我知道了": a clause saying what is known already asks nothing.
 KNOWN_ALREADY = re.compile(r"[^，,。？?！!]*(?:知道了|了解了|清楚了|明白了|看到了)[^，,。？?！!]*")
 # "有没有三人能住的", "一家四口住得下吗": a room for that many, which the room types answer.
-PARTY_ROOM = re.compile(r"(?P<count>[一二两三四五六七八九十\d]+)\s*(?:个|位)?人[^，,。？?！!]{0,4}(?:住|间|房)|"
+PARTY_ROOM = re.compile(r"(?P<count>[一二两三四五六七八九十\d]+)\s*(?:个|位)?人[^，,。？?！!]{0,3}"
+                        r"(?:能住|可以住|可住|住得下|住的下|住下|住的房|的房|间)|"
                         r"一家(?P<family>[三四五六])口")
 # "两段加起来多少钱", "去程回程一共多少", "飞机加高铁一共大概多少钱": the sum over the legs.
 TOTAL_ASKED = re.compile(r"(?:一共|总共|加起来|合计|总计|总价|共计|加在一起|一起)[^，,。？?！!]{0,8}(?:多少|几多|几钱|价|钱)|"
@@ -851,7 +852,8 @@ def answer_inquiry(
     slots = inquiry_slots(tracker)
     if is_a_booking_request(text):
         return None  # "就订这家的双床房，入住人王磊": 双床房 is what is booked, not asked about
-    legs = legs_talked_about(store or catalogue(), slots) if TOTAL_ASKED.search(text) else []
+    store = store or catalogue()
+    legs = legs_talked_about(store, slots) if TOTAL_ASKED.search(text) else []
     if legs:
         return answer_total(dispatcher, tracker, domain, legs)
     again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
@@ -859,7 +861,6 @@ def answer_inquiry(
     party = party_in(text)
     if not attributes_in(text) and not again and not unlisted and not party:
         return None
-    store = store or catalogue()
     if again:
         answered = same_question_about(dispatcher, domain, store, slots, again.group(1))
         if answered is not None or not attributes_in(text):
@@ -972,8 +973,8 @@ def answer_total(dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dom
                  legs: Sequence[Service]) -> List[Dict[Text, Any]]:
     """Each leg's lowest fare (or the class wanted) times the party, and the sum, in fen."""
     people = party_size(tracker, latest_text(tracker))
-    wanted = (tracker.get_slot("search_wanted") or {}).get("fare_class") if isinstance(
-        tracker.get_slot("search_wanted"), dict) else None
+    kept = tracker.get_slot("search_wanted")
+    wanted = kept.get("fare_class") if isinstance(kept, dict) else None
     lines, total = [], 0
     for leg in legs:
         fares = [f for f in leg.fares if wanted and wanted in f.name] or list(leg.fares)
