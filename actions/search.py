@@ -14,6 +14,7 @@ party size are asked by the booking form, when the traveller books.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import asdict, replace
 from datetime import date
@@ -239,6 +240,7 @@ def wanted_to_slot(wanted: Constraints) -> Dict[str, Any]:
 
 
 AREA: Tuple[str, ...] = ("district", "near")
+BUDGET_STEP = 100  # a budget suggested in whole hundreds (一晚1300以内)
 # The conditions a complete list can be widened by, in the order travellers most often
 # give way on, each with the response that says how to let it go.
 RELAXABLE: Tuple[Tuple[Tuple[str, ...], str], ...] = (
@@ -936,17 +938,22 @@ class ActionSearch(Action):
     def _all_shown(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
                    state: SearchState, count: int) -> None:
         """"只有一家吗", "还有别的吗" when the list was complete: say so instead of showing it
-        again, and name the one condition that, let go, finds more (with how to let it go)."""
+        again, and name the one condition that, let go, finds more (with how to let it go:
+        for a budget, one that takes them all in)."""
         dispatcher.utter_message(response="utter_list_complete", count=count, what=self._describe(domain, state))
         limiting = self._limiting_condition(store, state, count)
         if limiting is None:
             dispatcher.utter_message(response="utter_no_more")
             return
-        response, more = limiting
-        dispatcher.utter_message(response=response, more=more, place=place_label(store, state.near) or "")
+        response, found = limiting
+        budget = max((lowest_price(item) for item in found), default=Decimal(0))
+        dispatcher.utter_message(response=response, more=len(found) - count,
+                                 place=place_label(store, state.near) or "",
+                                 budget=money(Decimal(math.ceil(budget / BUDGET_STEP)) * BUDGET_STEP))
 
-    def _limiting_condition(self, store: Catalogue, state: SearchState, count: int) -> Optional[Tuple[str, int]]:
-        """(response naming it, how many more) for the first condition, in the order
+    def _limiting_condition(self, store: Catalogue, state: SearchState, count: int
+                            ) -> Optional[Tuple[str, List[Any]]]:
+        """(response naming it, what it finds) for the first condition, in the order
         travellers most often give way on, that finds more than ``count`` when left out."""
         wanted = state.wanted_constraints
         for fields, response in RELAXABLE:
@@ -955,7 +962,7 @@ class ActionSearch(Action):
                     continue
                 area = {"district": state.district, "near": state.near}
                 state.set(district=None, near=None)
-                found = len(self._results(store, state, limit=100))
+                found = self._results(store, state, limit=100)
                 state.set(**area)
             else:
                 if all(getattr(wanted, name) in (None, ()) for name in fields):
@@ -963,9 +970,9 @@ class ActionSearch(Action):
                 kept = state.wanted
                 loosened = replace(wanted, **{name: getattr(Constraints(), name) for name in fields})
                 state.set(wanted=wanted_to_slot(loosened))
-                found = len(self._results(store, state, limit=100))
+                found = self._results(store, state, limit=100)
                 state.set(wanted=kept)
-            if found > count:
-                return response, found - count
+            if len(found) > count:
+                return response, found
         return None
 
