@@ -899,7 +899,8 @@ def answer_inquiry(
     for attribute in asked:
         answerer.answer(kind, item, attribute, asking)
     if unkept:  # one "not in our data" for all of them, in the traveller's words
-        answerer.unlisted(item, "，".join(dict.fromkeys(text[start:end] for start, end in unkept)), kind)
+        separator = template(domain, "utter_clause_separator")
+        answerer.unlisted(item, separator.join(dict.fromkeys(text[start:end] for start, end in unkept)), kind)
     rooms_shown = bool(asked)
     if isinstance(item, Hotel) and party and not {PRICE, ROOMS} & set(asked):
         answerer.rooms_for(item, party)  # "有没有三人能住的": the rooms that take three
