@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import first_entity_value, latest_text, template, understood_message
 from actions.places import nearby_kind
-from actions.wording import WEEKDAY_RESPONSES, day_text, joined
+from actions.wording import WEEKDAY_RESPONSES, amount, day_text, joined, money
 from bot.catalogue.constraints import constraints_in
 from bot.catalogue.attributes import (
     BASICS,
@@ -67,6 +67,10 @@ from bot.catalogue.queries import Catalogue, catalogue
 from bot.catalogue.search import clock_in, operator_named, ordinal_in
 from bot.faq_search import faq_index
 from bot.nlu.dates import first_day
+from bot.booking.policy import to_fen
+from bot.nlu.people import extract_people
+from bot.numerals import parse_number
+from bot.text import normalize
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +117,26 @@ LODGING_WORD = re.compile(r"酒店|宾馆|饭店|客栈|民宿|旅馆|公寓|度
 # "离洪崖洞走路多远", "离拙政园远不远": the place named is where the distance is measured
 # from, not what the question is about.
 REFERENCE_POINT = re.compile(r"(?:离|距离|距|到)([^，,。？?！!\s]{2,12}?)(?:走路|步行|开车|打车|坐车)?(?:有)?(?:多远|远不远|近不近|远吗|近吗|多少公里|几公里)")
+# "丽枫酒店扬州瘦西湖店", "瘦西湖两日游": what follows a sight's name makes it part of the name
+# of a hotel's branch or of a tour, which is not the sight.
+NAME_GOES_ON = re.compile(r"分?店|[一二两三四五六七八九十\d]+日游|[一二两三四五六七八九十\d]+天[一二两三四五六七八九十\d]*晚|深度游|跟团游")
+# Rules and times the catalogue keeps no field for, though the question uses an attribute
+# word (儿童价 reads as a price, 几点 as opening hours): the age or height a child fare
+# holds to, a show's start. Said to be missing, never answered with the field the word names.
+CHILD_RULE = re.compile(
+    r"(?:儿童|小孩|孩子)价?[^，,。？?！!]{0,6}?(?:多大|几岁|年龄|身高|多高|以内|以下)|"
+    r"按儿童价?算|算不算儿童|算儿童|(?:多大|几岁|年龄|身高)[^，,。？?！!]{0,6}(?:儿童|小孩|孩子|免票|半价)")
+SHOW_TIME = re.compile(r"(?:演出|表演|秀|夜场)[^，,。？?！!]{0,4}(?:几点|什么时候|时间|开始|几时)")
+UNKEPT_FACTS = {TOUR: (CHILD_RULE,), SIGHT: (CHILD_RULE, SHOW_TIME), SERVICE: (CHILD_RULE,)}
+# "价格我知道了": a clause saying what is known already asks nothing.
+KNOWN_ALREADY = re.compile(r"[^，,。？?！!]*(?:知道了|了解了|清楚了|明白了|看到了)[^，,。？?！!]*")
+# "有没有三人能住的", "一家四口住得下吗": a room for that many, which the room types answer.
+PARTY_ROOM = re.compile(r"(?P<count>[一二两三四五六七八九十\d]+)\s*(?:个|位)?人[^，,。？?！!]{0,3}"
+                        r"(?:能住|可以住|可住|住得下|住的下|住下|住的房|的房|间)|"
+                        r"一家(?P<family>[三四五六])口")
+# "两段加起来多少钱", "去程回程一共多少", "飞机加高铁一共大概多少钱": the sum over the legs.
+TOTAL_ASKED = re.compile(r"(?:一共|总共|加起来|合计|总计|总价|共计|加在一起|一起)[^，,。？?！!]{0,8}(?:多少|几多|几钱|价|钱)|"
+                         r"(?:多少|几多)钱?[^，,。？?！!]{0,4}(?:一共|总共|合计)")
 # A bare question right after a list ("地址", "电话呢", "几点退房"): about the first listed.
 BARE_QUESTION_FILLER = re.compile(r"[\s呢吗嘛啊呀哈啦？?！!。，,的是多少啥什么哪几请问一下给我下那它]")
 
@@ -139,10 +163,6 @@ def load(store: Catalogue, kind: str, key: str) -> Optional[Item]:
     return loaders[kind](key)
 
 
-def money(amount: Any) -> str:
-    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
-
-
 # --- which item ------------------------------------------------------------------
 
 
@@ -159,6 +179,7 @@ def named_items(store: Catalogue, text: str, slots: Dict[str, Any], city: Option
         m for m in named
         if m.kind in ITEM_KINDS and all(m.end <= s or m.start >= e for s, e in asked)
         and not any(s <= m.start and m.end <= e for s, e in points)
+        and not (m.kind == SIGHT and NAME_GOES_ON.match(text, m.end))
     ]
     seen = set(slots.get(SEEN_SLOT) or [])
     # A part-name shared by several items means the one talked about before.
@@ -199,6 +220,9 @@ def referenced_item(
     by_time = shown_service_at(store, text, shown)
     if by_time is not None:
         return SERVICE, by_time, True
+    listed = shown_named(store, loose, shown, slots)
+    if listed is not None:
+        return listed  # "雲棲嗰間", "那解放碑云景酒店呢，它…": the name said beats the pointer
     focus = split_ref(slots.get(FOCUS_SLOT))
     pointed = last_pointed_at(store, text, slots)
     if pointed is not None:
@@ -222,6 +246,19 @@ def referenced_item(
         # a timetable, "在哪个客运站上车" asks the same of the first service.
         item = load(store, *shown[0])
         return (shown[0][0], item, bool(FOCUS_WORDS.search(text))) if item is not None else None
+    return None
+
+
+def shown_named(store: Catalogue, loose: Sequence[NameMatch], shown: Sequence[Tuple[str, str]],
+                slots: Dict[str, Any]) -> Optional[Tuple[str, Item, bool]]:
+    """The item of the last list, or one talked about, named by a part of its name: what a
+    pointer word beside it ("云栖嗰间", "云景这家") points at, whatever is in focus."""
+    talked_about = set(shown) | {ref for ref in (split_ref(r) for r in slots.get(SEEN_SLOT) or []) if ref}
+    for match in loose:
+        if (match.kind, match.id) in talked_about:
+            item = load(store, match.kind, match.id)
+            if item is not None:
+                return match.kind, item, True
     return None
 
 
@@ -612,13 +649,7 @@ class Answerer:
         if attribute in (PRICE, ROOMS):
             if not hotel.rooms:
                 return False
-            rooms = "\n".join(
-                template(self.domain, "utter_attr_room_line", type=room.type, bed=room.bed or "—",
-                         max_guests=room.max_guests, price=money(room.price),
-                         breakfast=template(self.domain, "utter_room_breakfast") if room.breakfast else "")
-                for room in self._rooms_asked(hotel, text)
-            )
-            self.say("utter_attr_rooms", name=name, rooms=rooms)
+            self._say_rooms(hotel, self._rooms_asked(hotel, text))
             return True
         if attribute == STARS:
             if not hotel.stars and not hotel.grade:
@@ -645,6 +676,25 @@ class Answerer:
             self._hotel_summary(hotel)
             return True
         return self._common(hotel, attribute, text)
+
+    def _say_rooms(self, hotel: Hotel, rooms: Sequence[Any]) -> None:
+        lines = "\n".join(
+            template(self.domain, "utter_attr_room_line", type=room.type, bed=room.bed or "—",
+                     max_guests=room.max_guests, price=money(room.price),
+                     breakfast=template(self.domain, "utter_room_breakfast") if room.breakfast else "")
+            for room in rooms
+        )
+        self.say("utter_attr_rooms", name=hotel.name, rooms=lines)
+
+    def rooms_for(self, hotel: Hotel, people: int) -> None:
+        """The room types that take ``people``, or that none does and how many the largest takes."""
+        fitting = [room for room in hotel.rooms if room.max_guests >= people]
+        if fitting:
+            self._say_rooms(hotel, fitting)
+        elif hotel.rooms:
+            largest = max(hotel.rooms, key=lambda room: room.max_guests)
+            self.say("utter_attr_no_room_for", name=hotel.name, people=people, room=largest.type,
+                     max_guests=largest.max_guests)
 
     @staticmethod
     def _rooms_asked(hotel: Hotel, text: str) -> Sequence[Any]:
@@ -802,11 +852,15 @@ def answer_inquiry(
     slots = inquiry_slots(tracker)
     if is_a_booking_request(text):
         return None  # "就订这家的双床房，入住人王磊": 双床房 is what is booked, not asked about
+    store = store or catalogue()
+    legs = legs_talked_about(store, slots) if TOTAL_ASKED.search(text) else []
+    if legs:
+        return answer_total(dispatcher, tracker, domain, legs)
     again = SAME_QUESTION.match(text) if slots.get(ASKED_SLOT) else None
     unlisted = unlisted_questions(text)
-    if not attributes_in(text) and not again and not unlisted:
+    party = party_in(text)
+    if not attributes_in(text) and not again and not unlisted and not party:
         return None
-    store = store or catalogue()
     if again:
         answered = same_question_about(dispatcher, domain, store, slots, again.group(1))
         if answered is not None or not attributes_in(text):
@@ -823,7 +877,7 @@ def answer_inquiry(
             kind, item, explicit = TOUR, tour, True
     if not attributes_in(text):
         if not explicit and not any(KIND_WORDS[kind].search(clause) for clause, _ in unlisted
-                                    if kind in KIND_WORDS):
+                                    if kind in KIND_WORDS) and not (kind == HOTEL and party):
             return None
     else:
         if not is_question_about_item(text, explicit):
@@ -833,17 +887,27 @@ def answer_inquiry(
         if is_a_search_instead(text, kind, by_name=explicit and not FOCUS_WORDS.search(text)
                                and ordinal_in(text) is None):
             return None
+    unkept = unkept_spans(text, kind)
     said_day = day_said(tracker, text)
     day_value = said_day or slots.get("search_date")
     day = first_day(day_value) if day_value else None
     answerer = Answerer(dispatcher, domain, store, day)
     said_before = len(dispatcher.messages)
-    asked = asked_attributes(text, kind)
+    asking = blanked(text, unkept + known_spans(text))
+    asked = asked_attributes(asking, kind)
     answerer.asked = asked
     for attribute in asked:
-        answerer.answer(kind, item, attribute, text)
+        answerer.answer(kind, item, attribute, asking)
+    if unkept:  # one "not in our data" for all of them, in the traveller's words
+        separator = template(domain, "utter_clause_separator")
+        answerer.unlisted(item, separator.join(dict.fromkeys(text[start:end] for start, end in unkept)), kind)
     rooms_shown = bool(asked)
+    if isinstance(item, Hotel) and party and not {PRICE, ROOMS} & set(asked):
+        answerer.rooms_for(item, party)  # "有没有三人能住的": the rooms that take three
+        rooms_shown = True
     for clause, what in unlisted:
+        if isinstance(item, Hotel) and party_in(clause):
+            continue
         if not names_part_of(item, what):
             answerer.unlisted(item, clause, kind)
         elif not rooms_shown:  # "能看到江景吗" of a hotel with 江景 rooms: its rooms answer it
@@ -851,6 +915,13 @@ def answer_inquiry(
             rooms_shown = True
     if len(dispatcher.messages) == said_before:
         return None  # nothing to say about the item: the search or the fallback answers
+    if repeats_last_reply(tracker, domain, dispatcher.messages[said_before:]):
+        # Asked again in other words, about to say the same again: what we have is this, and
+        # if something else was meant the catalogue lacks it (a person can find out).
+        again_said = dispatcher.messages[said_before:]
+        del dispatcher.messages[said_before:]
+        answerer.say("utter_attr_same_answer", name=item_name(item))
+        dispatcher.messages.extend(again_said)
     ref = item_ref(kind, item_id(kind, item))
     events = [SlotSet(FOCUS_SLOT, ref), SlotSet(SEEN_SLOT, remembered(slots.get(SEEN_SLOT), ref)),
               SlotSet(ASKED_SLOT, asked)]
@@ -868,6 +939,115 @@ def answer_inquiry(
         # The place talked about is where the trip is now: "附近的酒店" asks no city.
         events += [SlotSet("search_city", city), SlotSet("search_district", None), SlotSet("search_near", None)]
     return events
+
+
+def legs_talked_about(store: Catalogue, slots: Dict[str, Any]) -> List[Service]:
+    """The two services of one trip the traveller has been shown or asked about: the legs
+    of a connection (the second leaves from where the first arrives) or an outbound and
+    its return; the last list first, then the services talked about, most recent last."""
+    shown = [ref for ref in (split_ref(r) for r in slots.get(SHOWN_SLOT) or []) if ref and ref[0] == SERVICE]
+    seen = [ref for ref in (split_ref(r) for r in slots.get(SEEN_SLOT) or []) if ref and ref[0] == SERVICE]
+    for refs in (shown, seen[-2:]):
+        if len(refs) != 2:
+            continue
+        legs = [store.service(key) for _, key in refs]
+        first, second = legs
+        if first is None or second is None:
+            continue
+        if first.destination != second.origin and second.destination == first.origin:
+            first, second = second, first  # asked about the second leg first
+        if first.destination == second.origin:
+            return [first, second]
+    return []
+
+
+def party_size(tracker: Tracker, text: str) -> int:
+    """How many travel: said now ("我们两个人"), else said before, else one."""
+    said = extract_people(text)
+    if said:
+        return said[0].value
+    known = tracker.get_slot("search_people")
+    return int(known) if known else 1
+
+
+def answer_total(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                 legs: Sequence[Service]) -> List[Dict[Text, Any]]:
+    """Each leg's lowest fare (or the class wanted) times the party, and the sum, in fen."""
+    people = party_size(tracker, latest_text(tracker))
+    kept = tracker.get_slot("search_wanted")
+    wanted = kept.get("fare_class") if isinstance(kept, dict) else None
+    lines, total = [], 0
+    for leg in legs:
+        fares = [f for f in leg.fares if wanted and wanted in f.name] or list(leg.fares)
+        fare = min(fares, key=lambda f: f.price)
+        fen = to_fen(fare.price) * people
+        total += fen
+        lines.append(template(domain, "utter_leg_fare_line", code=leg.code, from_station=leg.from_station,
+                              to_station=leg.to_station, fare=fare.name, price=money(fare.price),
+                              people=people, subtotal=amount(fen)))
+    dispatcher.utter_message(response="utter_legs_total", lines="\n".join(lines), people=people,
+                             total=amount(total))
+    events: List[Dict[Text, Any]] = [SlotSet(ASKED_SLOT, [PRICE])]
+    if people > 1:
+        events.append(SlotSet("search_people", float(people)))
+    return events
+
+
+def unkept_spans(text: str, kind: str) -> List[Tuple[int, int]]:
+    """Where the text asks a fact the catalogue keeps no field for (see UNKEPT_FACTS)."""
+    return [(m.start(), m.end()) for pattern in UNKEPT_FACTS.get(kind, ()) for m in pattern.finditer(text)]
+
+
+def known_spans(text: str) -> List[Tuple[int, int]]:
+    """The clauses saying what is known already ("价格我知道了"): they ask nothing."""
+    return [(m.start(), m.end()) for m in KNOWN_ALREADY.finditer(text) if m.group(0).strip()]
+
+
+def blanked(text: str, spans: Sequence[Tuple[int, int]]) -> str:
+    """The text with ``spans`` blanked out, positions kept."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
+
+
+def party_in(text: str) -> int:
+    """How many people a room is asked for ("三人能住", "一家四口"), or 0."""
+    match = PARTY_ROOM.search(text)
+    if not match:
+        return 0
+    return parse_number(match.group("count") or match.group("family")) or 0
+
+
+def repeats_last_reply(tracker: Tracker, domain: DomainDict, messages: Sequence[Dict[str, Any]]) -> bool:
+    """Whether these replies say word for word what the bot said last, to a question worded
+    differently (the same question asked again may get the same answer)."""
+    before, asked_before = last_exchange(tracker)
+    if not before or not asked_before or normalize(asked_before).text == latest_text(tracker):
+        return False
+    said = [filled(domain, message) for message in messages]
+    return [normalize(t).text for t in said] == [normalize(t).text for t in before]
+
+
+def filled(domain: DomainDict, message: Dict[str, Any]) -> str:
+    """A reply's text as the traveller reads it (Simplified)."""
+    if not message.get("response"):
+        return str(message.get("text") or "")
+    values = {key: value for key, value in message.items() if value is not None and key != "response"}
+    try:
+        return template(domain, str(message["response"]), **values)
+    except (KeyError, IndexError, ValueError):
+        return ""
+
+
+def last_exchange(tracker: Tracker) -> Tuple[List[str], str]:
+    """The bot's texts after the traveller's previous message, and that message."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return [], ""
+    previous, current = users[-2], users[-1]
+    replies = [str(e.get("text") or "") for e in tracker.events[previous + 1:current]
+               if e.get("event") == "bot" and e.get("text")]
+    return replies, str(tracker.events[previous].get("text") or "")
 
 
 def same_question_about(dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,

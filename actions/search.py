@@ -14,6 +14,7 @@ party size are asked by the booking form, when the traveller books.
 from __future__ import annotations
 
 import logging
+import math
 import re
 from dataclasses import asdict, replace
 from datetime import date
@@ -39,7 +40,7 @@ from actions.inquiry import (
     split_ref,
 )
 from actions.places import Place, nearby_kind, place_label, place_point, resolve_place
-from actions.wording import day_text, joined, short_day_text
+from actions.wording import day_text, joined, money, short_day_text
 from bot import knowledge
 from bot.catalogue.constraints import (
     Constraints,
@@ -122,11 +123,6 @@ def format_date(domain: DomainDict, value: Optional[str]) -> str:
     if len(days) == 2 and days[0] != days[1]:
         return "–".join(short_day_text(domain, day) for day in days)
     return day_text(domain, days[0])
-
-
-def money(amount: Any) -> str:
-    """Whole yuan without decimals, otherwise two decimals."""
-    return f"{amount:.0f}" if amount == int(amount) else f"{amount:.2f}"
 
 
 def nearest_cities(city: str, covered: Sequence[str], limit: int = 8) -> List[str]:
@@ -260,6 +256,21 @@ def wanted_to_slot(wanted: Constraints) -> Dict[str, Any]:
         for name, value in asdict(wanted).items()
         if value not in (None, ())
     }
+
+
+AREA: Tuple[str, ...] = ("district", "near")
+BUDGET_STEP = 100  # a budget suggested in whole hundreds (一晚1300以内)
+# The conditions a complete list can be widened by, in the order travellers most often
+# give way on, each with the response that says how to let it go.
+RELAXABLE: Tuple[Tuple[Tuple[str, ...], str], ...] = (
+    (("min_price", "max_price"), "utter_relax_price"),
+    (AREA, "utter_relax_area"),
+    (("min_stars",), "utter_relax_stars"),
+    (("min_rating",), "utter_relax_rating"),
+    (("breakfast",), "utter_relax_breakfast"),
+    (("facilities", "hotel_types", "sight_types", "suitable_for", "free", "fare_class",
+      "depart_after", "depart_before", "arrive_before", "days"), "utter_relax_other"),
+)
 
 
 class SearchState:
@@ -942,5 +953,49 @@ class ActionSearch(Action):
                 return
         else:
             candidates = remaining
+            if not candidates and shown:
+                self._all_shown(dispatcher, domain, store, state, len(items))
+                return
         self._present(dispatcher, domain, state, candidates, fresh=False)
+
+    def _all_shown(self, dispatcher: CollectingDispatcher, domain: DomainDict, store: Catalogue,
+                   state: SearchState, count: int) -> None:
+        """"只有一家吗", "还有别的吗" when the list was complete: say so instead of showing it
+        again, and name the one condition that, let go, finds more (with how to let it go:
+        for a budget, one that takes them all in)."""
+        dispatcher.utter_message(response="utter_list_complete", count=count, what=self._describe(domain, state))
+        limiting = self._limiting_condition(store, state, count)
+        if limiting is None:
+            dispatcher.utter_message(response="utter_no_more")
+            return
+        response, found = limiting
+        budget = max((lowest_price(item) for item in found), default=Decimal(0))
+        dispatcher.utter_message(response=response, more=len(found) - count,
+                                 place=place_label(store, state.near) or "",
+                                 budget=money(Decimal(math.ceil(budget / BUDGET_STEP)) * BUDGET_STEP))
+
+    def _limiting_condition(self, store: Catalogue, state: SearchState, count: int
+                            ) -> Optional[Tuple[str, List[Any]]]:
+        """(response naming it, what it finds) for the first condition, in the order
+        travellers most often give way on, that finds more than ``count`` when left out."""
+        wanted = state.wanted_constraints
+        for fields, response in RELAXABLE:
+            if fields == AREA:
+                if not (state.district or state.near):
+                    continue
+                area = {"district": state.district, "near": state.near}
+                state.set(district=None, near=None)
+                found = self._results(store, state, limit=100)
+                state.set(**area)
+            else:
+                if all(getattr(wanted, name) in (None, ()) for name in fields):
+                    continue
+                kept = state.wanted
+                loosened = replace(wanted, **{name: getattr(Constraints(), name) for name in fields})
+                state.set(wanted=wanted_to_slot(loosened))
+                found = self._results(store, state, limit=100)
+                state.set(wanted=kept)
+            if len(found) > count:
+                return response, found
+        return None
 

@@ -7,12 +7,14 @@ reply (bot/nlg.py) covers these pieces too.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Iterable, Optional
 
 from rasa_sdk.types import DomainDict
 
 from actions.common import template
 from bot.booking.kinds import HOTEL_ROOM, TOUR, nights
+from bot.booking.policy import to_fen
 from bot.booking.store import BookingView
 
 WEEKDAY_RESPONSES = ("utter_weekday_1", "utter_weekday_2", "utter_weekday_3", "utter_weekday_4",
@@ -24,11 +26,21 @@ STATUS_RESPONSES = {
     "completed": "utter_booking_status_completed",
     "expired": "utter_booking_status_expired",
 }
-def yuan(fen: int) -> str:
-    """Integer fen → how a reply shows money: 1280元, 12.50元."""
+def amount(fen: int) -> str:
+    """Integer fen → the figure a reply shows, the one format of money: 1280, 12.50."""
     whole, cents = divmod(abs(int(fen)), 100)
     sign = "-" if fen < 0 else ""
-    return f"{sign}{whole}元" if not cents else f"{sign}{whole}.{cents:02d}元"
+    return f"{sign}{whole}" if not cents else f"{sign}{whole}.{cents:02d}"
+
+
+def yuan(fen: int) -> str:
+    """Integer fen → how a reply shows money: 1280元, 12.50元."""
+    return f"{amount(fen)}元"
+
+
+def money(price: Decimal) -> str:
+    """A catalogue price (Decimal yuan) as a reply shows it (after ¥): 850, 455.50."""
+    return amount(to_fen(price))
 
 
 def joined(domain: DomainDict, items: Iterable[str]) -> str:

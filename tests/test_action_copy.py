@@ -41,7 +41,7 @@ NOT_COPY: Set[Tuple[str, str]] = {
     ("search.py", "的"), ("inquiry.py", "的"),  # a particle the parsers insert or strip, never shown
     ("places.py", "站|机场|车站"),  # a pattern for station names
     ("names.py", "。.！!～~ "), ("names.py", "。.！!"), ("names.py", ",，"),  # punctuation around typed names
-    ("wording.py", "{}{}元"), ("wording.py", "{}{}.{}元"),  # the money format: 1280元, 12.50元
+    ("wording.py", "{}元"),  # the money format (wording.amount, then 元): 1280元, 12.50元
 }
 
 

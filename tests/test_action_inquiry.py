@@ -489,3 +489,52 @@ async def test_a_question_a_room_s_name_answers_is_answered_with_the_rooms(domai
     reply, _ = await say(domain_dict, f"{hotel.name}有行政待遇吗", "search_hotel")
     assert [room.type for room in hotel.rooms if "行政" in room.type]
     assert all(room.type in reply for room in hotel.rooms)
+
+
+# --- what the catalogue does not say -------------------------------------------------
+
+@pytest.mark.parametrize("focus, text, missing, not_said", [
+    # A child's age rule: 儿童价 is no price question once the price is known.
+    ("tour:T-BJ-101", "我儿子今年8岁，他能按儿童价算吗？", "按儿童价算", "成人¥398"),
+    ("tour:T-BJ-101", "价格我知道了，我是想问儿童价是多大年龄以内算？8岁的小孩算不算儿童？", "儿童价是多大",
+     "成人¥398"),
+    # A show's start is not the opening hours.
+    ("sight:S-BJ-101", "演出几点开始啊", "演出几点开始", None),
+])
+async def test_a_fact_the_catalogue_lacks_is_said_missing_not_answered_with_another(
+        domain_dict, store, focus, text, missing, not_said):
+    reply, _ = await say(domain_dict, text, "search_tour", {"inquiry_focus": focus})
+    assert f"您问的“{missing}" in reply and "资料里没有写到" in reply
+    assert not_said is None or not_said not in reply
+
+
+async def test_opening_hours_and_a_show_start_asked_together_get_the_hours_and_the_gap(domain_dict, store):
+    sight = store.sight("S-BJ-101")
+    reply, _ = await say(domain_dict, "开到几点 夜场几点开始", "search_tour", {"inquiry_focus": "sight:S-BJ-101"})
+    assert sight.opening_hours in reply and "您问的“夜场几点开始”" in reply
+
+
+@pytest.mark.parametrize("hotel_id, text, rooms, not_rooms", [
+    ("H-CD-101", "有没有三人能住的？", ["家庭房"], ["高级大床房"]),
+    ("H-SH-102", "一家三口住得下吗", ["行政套房"], ["高级大床房"]),
+])
+async def test_a_room_for_a_party_is_answered_by_the_room_types(domain_dict, store, hotel_id, text, rooms, not_rooms):
+    reply, _ = await say(domain_dict, text, "search_hotel", {"inquiry_focus": f"hotel:{hotel_id}"})
+    assert "资料里没有写到" not in reply
+    assert all(room in reply for room in rooms) and not any(room in reply for room in not_rooms)
+
+
+async def test_no_room_for_the_party_says_how_many_the_largest_takes(domain_dict, store):
+    reply, _ = await say(domain_dict, "有没有四个人能住的房", "search_hotel", {"inquiry_focus": "hotel:H-SH-101"})
+    assert "没有能住4人的房型" in reply and "可住2人" in reply
+
+
+async def test_the_same_answer_to_a_question_worded_otherwise_is_not_repeated_bare(domain_dict, store):
+    slots = {"inquiry_focus": "sight:S-BJ-101"}
+    first, slots = await say(domain_dict, "故宫几点开门", "search_tour", slots)
+    events = [{"event": "user", "text": "故宫几点开门"}, {"event": "bot", "text": first}]
+    dispatcher = CollectingDispatcher()
+    await ActionSearch().run(dispatcher, make_tracker("它几点关门呀", "search_tour", slots=slots, events=events),
+                             domain_dict)
+    reply = "\n".join(rendered(dispatcher, domain_dict))
+    assert reply != first and first in reply and "转人工" in reply

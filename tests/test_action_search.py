@@ -390,3 +390,63 @@ async def test_a_time_after_a_dated_list_picks_the_service_then_and_keeps_the_da
     _, slots, reply = await run_search(domain_dict, follow_up, "search_ticket", slots=slots)
     assert slots["search_shown"] == [code] and code in reply
     assert slots["search_date"] == friday
+
+
+# --- follow-ups to a list (the demo catalogue: no `store` fixture) ----------------------
+
+KUNMING_BY_GREEN_LAKE = "昆明翠湖附近含早的酒店，一晚300以内"
+
+
+@pytest.mark.parametrize("follow_up", ["只有一家吗？能不能再多推荐一两家，我想比较一下", "还有别的吗",
+                                       "还有其他的吗", "有冇其他", "只有这一个吗？"])
+async def test_asking_for_more_after_a_complete_list_says_so_and_names_what_limited_it(domain_dict, follow_up):
+    _, slots, first = await run_search(domain_dict, KUNMING_BY_GREEN_LAKE, "search_hotel",
+                                       city_entities(KUNMING_BY_GREEN_LAKE, "昆明"))
+    assert len(listed_lines(first)) == 1
+    responses, after, reply = await run_search(domain_dict, follow_up, "search_hotel", slots=slots)
+    assert not listed_lines(reply) and "没有漏掉" in reply
+    assert responses == ["utter_list_complete", "utter_relax_price"] and "一晚1200以内" in reply
+    assert after["search_shown"] == slots["search_shown"]
+
+
+async def test_a_price_let_go_after_a_complete_list_finds_the_others(domain_dict):
+    _, slots, _ = await run_search(domain_dict, KUNMING_BY_GREEN_LAKE, "search_hotel",
+                                   city_entities(KUNMING_BY_GREEN_LAKE, "昆明"))
+    _, slots, _ = await run_search(domain_dict, "还有别的吗", "search_hotel", slots=slots)
+    _, _, reply = await run_search(domain_dict, "那一晚1200以内的呢", "search_hotel", slots=slots)
+    assert len(listed_lines(reply)) > 1
+
+
+@pytest.mark.parametrize("follow_up", ["只有这几家吗", "还有别的吗", "有冇其他"])
+async def test_asking_for_more_after_a_longer_list_shows_the_next_ones(domain_dict, follow_up):
+    text = "上海有什么酒店"
+    _, slots, first = await run_search(domain_dict, text, "search_hotel", city_entities(text, "上海"))
+    _, after, reply = await run_search(domain_dict, follow_up, "search_hotel", slots=slots)
+    shown = len(slots["search_shown"])
+    assert listed_lines(reply)[0].startswith(f"{shown + 1}. ")
+    assert not set(listed_lines(reply)) & set(listed_lines(first))
+
+
+# --- sums over two legs (the demo catalogue) --------------------------------------------
+
+SHANGHAI_ZHANGJIAJIE_VIA_CHANGSHA = {
+    "search_type": "ticket", "search_origin": "上海", "search_city": "张家界",
+    "inquiry_shown": ["service:CA3015", "service:G2595"], "inquiry_seen": ["service:CA3015", "service:G2595"]}
+NANJING_BEIJING_AND_BACK = {
+    "search_type": "ticket", "search_origin": "北京", "search_city": "南京", "search_people": 2.0,
+    "search_shown": ["G1034", "G1035"], "inquiry_shown": ["service:G1034", "service:G1035"],
+    "inquiry_focus": "service:G1034", "inquiry_seen": ["service:G1040", "service:G1034"]}
+
+
+@pytest.mark.parametrize("text, slots, total", [
+    # CA3015 经济舱 850 + G2595 二等座 134, for two: what the traveller asked twice in round 3.
+    ("这个方案挺好。我们两个人的话，飞机加高铁一共大概多少钱？", SHANGHAI_ZHANGJIAJIE_VIA_CHANGSHA, "¥1968"),
+    ("我是问两个人，两段加起来总共要多少钱", SHANGHAI_ZHANGJIAJIE_VIA_CHANGSHA, "¥1968"),
+    ("一个人两段加起来多少钱", SHANGHAI_ZHANGJIAJIE_VIA_CHANGSHA, "¥984"),
+    # G1040 南京→北京 and G1034 北京→南京, 455.50 each, two travellers said before: 1822.
+    ("去程回程一共多少", NANJING_BEIJING_AND_BACK, "¥1822"),
+])
+async def test_a_sum_over_two_legs_is_answered_with_the_total(domain_dict, text, slots, total):
+    _, _, reply = await run_search(domain_dict, text, "search_ticket", slots=dict(slots))
+    assert f"合计 {total}" in reply
+    assert "公务舱" not in reply

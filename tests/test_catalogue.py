@@ -18,7 +18,11 @@ def test_ordinal(text, expected):
 @pytest.mark.parametrize(
     "text, kind",
     [("还有便宜点的吗", "cheaper"), ("太贵了", "cheaper"), ("有早一点的吗", "earlier"),
-     ("还有晚点的车次吗", "later"), ("还有别的吗", "more"), ("第二个怎么样", "detail"), ("明天上海", None)],
+     ("还有晚点的车次吗", "later"), ("还有别的吗", "more"), ("第二个怎么样", "detail"), ("明天上海", None),
+     # Asking whether the list was all: more, not the same list again; but a party, a
+     # day, "nothing else" and Cantonese availability questions are not.
+     ("只有一家吗", "more"), ("只有这几家吗", "more"), ("有冇其他", "more"), ("仲有冇其他酒店", "more"),
+     ("只有一个人吗", None), ("只有周末有空吗", None), ("谢谢，没有其他", None), ("今晚仲有冇双床房呀", None)],
 )
 def test_follow_up_kind(text, kind):
     assert catalogue.follow_up_in(text) == kind

@@ -234,3 +234,55 @@ async def test_cantonese_pointers_mean_the_item_talked_about(domain_dict):
     assert sight.address in reply
     _, after, reply = await run_search(domain_dict, normalize("嗰間酒店幾多星").text, "search_hotel", slots=slots)
     assert hotel.name in reply and f"{hotel.stars}星" in reply and after["inquiry_focus"] == f"hotel:{hotel.id}"
+
+
+# --- a sight's name inside the name of a tour or a hotel's branch ---------------------
+
+@pytest.mark.parametrize("said, intent, slots, focus, fact", [
+    ("蜈支洲岛一日游多少钱", "search_tour", {}, "tour:T-SY-001", "儿童¥288"),
+    # The catalogue writes the qualifier in full-width brackets; travellers leave it out
+    # or type it half-width (the NLU's normaliser makes it half-width).
+    ("敦煌深度两日游的行程是怎样的", "search_tour", {}, "tour:T-DH-102", "阳关"),
+    ("敦煌深度兩日遊（小團）的行程內容", "search_tour", {}, "tour:T-DH-102", "阳关"),
+    # 麗枫 in the catalogue, 丽枫 as typed; the branch said (瘦西湖店) is not the sight.
+    ("丽枫酒店扬州瘦西湖店有停车场吗", "search_hotel", {"search_city": "扬州"}, "hotel:H-YZ-108", "免费停车"),
+    ("蜈支洲岛门票多少钱", "search_tour", {}, "sight:S-SY-002", "¥144"),
+])
+async def test_the_longest_name_said_wins_over_a_sight_inside_it(domain_dict, said, intent, slots, focus, fact):
+    _, after, reply = await run_search(domain_dict, normalize(said).text, intent, slots=slots)
+    assert after.get("inquiry_focus") == focus and fact in reply
+
+
+async def test_a_hotel_branch_named_after_a_sight_is_not_the_sight(domain_dict):
+    sight = catalogue().landmark("瘦西湖")
+    _, after, reply = await run_search(domain_dict, "丽枫酒店扬州瘦西湖店有停车场吗", "search_tour")
+    assert after.get("inquiry_focus") != f"sight:{sight.id}" and "暂无瘦西湖" not in reply
+
+
+# --- which listed item a pointer means ------------------------------------------------
+
+TRAINS_AFTER_NINE = {"search_type": "ticket", "search_origin": "南京", "search_city": "北京",
+                     "search_mode": "train", "search_shown": ["G1040", "G1041", "G1042"],
+                     "inquiry_shown": ["service:G1040", "service:G1041", "service:G1042"],
+                     "inquiry_focus": "service:G1039", "inquiry_seen": ["service:G1039"]}
+SHENZHEN_HOTELS = {"search_type": "hotel", "search_city": "深圳", "search_shown": ["H-SZ-112", "H-SZ-118"],
+                   "inquiry_shown": ["hotel:H-SZ-112", "hotel:H-SZ-118"], "inquiry_focus": "hotel:H-SZ-112",
+                   "inquiry_seen": ["hotel:H-SZ-112"]}
+CHONGQING_HOTELS = {"search_type": "hotel", "search_city": "重庆", "search_shown": ["H-CQ-127", "H-CQ-001"],
+                    "inquiry_shown": ["hotel:H-CQ-127", "hotel:H-CQ-001"], "inquiry_focus": "hotel:H-CQ-127",
+                    "inquiry_seen": ["hotel:H-CQ-127"]}
+
+
+@pytest.mark.parametrize("said, intent, slots, meant", [
+    # A single earlier result (G1039) stayed in focus; "9点20这趟" is the 09:20 one listed since.
+    ("9点20这趟挺好，它几点到北京南？", "search_ticket", TRAINS_AFTER_NINE, "service:G1040"),
+    ("第2个几点到", "search_ticket", TRAINS_AFTER_NINE, "service:G1041"),
+    ("雲棲嗰間有冇大床房同雙床房？幾錢一晚？", "search_hotel", SHENZHEN_HOTELS, "hotel:H-SZ-118"),
+    ("第二家有停车场吗", "search_hotel", SHENZHEN_HOTELS, "hotel:H-SZ-118"),
+    ("那解放碑云景酒店呢，它离地铁站多远？", "search_hotel", CHONGQING_HOTELS, "hotel:H-CQ-001"),
+])
+async def test_a_pointer_beside_a_listed_item_means_that_item(domain_dict, said, intent, slots, meant):
+    _, after, reply = await run_search(domain_dict, normalize(said).text, intent, slots=dict(slots))
+    kind, key = meant.split(":")
+    name = catalogue().service(key).code if kind == "service" else catalogue().hotel(key).name
+    assert after["inquiry_focus"] == meant and name in reply

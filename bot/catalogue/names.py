@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, literal, select
 from sqlalchemy.engine import Connection
 
 from bot.catalogue.items import HOTEL, SERVICE, SIGHT, TOUR
+from bot.text import normalize
 from bot.catalogue.models import (
     CatalogueDistrict,
     CatalogueHotel,
@@ -31,7 +32,7 @@ LODGING_WORDS = ("国际大酒店", "大酒店", "酒店", "宾馆", "饭店", "
                  "青年旅舍", "青旅", "大厦", "公寓")
 # Bumped whenever the keys made for a name change, so the next import rebuilds the index
 # even if no item changed; kept in the index as one row of kind "rules".
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 RULES = dict(key="#rules", pinyin=False, kind="rules", item_id=RULES_VERSION, name="",
              city="", exact=False)
 MIN_KEY, MAX_KEY = 2, 20
@@ -46,6 +47,9 @@ GENERIC = re.compile(
     r"风景名胜区|风景区|旅游区|景区|公园|博物馆|博物院|"
     r"[一二两三四五六七八九十\d]+日游|跟团游|自由行|套餐|纯玩团)$")
 HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+# "敦煌深度两日游（小团）", "麗枫酒店(扬州扬子江北路店)": a qualifier in brackets at the end,
+# which travellers leave out ("敦煌深度两日游的行程").
+QUALIFIER = re.compile(r"\s*\([^()]*\)\s*$")
 CHUNK = 2000
 
 
@@ -96,12 +100,23 @@ def distinctive_parts(name: str, city: str = "", district: str = "", brand: str 
     return sorted(p for p in parts if MIN_KEY <= len(p) <= MAX_KEY and p != name)
 
 
+def as_typed(name: str) -> str:
+    """A name as the NLU hands a message over (half-width brackets, Simplified: 麗枫 → 丽枫),
+    so that a name written in the catalogue's own way is still found in a message."""
+    return normalize(name).text
+
+
 def item_keys(name: str, aliases: Iterable[str], city: str = "", district: str = "",
               brand: str = "") -> List[Tuple[str, bool, bool]]:
-    """(key, is_pinyin, exact) for one item."""
-    exact = {k for k in [name, *aliases] if MIN_KEY <= len(k) <= MAX_KEY}
-    parts = {p for k in [name, *aliases]
-             for p in distinctive_parts(k, city, district, brand)} - exact
+    """(key, is_pinyin, exact) for one item; a name without its bracketed qualifier is a
+    part of it (several branches of a brand share it)."""
+    names = {typed for k in [name, *aliases] for typed in (k, as_typed(k))}
+    brand = as_typed(brand) if brand else brand
+    exact = {k for k in names if MIN_KEY <= len(k) <= MAX_KEY}
+    bare = {QUALIFIER.sub("", k) for k in names} - names
+    parts = {p for k in names | bare
+             for p in distinctive_parts(k, city, district, brand)} | bare
+    parts = {p for p in parts if MIN_KEY <= len(p) <= MAX_KEY} - exact
     keys = [(k, False, True) for k in exact] + [(p, False, False) for p in parts]
     spoken = {pinyin_key(k) for k in exact | parts
               if HAN.match(k) and PINYIN_MIN <= len(k) <= PINYIN_MAX}
