@@ -43,7 +43,7 @@ from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, per_room, rooms_needed, 
 from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
 from bot.catalogue.items import HOTEL, SERVICE, TOUR as TOUR_ITEM, ServiceQuery
-from bot.identifiers import MOBILE, MOBILE_IN_TEXT
+from bot.identifiers import is_mobile, mobiles_in
 from bot.nlu.dates import names_a_day
 from bot.nlu.people import NUMBER, children_in, extract_people
 from bot.nlu.references import airline_in, departure_in, name_overlap, room_type_stem
@@ -537,10 +537,10 @@ class ValidateBookForm(TripDeskForm):
                                     domain: DomainDict) -> Dict[Text, Any]:
         phone = first_entity_value(tracker, "phone")
         if phone is None and tracker.get_slot("requested_slot") == "contact_phone":
-            digits = re.sub(r"[\s-]", "", latest_text(tracker))
-            match = MOBILE_IN_TEXT.search(digits)
-            attempt = re.search(r"\d{5,}", digits)  # a wrong number is explained, not ignored
-            phone = match.group(0) if match else (attempt.group(0) if attempt else None)
+            text = latest_text(tracker)
+            found = mobiles_in(text) or mobiles_in(re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text))
+            attempt = re.search(r"\d{5,}", re.sub(r"[\s-]", "", text))  # a wrong number is explained, not ignored
+            phone = found[0] if found else (attempt.group(0) if attempt else None)
         return self._changed(tracker, "contact_phone", str(phone) if phone else None)
 
     async def extract_book_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -689,7 +689,7 @@ class ValidateBookForm(TripDeskForm):
 
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if not MOBILE.match(str(value)):
+        if not is_mobile(str(value)):
             return self.bad_answer(dispatcher, tracker, domain, "contact_phone", "utter_invalid_phone")
         return {"contact_phone": str(value), **self._stale_summary()}
 

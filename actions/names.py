@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Tuple
 
+from bot.identifiers import MOBILE_IN_TEXT
 from bot.nlu.people import AGE, CHILD, is_child
 
 LEAD = re.compile(r"^(?:请|帮我)?(?:把)?(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|游客|旅客|姓名|名字|人名|改成|换成|改为|就是|是|叫|为)+[是为叫：:\s]*")
@@ -22,8 +23,10 @@ NOTE = re.compile(r"\s*[(（]\s*(?P<note>[^()（）]{1,12})\s*[)）]\s*$")
 AGE_AFTER_NAME = re.compile(rf"(?<=[\u4e00-\u9fffA-Za-z])(?:[\s,，]*(?=\d)|[\s,，]+){AGE}")
 # "写我的名字吧": says whose name follows, names no one.
 SAYS_WHOSE = re.compile(r"^(?:写|填|用|就)?(?:我|本人)(?:自己)?的?(?:名字|姓名)(?:吧|就行|就好|就可以)?$")
-# "手机13912345678" said with the names: the contact, handled by the phone slot.
-CONTACT = re.compile(r"(?:联系)?(?:手机号?码?|电话(?:号码)?|联系方式|号码)?\s*[:：是为]?\s*(?:\+?86)?1[3-9]\d{9}")
+# "手机13912345678", "電話 +852 9123 4567" said with the names: the contact, handled by
+# the phone slot.
+CONTACT = re.compile(r"(?:联系)?(?:手机号?码?|电话(?:号码)?|联系方式|号码)?\s*[:：是为]?\s*(?:"
+                     + MOBILE_IN_TEXT.pattern + ")")
 NOT_NAMES = {"你好", "谢谢", "好的", "可以", "算了", "不用", "不要", "没有", "不知道", "取消", "确认"}
 
 
