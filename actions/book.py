@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
+from actions.common import entities_of, first_entity_value, latest_intent, latest_text, reset, template, today
 from actions.confirmation import (
     NOT_NOW,
     QUESTION,
@@ -23,6 +23,7 @@ from actions.confirmation import (
     confirmation_key,
     said_no,
     said_yes,
+    side_request_of,
     stopped_at_confirmation,
 )
 from actions.forms import TripDeskForm
@@ -35,7 +36,7 @@ from actions.store_access import (
     say_store_unavailable,
 )
 from actions.wording import day_text, departure_text, joined, stay_text, yuan
-from actions.inquiry import split_ref
+from actions.inquiry import answer_inquiry_besides, split_ref
 from actions.names import Named, named_in
 from bot import catalogue, contacts
 from bot.booking.holds import deadline_text, hold_minutes
@@ -860,6 +861,52 @@ class ActionAskBookConfirm(Action):
                         child_price=yuan(price_fen(product, 1, 1, quote.units)))
 
 
+# Actions that answer a message before the form takes it (the rules for an FAQ, a message
+# not understood, membership): what the message asked besides its yes is answered already.
+ANSWERED_BEFORE_THE_FORM = ("action_answer_faq", "action_handle_fallback", "action_membership")
+SEARCH_INTENTS = ("search_hotel", "search_ticket", "search_tour")
+
+
+def answered_before_the_form(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") in ANSWERED_BEFORE_THE_FORM:
+            return True
+    return False
+
+
+def about_the_booked_item(tracker: Tracker, item: str) -> Tracker:
+    """The tracker with the item just booked in focus: "含早餐吗" said with the yes asks
+    about it."""
+    kind = catalogue.catalogue().item_kind(item)
+    focused = tracker.copy()
+    if kind in BOOKABLE:
+        focused.slots = {**tracker.slots, "inquiry_focus": f"{kind}:{item}"}
+    return focused
+
+
+def serve_side_request(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                       item: str) -> List[EventType]:
+    """What the traveller asked besides the yes that booked ("确认。另外第二段……能一起订吗",
+    "好的没问题，顺便问下含早餐吗"), served after the booking is made: answered from the
+    catalogue when it can be, a search for a route or place named, or else named back so
+    it is not lost."""
+    side = side_request_of(tracker)
+    if side is None or answered_before_the_form(tracker):
+        return []
+    focused = about_the_booked_item(tracker, item)
+    answered = answer_inquiry_besides(dispatcher, focused, domain)
+    if answered is None and latest_intent(tracker) in SEARCH_INTENTS and entities_of(tracker, "city"):
+        from actions.search import ActionSearch  # the search module imports this one
+
+        answered = ActionSearch().serve(dispatcher, tracker, domain)
+    if answered is None:
+        dispatcher.utter_message(response="utter_book_side_request", question=side)
+        return []
+    return answered
+
+
 def pick_shown_payload(position: int) -> str:
     """What a button picking a listed product says for the traveller: the words
     ``extract_book_product`` reads (an ordinal), not the button's title."""
@@ -922,6 +969,11 @@ class ActionBook(Action):
             dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
             return reset(*FLOW_SLOTS)
         await self._open_payment(booking, method, tracker)
+        self._say_booked(dispatcher, booking, method)
+        return [*reset(*FLOW_SLOTS), *serve_side_request(dispatcher, tracker, domain, item)]
+
+    @staticmethod
+    def _say_booked(dispatcher: CollectingDispatcher, booking: BookingView, method: str) -> None:
         if method == PAY_AT_PROPERTY:
             dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
                                      total=yuan(booking.total_fen))
@@ -932,7 +984,6 @@ class ActionBook(Action):
                                      link=payment_settings().link_for(booking.reference),
                                      hold_minutes=hold_minutes(booking.created_at, expires),
                                      hold_until=deadline_text(expires, booking_store().policy.timezone))
-        return reset(*FLOW_SLOTS)
 
     @staticmethod
     async def _book_once(tracker: Tracker, shown: Dict[str, Any], names: List[str], phone: str,

@@ -26,6 +26,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
+from actions.confirmation import confirmed_summary
 from actions.inquiry import (
     FOCUS_SLOT,
     SEEN_SLOT,
@@ -298,6 +299,11 @@ class ActionSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        """The search; or, for a yes to the booking summary with a question besides that a
+        rule brought here ("好的没问题，顺便问下含早餐吗"), the booking, which serves it."""
+        confirmed = confirmed_summary(tracker)
+        if confirmed is not None:
+            return confirmed
         return self.serve(dispatcher, tracker, domain)
 
     def serve(
