@@ -18,7 +18,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text
+from actions.common import latest_text, question_asked_last
 from actions.store_access import StoreUnavailable, say_store_unavailable
 from bot.booking import policy as rules
 from bot.nlu.acts import DECLINE, QUESTION_OR_REQUEST, SOCIAL_PREFIX
@@ -122,27 +122,7 @@ def summary_was_asked(tracker: Tracker, form: str) -> bool:
     """Whether the form's summary is the question the traveller's latest message answers:
     still on screen, and the last question the form asked, while active, before it."""
     confirm_slot, quote_slot, _, _ = SUMMARIES[form]
-    if not tracker.get_slot(quote_slot):
-        return False
-    events = tracker.events
-    user_seen = False
-    for index in range(len(events) - 1, -1, -1):
-        kind = events[index].get("event")
-        if kind == "user":
-            user_seen = True
-        elif not user_seen:
-            continue  # what ran on this message (a rule may have left the form already)
-        elif kind == "active_loop":
-            return False  # the form started or ended after its last question
-        elif kind == "slot" and events[index].get("name") == "requested_slot":
-            return events[index].get("value") == confirm_slot and loop_was_active(events[:index])
-    return False
-
-
-def loop_was_active(events: List[Dict[str, Any]]) -> bool:
-    """Whether a form was active at the end of ``events``."""
-    loops = [event for event in events if event.get("event") == "active_loop"]
-    return bool(loops and loops[-1].get("name"))
+    return bool(tracker.get_slot(quote_slot)) and question_asked_last(tracker) == confirm_slot
 
 
 def confirmed_summary(tracker: Tracker) -> Optional[List[EventType]]:

@@ -300,10 +300,13 @@ class ActionSearch(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         """The search; or, for a yes to the booking summary with a question besides that a
-        rule brought here ("好的没问题，顺便问下含早餐吗"), the booking, which serves it."""
-        confirmed = confirmed_summary(tracker)
-        if confirmed is not None:
-            return confirmed
+        rule brought here ("好的没问题，顺便问下含早餐吗"), the booking, which serves it; or,
+        for the travellers' names said to the booking form, the form."""
+        from actions.book import names_for_the_form  # the booking module imports this one (via forms)
+
+        back_to_booking = confirmed_summary(tracker) or names_for_the_form(tracker)
+        if back_to_booking is not None:
+            return back_to_booking
         return self.serve(dispatcher, tracker, domain)
 
     def serve(

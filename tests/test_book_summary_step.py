@@ -10,12 +10,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
+from rasa_sdk.executor import CollectingDispatcher
 
 from actions.book import ActionAskBookConfirm, ActionBook, ValidateBookForm
 from actions.forms import ActionStopForm
 from actions.names import names_in
 from actions.search import ActionSearch
-from tests.helpers import in_days, make_tracker, run_action
+from tests.helpers import in_days, make_tracker, run_action, slots_after
 
 SENDER = "summary-traveller"
 HOTEL = "H-SH-004"  # 上海人民广场悦途酒店: 早餐 and 停车场 among its facilities (demo catalogue)
@@ -194,11 +195,28 @@ async def test_names_and_a_phone_in_one_message_are_both_taken(store, domain_dic
     ("张伟、李娜、王芳，还有两个孩子 张小明 张小红", ["张伟", "李娜", "王芳", "张小明", "张小红"]),
     ("何静、张伟、李秀英，还有两个孩子张子涵、张子萱", ["何静", "张伟", "李秀英", "张子涵", "张子萱"]),
 ])
-@pytest.mark.parametrize("people", [None, 3.0, 5.0])
-async def test_children_named_as_a_group_are_counted_with_the_party(store, domain_dict, text, names, people):
+@pytest.mark.parametrize("people,step", [(None, "book_people"), (None, "guest_names"), (3.0, "guest_names"),
+                                         (5.0, "guest_names")])
+async def test_children_named_as_a_group_are_counted_with_the_party(store, domain_dict, text, names, people, step):
     slots = {"book_product": DISNEY, "book_variant": "-", "book_date": in_days(10), "book_people": people,
-             "requested_slot": "guest_names"}
+             "requested_slot": step}
     replies, after, _ = await form_step(text, "inform", domain_dict, slots)
     assert after["guest_names"] == names
     assert after["book_people"] == 5 and after["book_children"] == 2
     assert "utter_book_children_need_adult" not in replies and after["requested_slot"] == "contact_phone"
+
+
+@pytest.mark.parametrize("step", ["book_people", "guest_names"])
+async def test_names_heard_as_a_search_go_back_to_the_booking(store, domain_dict, step):
+    """The classifier hears "张伟、李娜、王芳，还有两个孩子 张小明 张小红" as a search; the
+    rule for a search leaves the form, and the search gives the names back to it."""
+    asked = [{"event": "active_loop", "name": "book_form"},
+             {"event": "slot", "name": "requested_slot", "value": step},
+             {"event": "action", "name": "action_listen"}]
+    slots = {"book_product": DISNEY, "book_variant": "-", "book_date": in_days(10), "requested_slot": None}
+    built = answering("张伟、李娜、王芳，还有两个孩子 张小明 张小红", "search_ticket", slots, events=asked)
+    dispatcher = CollectingDispatcher()
+    events = await ActionSearch().run(dispatcher, built, domain_dict)
+    assert dispatcher.messages == []
+    assert {"event": "followup", "name": "book_form"} in [{k: e.get(k) for k in ("event", "name")} for e in events]
+    assert slots_after(events)["requested_slot"] == step
