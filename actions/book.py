@@ -18,7 +18,6 @@ from rasa_sdk.types import DomainDict
 from actions.common import (
     entities_of,
     first_entity_value,
-    latest_intent,
     latest_text,
     question_asked_last,
     reset,
@@ -103,7 +102,8 @@ CORRECTS = re.compile(r"改成|换成|改为|改到|换到|换个|改住")
 # Who a booking is under, said before the question for it ("乘客陈晨，手机…").
 # Words, not names, after such a label ("联系人电话改成…", "姓名要写全吗").
 NOT_IN_NAMES = re.compile(r"电话|手机|号码|改|换|订|要|吗|呢|么|吧|写|填")
-NAMED_AS = re.compile(r"(?P<label>入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)[是为叫：:\s]*[^，,。；;！!？?]+")
+# (系: Cantonese 係, "入住人係陳嘉欣", after Traditional → Simplified)
+NAMED_AS = re.compile(r"(?P<label>入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)[是为叫系：:\s]*[^，,。；;！!？?]+")
 # "联系人郭宇" names who is called, not who travels: it adds no guest to names given.
 CONTACT_LABELS = ("联系人", "联络人")
 NAMED_AS_LABEL = re.compile(r"^(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)")
@@ -922,7 +922,6 @@ class ActionAskBookConfirm(Action):
 # Actions that answer a message before the form takes it (the rules for an FAQ, a message
 # not understood, membership): what the message asked besides its yes is answered already.
 ANSWERED_BEFORE_THE_FORM = ("action_answer_faq", "action_handle_fallback", "action_membership")
-SEARCH_INTENTS = ("search_hotel", "search_ticket", "search_tour")
 
 
 def answered_before_the_form(tracker: Tracker) -> bool:
@@ -955,7 +954,7 @@ def serve_side_request(dispatcher: CollectingDispatcher, tracker: Tracker, domai
         return []
     focused = about_the_booked_item(tracker, item)
     answered = answer_inquiry_besides(dispatcher, focused, domain)
-    if answered is None and latest_intent(tracker) in SEARCH_INTENTS and entities_of(tracker, "city"):
+    if answered is None and entities_of(tracker, "city"):  # "另外第二段北京南到天津的高铁能一起订吗"
         from actions.search import ActionSearch  # the search module imports this one
 
         answered = ActionSearch().serve(dispatcher, tracker, domain)

@@ -10,7 +10,7 @@ from bot.identifiers import MOBILE_IN_TEXT
 from bot.nlu.people import AGE, CHILD, NUMBER, is_child
 
 LEAD = re.compile(r"^(?:请|帮我)?(?:把)?(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|游客|旅客|姓名|名字|人名|改成|换成|改为"
-                  r"|应该是|应该为|正确的?是|只有|就是|是|叫|为)+[是为叫：:\s]*")
+                  r"|应该是|应该为|正确的?是|只有|就是|是|叫|为)+[是为叫系：:\s]*")
 # "少了三个", "多了一个", "写错了", "不对", "三个人": what was wrong with the names, or a count.
 WHAT_WAS_WRONG = re.compile(rf"少了|多了|漏了|写错|错了|搞错|不对|不是|应该|{NUMBER}\s*(?:个|位|名)")
 # "……宋佳四个人，麻烦改一下": a count of the names, and a request to change them, after them.

@@ -160,6 +160,14 @@ async def test_names_corrected_at_the_summary_are_the_names_said(store, domain_d
     assert "utter_book_stopped" not in replies
 
 
+@pytest.mark.parametrize("text,names", [("入住人係陳嘉欣、黃志偉", ["陈嘉欣", "黄志伟"]), ("乘客是孙建国", ["孙建国"])])
+async def test_names_after_a_cantonese_is_are_the_names(store, domain_dict, text, names):
+    slots = hotel_booking(guest_names=None, contact_phone=None, book_people=2.0, book_rooms=None,
+                          requested_slot="guest_names")
+    _, after, _ = await form_step(text, "inform", domain_dict, slots)
+    assert after["guest_names"] == names
+
+
 @pytest.mark.parametrize("text", ["少了三个", "多了一个", "写错了", "不对", "三个人", "漏了一个"])
 def test_what_was_wrong_is_never_a_name(text):
     assert names_in(text) == ()
