@@ -11,11 +11,19 @@ from datetime import date, datetime, timedelta
 from typing import Any, Dict, List, Mapping, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, FollowupAction, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import entities_of, first_entity_value, latest_text, reset, template, today
+from actions.common import (
+    entities_of,
+    first_entity_value,
+    latest_text,
+    question_asked_last,
+    reset,
+    template,
+    today,
+)
 from actions.confirmation import (
     NOT_NOW,
     QUESTION,
@@ -23,6 +31,7 @@ from actions.confirmation import (
     confirmation_key,
     said_no,
     said_yes,
+    side_request_of,
     stopped_at_confirmation,
 )
 from actions.forms import TripDeskForm
@@ -35,15 +44,15 @@ from actions.store_access import (
     say_store_unavailable,
 )
 from actions.wording import day_text, departure_text, joined, stay_text, yuan
-from actions.inquiry import split_ref
-from actions.names import Named, named_in
+from actions.inquiry import answer_inquiry_besides, split_ref
+from actions.names import CHILDREN_GROUP, WHAT_WAS_WRONG, Named, named_in
 from bot import catalogue, contacts
 from bot.booking.holds import deadline_text, hold_minutes
 from bot.booking.kinds import HOTEL_ROOM, TOUR, nights, per_room, rooms_needed, stay_end
 from bot.booking.payments import payment_settings
 from bot.catalogue import item_kind, item_name
 from bot.catalogue.items import HOTEL, SERVICE, TOUR as TOUR_ITEM, ServiceQuery
-from bot.identifiers import MOBILE, MOBILE_IN_TEXT
+from bot.identifiers import is_mobile, mobiles_in
 from bot.nlu.dates import names_a_day
 from bot.nlu.people import NUMBER, children_in, extract_people
 from bot.nlu.references import airline_in, departures_meant, name_overlap, room_type_stem
@@ -99,7 +108,13 @@ CORRECTS = re.compile(r"改成|换成|改为|改到|换到|换个|改住")
 # Who a booking is under, said before the question for it ("乘客陈晨，手机…").
 # Words, not names, after such a label ("联系人电话改成…", "姓名要写全吗").
 NOT_IN_NAMES = re.compile(r"电话|手机|号码|改|换|订|要|吗|呢|么|吧|写|填")
-NAMED_AS = re.compile(r"(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)[是为叫：:\s]*[^，,。；;！!？?]+")
+# (系: Cantonese 係, "入住人係陳嘉欣", after Traditional → Simplified)
+NAMED_AS = re.compile(r"(?P<label>入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)[是为叫系：:\s]*[^，,。；;！!？?]+")
+# "联系人郭宇" names who is called, not who travels: it adds no guest to names given.
+CONTACT_LABELS = ("联系人", "联络人")
+NAMED_AS_LABEL = re.compile(r"^(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|旅客|游客|姓名|名字)")
+# "入住人少了三个，应该是……", "名字写错了，是……": the names come after what was wrong.
+CORRECTED_AS = re.compile(r"[，,。\s]*(?:应该是|应该为|正确的?是|改成|改为|换成|是)?[：:\s]*")
 
 
 # --- the catalogue item the traveller means ------------------------------------------
@@ -354,13 +369,48 @@ def say_chosen(dispatcher: CollectingDispatcher, domain: DomainDict, item: str, 
     dispatcher.utter_message(response="utter_book_chosen", name=item_name(item), variant=variant_text)
 
 
-def labelled_names(text: str) -> Named:
-    """Names said under a label (入住人, 乘客, 联系人…) anywhere in a longer message."""
-    for clause in NAMED_AS.findall(text):
-        named = named_in(clause)
+def labelled_names(text: str, names_known: bool = False) -> Named:
+    """Names said under a label (入住人, 乘客, 联系人…) anywhere in a longer message, or
+    after what was wrong with them ("入住人少了三个，应该是张伟、李娜…"). With the names
+    already known, a contact named ("13911000009，联系人郭宇") replaces none of them."""
+    for label in NAMED_AS.finditer(text):
+        if names_known and label.group("label") in CONTACT_LABELS:
+            continue
+        named = named_in(label.group(0))
+        if not named.names and says_names_wrong(label.group(0)):
+            rest = text[label.end():]
+            corrected = CORRECTED_AS.match(rest)
+            named = named_in(rest[corrected.end() if corrected else 0:])
         if named.names and not any(NOT_IN_NAMES.search(name) for name in named.names):
             return named
     return Named()
+
+
+# The steps where a list of everyone's names with its children answers the question
+# ("几位出行？" → "张伟、李娜、王芳，还有两个孩子 张小明 张小红").
+NAMES_STEPS = ("book_people", "guest_names")
+
+
+def names_for_the_form(tracker: Tracker) -> Optional[List[EventType]]:
+    """The travellers' names said to the booking form's question for the party or the
+    names, which a rule took elsewhere ("张伟、李娜、王芳，还有两个孩子 张小明 张小红" heard as
+    a search): the events that give the message back to the form; None otherwise."""
+    asked = question_asked_last(tracker)
+    if asked not in NAMES_STEPS or not named_in(latest_text(tracker)).names:
+        return None
+    return [ActiveLoop("book_form"), SlotSet("requested_slot", asked), FollowupAction("book_form")]
+
+
+def children_named(text: str) -> Named:
+    """Names with a group of children among them ("……，还有两个孩子 张小明 张小红"); none
+    for names without one (their count, if said, is the party's)."""
+    named = named_in(text)
+    return named if named.children and CHILDREN_GROUP.search(text) else Named()
+
+
+def says_names_wrong(labelled: str) -> bool:
+    """"入住人少了三个", "名字写错了", "乘客不对": the names given were wrong."""
+    return bool(WHAT_WAS_WRONG.search(NAMED_AS_LABEL.sub("", labelled)))
 
 
 class ValidateBookForm(TripDeskForm):
@@ -530,7 +580,11 @@ class ValidateBookForm(TripDeskForm):
 
     async def extract_book_people(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                                   domain: DomainDict) -> Dict[Text, Any]:
-        people = first_entity_value(tracker, "number_of_people")
+        """The party said; with the names, everyone named ("张伟、李娜、王芳，还有两个孩子
+        张小明 张小红" is five, not the two children counted)."""
+        named = children_named(latest_text(tracker)) if tracker.get_slot("requested_slot") in NAMES_STEPS \
+            else Named()
+        people = len(named.names) if named.names else first_entity_value(tracker, "number_of_people")
         if people is None and tracker.get_slot("requested_slot") == "book_people":
             match = BARE_NUMBER.match(latest_text(tracker))
             people = parse_number(match.group(1)) if match else None
@@ -542,9 +596,14 @@ class ValidateBookForm(TripDeskForm):
         the party's children unless the traveller said how many ("两大一小")."""
         text = latest_text(tracker)
         if tracker.get_slot("requested_slot") != "guest_names":
-            named = labelled_names(text)  # "乘客陈晨，手机…" said before being asked
+            # "乘客陈晨，手机…" said before being asked; "入住人少了三个，应该是……" at the summary
+            named = labelled_names(text, names_known=bool(tracker.get_slot("guest_names")))
+            if not named.names and tracker.get_slot("requested_slot") in NAMES_STEPS:
+                named = children_named(text)  # "几位？" answered with everyone's names
         elif first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
-            named = labelled_names(text)  # "不对，是后天" / "改成三个人" are corrections, not names
+            # "不对，是后天" / "改成三个人" are corrections, not names; "还有两个孩子 张小明…" names children
+            named = labelled_names(text)
+            named = named if named.names else children_named(text)
         else:
             named = named_in(text)
         found = self._changed(tracker, "guest_names", list(named.names) if named.names else None)
@@ -556,10 +615,10 @@ class ValidateBookForm(TripDeskForm):
                                     domain: DomainDict) -> Dict[Text, Any]:
         phone = first_entity_value(tracker, "phone")
         if phone is None and tracker.get_slot("requested_slot") == "contact_phone":
-            digits = re.sub(r"[\s-]", "", latest_text(tracker))
-            match = MOBILE_IN_TEXT.search(digits)
-            attempt = re.search(r"\d{5,}", digits)  # a wrong number is explained, not ignored
-            phone = match.group(0) if match else (attempt.group(0) if attempt else None)
+            text = latest_text(tracker)
+            found = mobiles_in(text) or mobiles_in(re.sub(r"(?<=\d)[\s-]+(?=\d)", "", text))
+            attempt = re.search(r"\d{5,}", re.sub(r"[\s-]", "", text))  # a wrong number is explained, not ignored
+            phone = found[0] if found else (attempt.group(0) if attempt else None)
         return self._changed(tracker, "contact_phone", str(phone) if phone else None)
 
     async def extract_book_confirm(self, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -708,7 +767,7 @@ class ValidateBookForm(TripDeskForm):
 
     async def validate_contact_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                      tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if not MOBILE.match(str(value)):
+        if not is_mobile(str(value)):
             return self.bad_answer(dispatcher, tracker, domain, "contact_phone", "utter_invalid_phone")
         return {"contact_phone": str(value), **self._stale_summary()}
 
@@ -879,6 +938,51 @@ class ActionAskBookConfirm(Action):
                         child_price=yuan(price_fen(product, 1, 1, quote.units)))
 
 
+# Actions that answer a message before the form takes it (the rules for an FAQ, a message
+# not understood, membership): what the message asked besides its yes is answered already.
+ANSWERED_BEFORE_THE_FORM = ("action_answer_faq", "action_handle_fallback", "action_membership")
+
+
+def answered_before_the_form(tracker: Tracker) -> bool:
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "action" and event.get("name") in ANSWERED_BEFORE_THE_FORM:
+            return True
+    return False
+
+
+def about_the_booked_item(tracker: Tracker, item: str) -> Tracker:
+    """The tracker with the item just booked in focus: "含早餐吗" said with the yes asks
+    about it."""
+    kind = catalogue.catalogue().item_kind(item)
+    focused = tracker.copy()
+    if kind in BOOKABLE:
+        focused.slots = {**tracker.slots, "inquiry_focus": f"{kind}:{item}"}
+    return focused
+
+
+def serve_side_request(dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict,
+                       item: str) -> List[EventType]:
+    """What the traveller asked besides the yes that booked ("确认。另外第二段……能一起订吗",
+    "好的没问题，顺便问下含早餐吗"), served after the booking is made: answered from the
+    catalogue when it can be, a search for a route or place named, or else named back so
+    it is not lost."""
+    side = side_request_of(tracker)
+    if side is None or answered_before_the_form(tracker):
+        return []
+    focused = about_the_booked_item(tracker, item)
+    answered = answer_inquiry_besides(dispatcher, focused, domain)
+    if answered is None and entities_of(tracker, "city"):  # "另外第二段北京南到天津的高铁能一起订吗"
+        from actions.search import ActionSearch  # the search module imports this one
+
+        answered = ActionSearch().serve(dispatcher, tracker, domain)
+    if answered is None:
+        dispatcher.utter_message(response="utter_book_side_request", question=side)
+        return []
+    return answered
+
+
 def pick_shown_payload(position: int) -> str:
     """What a button picking a listed product says for the traveller: the words
     ``extract_book_product`` reads (an ordinal), not the button's title."""
@@ -941,6 +1045,11 @@ class ActionBook(Action):
             dispatcher.utter_message(response="utter_book_invalid", hotline=contacts.hotline())
             return reset(*FLOW_SLOTS)
         await self._open_payment(booking, method, tracker)
+        self._say_booked(dispatcher, booking, method)
+        return [*reset(*FLOW_SLOTS), *serve_side_request(dispatcher, tracker, domain, item)]
+
+    @staticmethod
+    def _say_booked(dispatcher: CollectingDispatcher, booking: BookingView, method: str) -> None:
         if method == PAY_AT_PROPERTY:
             dispatcher.utter_message(response="utter_book_done_pay_at_property", reference=booking.reference,
                                      total=yuan(booking.total_fen))
@@ -951,7 +1060,6 @@ class ActionBook(Action):
                                      link=payment_settings().link_for(booking.reference),
                                      hold_minutes=hold_minutes(booking.created_at, expires),
                                      hold_until=deadline_text(expires, booking_store().policy.timezone))
-        return reset(*FLOW_SLOTS)
 
     @staticmethod
     async def _book_once(tracker: Tracker, shown: Dict[str, Any], names: List[str], phone: str,

@@ -84,3 +84,23 @@ def today() -> date:
 def reset(*names: str) -> List[EventType]:
     """Forget the given slots (a flow's answers once it is done or stopped)."""
     return [SlotSet(name, None) for name in names]
+
+
+def question_asked_last(tracker: Tracker) -> Optional[str]:
+    """The slot an active form asked for last before the traveller's latest message, even
+    if a rule has left the form since ("张伟、李娜……" heard as a search); None when no form
+    was asking, or one started or ended after its question."""
+    events = tracker.events
+    user_seen = False
+    for index in range(len(events) - 1, -1, -1):
+        kind = events[index].get("event")
+        if kind == "user":
+            user_seen = True
+        elif not user_seen:
+            continue  # what ran on this message
+        elif kind == "active_loop":
+            return None
+        elif kind == "slot" and events[index].get("name") == "requested_slot":
+            loops = [event for event in events[:index] if event.get("event") == "active_loop"]
+            return events[index].get("value") if loops and loops[-1].get("name") else None
+    return None

@@ -12,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import Any, Awaitable, Callable, Dict, Mapping, Optional, Pattern, Text
+from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Pattern, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import ActiveLoop, EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, understood_message
+from actions.common import latest_text, question_asked_last, understood_message
 from actions.store_access import StoreUnavailable, say_store_unavailable
 from bot.booking import policy as rules
 from bot.nlu.acts import DECLINE, QUESTION_OR_REQUEST, SOCIAL_PREFIX
@@ -60,6 +61,29 @@ REAL_NO = re.compile(rf"{GIVING_UP.pattern}|取消(?:预订|订单|这个)?|退�
 RATHER = re.compile(r"还是(?![不算])")
 
 
+# "确认。", "好的没问题，", "可以 下单吧 ": a yes said as clauses of its own, before more.
+YES_WORDS = (r"确认|确定|好的?|好啊|好嘞|可以|没问题|对的?|是的|没错|行|就这样|同意|嗯+|ok|okay|yes|sure"
+             r"|下单|落单|提交|预订|订|帮我|麻烦|请|就|那就")
+LEADING_YES = re.compile(rf"^\s*(?:(?:(?:{YES_WORDS})(?:吧|啊|呀|的|了|哈|哦|喔|嘞)*)+\s*[，,。.!！~～；;\s]+\s*)+", re.I)
+# A yes clause says yes only with one of these in it ("就", "帮我" alone say nothing).
+EXPLICIT_YES = re.compile(r"确认|确定|好|可以|没问题|对|是的|没错|行|就这样|同意|嗯|ok|yes|sure|下单|落单|提交|订", re.I)
+
+
+def side_request(text: str) -> Optional[str]:
+    """What a yes says besides ("确认。另外第二段……能一起订吗" → "另外第二段……能一起订吗"):
+    the rest after the leading yes clauses, when that rest neither refuses, puts off nor
+    corrects anything (then the message is not a yes: "好的，不过入住改成18号吧");
+    None when there is no such yes, or nothing after it."""
+    yes = LEADING_YES.match(text)
+    rest = text[yes.end():].strip() if yes else ""
+    if not yes or not QUESTION_OR_REQUEST.search(rest) or not EXPLICIT_YES.search(yes.group(0)):
+        return None  # "确认，谢谢" is a plain yes
+    if REAL_NO.search(rest) or NOT_NOW.search(rest) or CHANGE_TO.search(rest) or WRONG.search(rest) \
+            or LEADING_REFUSAL.search(rest) or NEGATED_ACTION["book"].search(rest):
+        return None
+    return rest
+
+
 def corrects_terms(text: str) -> bool:
     """A new value for a term on the summary, with no real no in the same message."""
     rest = NOT_A_NO.sub("", text)
@@ -77,6 +101,42 @@ def gives_up(text: str, words: Pattern[str] = GIVING_UP) -> bool:
     return not (QUESTION_OR_REQUEST.search(rest) or CHANGE_TO.search(rest) or RATHER.search(said))
 
 
+def said_text(tracker: Tracker) -> str:
+    """The latest message as said, with the greeting or acknowledgement the NLU set aside
+    ("好的没问题，" before "顺便问下含早餐吗")."""
+    prefix = str(understood_message(tracker).get(SOCIAL_PREFIX) or "")
+    return (prefix + latest_text(tracker)).strip()
+
+
+def side_request_of(tracker: Tracker) -> Optional[str]:
+    """What the latest message asks besides its yes (:func:`side_request`)."""
+    return side_request(said_text(tracker))
+
+
+# A summary the traveller confirms: the form's yes slot, the slot holding the terms shown,
+# the action words of the yes, and the action that carries it out.
+SUMMARIES = {"book_form": ("book_confirm", "book_quote", "book", "action_book")}
+
+
+def summary_was_asked(tracker: Tracker, form: str) -> bool:
+    """Whether the form's summary is the question the traveller's latest message answers:
+    still on screen, and the last question the form asked, while active, before it."""
+    confirm_slot, quote_slot, _, _ = SUMMARIES[form]
+    return bool(tracker.get_slot(quote_slot)) and question_asked_last(tracker) == confirm_slot
+
+
+def confirmed_summary(tracker: Tracker) -> Optional[List[EventType]]:
+    """A yes to the summary on screen, said in a message a rule served elsewhere (the
+    classifier heard a no, a cancellation or a search in "确认。另外第二段……能一起订吗"):
+    the events that confirm it and carry it out, which also serves what was asked
+    besides; None for anything else."""
+    for form, (confirm_slot, _, action, submit) in SUMMARIES.items():
+        if summary_was_asked(tracker, form) and said_yes(tracker, action):
+            return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet(confirm_slot, True),
+                    FollowupAction(submit)]
+    return None
+
+
 def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     """The traveller's answer to "确认…吗？": True for yes, False for no or not now
     ("不不不，别取消", "先别", "等下我再想想"), None for anything else (a question, thanks).
@@ -86,25 +146,30 @@ def confirmation_answer(tracker: Tracker, action: str = "") -> Optional[bool]:
     answer unless it begins by refusing. Thanks or a goodbye is never a yes: money moves
     only on an explicit one.
     """
-    prefix = str(understood_message(tracker).get(SOCIAL_PREFIX) or "")  # "好，" before "取消吧"
-    text = (prefix + latest_text(tracker)).strip()
+    text = said_text(tracker)  # "好，" before "取消吧"
     answer = _plain_answer(tracker, text, action)
     if answer is False and (corrects_terms(text) or gives_new_terms(tracker, text)):
         return None  # "等一下，入住改成18号吧" corrects the terms; it does not refuse them
     return answer
 
 
+def gives_values(tracker: Tracker) -> bool:
+    """Whether the message says a day or a party: new terms, whatever else it says."""
+    entities = understood_message(tracker).get("entities") or []
+    return any(e.get("entity") in ("date", "number_of_people") for e in entities)
+
+
 def gives_new_terms(tracker: Tracker, text: str) -> bool:
     """"日期不对，我们是下周二出发，不是周一", "不对，是三个人": a day or a party said with
     what was wrong corrects the summary; only a real no beside it refuses."""
-    entities = understood_message(tracker).get("entities") or []
-    value = any(e.get("entity") in ("date", "number_of_people") for e in entities)
-    return bool(value and WRONG.search(text) and not REAL_NO.search(text))
+    return bool(gives_values(tracker) and WRONG.search(text) and not REAL_NO.search(text))
 
 
 def _plain_answer(tracker: Tracker, text: str, action: str) -> Optional[bool]:
     intent = (understood_message(tracker).get("intent") or {}).get("name")
     words = ACTION_WORDS.get(action)
+    if side_request(text) is not None and not gives_values(tracker):
+        return True  # "确认。另外……能一起订吗": a yes, and a question to serve after it
     if intent == "deny":
         return False
     if words and NEGATED_ACTION[action].search(text):

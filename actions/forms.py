@@ -23,7 +23,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import first_entity_value, latest_intent, latest_text
-from actions.confirmation import GIVING_UP, REAL_NO, gives_up
+from actions.confirmation import GIVING_UP, REAL_NO, confirmed_summary, gives_up
 from actions.contacts import say_human_contact
 from actions.order_or_product import not_about_an_order
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
@@ -475,6 +475,9 @@ class ActionStopForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[EventType]:
+        confirmed = confirmed_summary(tracker)
+        if confirmed is not None:
+            return confirmed  # "确认。另外……能一起订吗" heard as a no: it is a yes
         form = str((tracker.active_loop or {}).get("name") or "")
         say_leaving(dispatcher, tracker, form)
         return [ActiveLoop(None), SlotSet("requested_slot", None), SlotSet("flow_stopped", None),

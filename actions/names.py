@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Tuple
+from typing import List, Optional, Tuple
 
-from bot.nlu.people import AGE, CHILD, is_child
+from bot.identifiers import MOBILE_IN_TEXT
+from bot.nlu.people import AGE, CHILD, NUMBER, is_child
 
-LEAD = re.compile(r"^(?:请|帮我)?(?:把)?(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|游客|旅客|姓名|名字|人名|改成|换成|改为|就是|是|叫|为)+[是为叫：:\s]*")
+LEAD = re.compile(r"^(?:请|帮我)?(?:把)?(?:入住人|住客|客人|乘客|乘机人|出行人|联系人|联络人|游客|旅客|姓名|名字|人名|改成|换成|改为"
+                  r"|应该是|应该为|正确的?是|只有|就是|是|叫|为)+[是为叫系：:\s]*")
+# "少了三个", "多了一个", "写错了", "不对", "三个人": what was wrong with the names, or a count.
+WHAT_WAS_WRONG = re.compile(rf"少了|多了|漏了|写错|错了|搞错|不对|不是|应该|{NUMBER}\s*(?:个|位|名)")
+# "……宋佳四个人，麻烦改一下": a count of the names, and a request to change them, after them.
+AFTER_NAMES = re.compile(rf"(?:[，,。\s]*(?:一共|共|总共)?{NUMBER}\s*(?:个人|位|个|人)"
+                         r"|[，,。\s]*(?:麻烦|请|帮我|帮忙)?(?:你)?(?:帮我)?(?:改|修改|更正|更新|换)(?:一下)?(?:吧|哈|啊|呀)?"
+                         r"|[，,。\s]*(?:谢谢|多谢|麻烦了|辛苦了))+[。.!！~～]*$")
+# "还有两个孩子 张小明 张小红": the names after it are children.
+CHILDREN_GROUP = re.compile(rf"(?:还有|以及|加上|另外|带着?)?\s*(?P<count>{NUMBER})\s*(?:个|位|名)?\s*{CHILD}\s*(?:是|叫|[：:])?\s*")
 SEPARATORS = re.compile(r"[，,、;；/\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|\s+和\s*|\s*和\s+|(?<=[\u4e00-\u9fff])和(?=[\u4e00-\u9fff]{2})|跟|还有")
 CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}$")
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,39}$")
@@ -22,8 +32,10 @@ NOTE = re.compile(r"\s*[(（]\s*(?P<note>[^()（）]{1,12})\s*[)）]\s*$")
 AGE_AFTER_NAME = re.compile(rf"(?<=[\u4e00-\u9fffA-Za-z])(?:[\s,，]*(?=\d)|[\s,，]+){AGE}")
 # "写我的名字吧": says whose name follows, names no one.
 SAYS_WHOSE = re.compile(r"^(?:写|填|用|就)?(?:我|本人)(?:自己)?的?(?:名字|姓名)(?:吧|就行|就好|就可以)?$")
-# "手机13912345678" said with the names: the contact, handled by the phone slot.
-CONTACT = re.compile(r"(?:联系)?(?:手机号?码?|电话(?:号码)?|联系方式|号码)?\s*[:：是为]?\s*(?:\+?86)?1[3-9]\d{9}")
+# "手机13912345678", "電話 +852 9123 4567" said with the names: the contact, handled by
+# the phone slot.
+CONTACT = re.compile(r"(?:联系)?(?:手机号?码?|电话(?:号码)?|联系方式|号码)?\s*[:：是为]?\s*(?:"
+                     + MOBILE_IN_TEXT.pattern + ")")
 NOT_NAMES = {"你好", "谢谢", "好的", "可以", "算了", "不用", "不要", "没有", "不知道", "取消", "确认"}
 
 
@@ -42,15 +54,31 @@ def named_in(text: str) -> Named:
     All-or-nothing, so "张伟和我老婆" is asked again rather than half understood.
     """
     body = LEAD.sub("", CONTACT.sub("", text).strip().strip(",，")).strip("。.！!～~ ")
-    body = AGE_AFTER_NAME.sub(lambda m: f"({m.group(0).strip(' ,，')})", body)
-    parts = [p.strip().strip("。.！!") for p in SEPARATORS.split(body) if p and p.strip()]
+    body = AFTER_NAMES.sub("", AGE_AFTER_NAME.sub(lambda m: f"({m.group(0).strip(' ,，')})", body))
+    group = CHILDREN_GROUP.search(body)
+    if group is None:
+        people = _people(body)
+    else:  # "张伟、李娜，还有两个孩子 张小明 张小红"
+        adults, children = _people(body[:group.start()], may_be_empty=True), _people(body[group.end():])
+        people = [*adults, *[(name, True) for name, _ in children]] if adults is not None and children else None
+    if not people:
+        return Named()
+    return Named(tuple(" ".join(name.split()) for name, _ in people), sum(child for _, child in people))
+
+
+def _people(text: str, may_be_empty: bool = False) -> Optional[List[Tuple[str, bool]]]:
+    """The people a list of names says (name, whether a child); None unless every part
+    is a name."""
+    parts = [p.strip().strip("。.！!") for p in SEPARATORS.split(text) if p and p.strip()]
     people = [_person(LEAD.sub("", p).strip()) for p in parts]
     people = [(name, child) for name, child in people if name and not SAYS_WHOSE.match(name)]
-    if not people or any(_not_a_name(name) for name, _ in people):
-        return Named()
+    if not people:
+        return [] if may_be_empty else None
+    if any(_not_a_name(name) for name, _ in people):
+        return None
     if all(CHINESE_NAME.match(name) or LATIN_NAME.match(name) for name, _ in people):
-        return Named(tuple(" ".join(name.split()) for name, _ in people), sum(child for _, child in people))
-    return Named()
+        return people
+    return None
 
 
 def names_in(text: str) -> Tuple[str, ...]:
@@ -72,4 +100,5 @@ def _person(part: str) -> Tuple[str, bool]:
 
 
 def _not_a_name(part: str) -> bool:
-    return part in NOT_NAMES or bool(RELATIONS.search(part)) or bool(re.fullmatch(CHILD, part))
+    return part in NOT_NAMES or bool(RELATIONS.search(part) or WHAT_WAS_WRONG.search(part)) \
+        or bool(re.fullmatch(CHILD, part))

@@ -27,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
+from actions.confirmation import confirmed_summary
 from actions.inquiry import (
     FOCUS_SLOT,
     SEEN_SLOT,
@@ -328,6 +329,14 @@ class ActionSearch(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        """The search; or, for a yes to the booking summary with a question besides that a
+        rule brought here ("好的没问题，顺便问下含早餐吗"), the booking, which serves it; or,
+        for the travellers' names said to the booking form, the form."""
+        from actions.book import names_for_the_form  # the booking module imports this one (via forms)
+
+        back_to_booking = confirmed_summary(tracker) or names_for_the_form(tracker)
+        if back_to_booking is not None:
+            return back_to_booking
         return self.serve(dispatcher, tracker, domain)
 
     def serve(

@@ -1,7 +1,7 @@
 """Personal data as logs, audit records and files may show it, and the process settings
 that keep it there.
 
-The formats of a traveller's personal data are defined here once: mainland mobile
+The formats of a traveller's personal data are defined here once: mobile
 numbers (the NLU extractor finds ``phone`` entities with :data:`PHONE`), resident ID
 card numbers, passport and travel-permit numbers, payment card numbers and WeChat
 openids. :func:`mask_text` hides all of them wherever they stand in a text, and also
@@ -25,11 +25,12 @@ import re
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional
 
-from bot.identifiers import MOBILE_IN_TEXT
+from bot.identifiers import MOBILE_IN_TEXT, stored_mobile
 
 # --- the formats ---------------------------------------------------------------------
 
-#: A mainland mobile number as travellers type it (bot.identifiers defines the format).
+#: A mobile number (mainland, Hong Kong, Macau, Taiwan) as travellers type it
+#: (bot.identifiers defines the formats).
 PHONE = MOBILE_IN_TEXT
 #: A resident identity card number: region, date of birth, sequence, check character.
 ID_CARD = re.compile(
@@ -69,9 +70,14 @@ ELLIPSIS = "…"
 # --- masking one value -----------------------------------------------------------------
 
 def mask_phone(number: str) -> str:
-    """The network prefix only: the last four digits are the verification answer."""
-    digits = re.sub(r"\D", "", number)
-    return digits[:3] + "*" * (len(digits) - 3)
+    """The network prefix of a mainland number, the region code of another, nothing
+    more: the last four digits are the verification answer."""
+    typed = PHONE.fullmatch(number.strip())
+    stored = stored_mobile(typed) if typed else re.sub(r"\D", "", number)
+    code, _, local = stored.rpartition(" ")
+    if code:
+        return f"{code} " + "*" * len(local)
+    return stored[:3] + "*" * (len(stored) - 3)
 
 
 def mask_identifier(value: str) -> str:

@@ -37,6 +37,17 @@ def catalogue_facade(tmp_path_factory) -> Iterator[Any]:
     facade.close()
 
 
+@pytest.fixture
+def store(tmp_path, monkeypatch) -> Iterator[Any]:
+    """The demo catalogue and customers in a fresh SQLite store that the actions use
+    (tests/helpers.seeded_store); a test module may define its own ``store``."""
+    from tests.helpers import seeded_store
+
+    built = seeded_store(tmp_path, monkeypatch)
+    yield built
+    built.close()
+
+
 @pytest.fixture(scope="session")
 def trained_model() -> Path:
     if not MODEL.exists():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -83,6 +83,13 @@ class _Missing(dict):
 
 
 # --- running the real actions against a real, seeded store ---------------------------
+
+def in_days(days: int) -> str:
+    """The ISO day ``days`` after today in the business time zone (a booking's day)."""
+    from bot.nlu.dates import business_now
+
+    return (business_now().date() + timedelta(days=days)).isoformat()
+
 
 def traveller(text: str, intent: str, sender: str, **slots: Any) -> Tracker:
     """A tracker for ``sender`` (a channel identity such as ``rest:demo-zhang``)."""

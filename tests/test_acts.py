@@ -12,6 +12,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.confirmation import confirmation_answer
 from bot.nlu.acts import (
+    details_not_a_person,
     LeadingClauseTrimmer,
     SocialActOverride,
     asks_for_person,
@@ -213,3 +214,13 @@ def test_an_overridden_intent_does_not_tie_with_the_classifier_s_own():
     ranking = processed.get("intent_ranking")
     assert processed.get("intent")["name"] == "book"
     assert ranking[0]["name"] == "book" and all(r["confidence"] < 0.5 for r in ranking[1:])
+
+
+@pytest.mark.parametrize("text,intent,read", [
+    ("13911000009，联系人郭宇", "request_human", "inform"),
+    ("联系人陈晨 +852 9123 4567", "request_human", "inform"),
+    ("联系人是谁？我要转人工", "request_human", None),
+    ("13911000009，联系人郭宇", "inform", None),
+])
+def test_a_contact_given_is_an_answer_not_a_call_for_a_person(text: str, intent: str, read: Optional[str]):
+    assert details_not_a_person(text, intent) == read

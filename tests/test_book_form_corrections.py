@@ -11,18 +11,7 @@ import pytest
 
 from actions.book import ValidateBookForm, nights_in
 from bot.nlu.dates import business_now
-from tests.helpers import make_tracker, run_action, seeded_store
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    built = seeded_store(tmp_path, monkeypatch)
-    yield built
-    built.close()
-
-
-def in_days(days: int) -> str:
-    return (business_now().date() + timedelta(days=days)).isoformat()
+from tests.helpers import in_days, make_tracker, run_action
 
 
 def said_before(*texts: str) -> List[Dict[str, Any]]:

@@ -12,22 +12,11 @@ import pytest
 
 from actions.book import ActionAskBookConfirm, ActionBook, ValidateBookForm
 from bot.nlu.dates import business_now
-from tests.helpers import make_tracker, run_action, seeded_store
+from tests.helpers import in_days, make_tracker, run_action
 
 SENDER = "family-traveller"
 DISNEY = "T-SH-001"  # 上海迪士尼亲子两日游: 1680元 an adult, 1280元 a child (demo tours.yml)
 ADULT_FEN, CHILD_FEN = 168000, 128000
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    built = seeded_store(tmp_path, monkeypatch)
-    yield built
-    built.close()
-
-
-def in_days(days: int) -> str:
-    return (business_now().date() + timedelta(days=days)).isoformat()
 
 
 def said_before(*texts: str) -> List[Dict[str, Any]]:

@@ -6,7 +6,6 @@ submit action (what Rasa runs once the validator ends the form), against a seede
 store."""
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any, Dict, List, Tuple
 
 import pytest
@@ -20,23 +19,11 @@ from actions.check_booking import ActionCheckBooking, ValidateCheckBookingForm
 from actions.forms import ActionStopForm, TripDeskForm
 from actions.payment import ActionPaymentIssue, ValidatePaymentForm
 from actions.refund_status import ActionRefundStatus, ValidateRefundStatusForm
-from bot.nlu.dates import business_now
-from tests.helpers import make_tracker, rendered, slots_after, seeded_store
+from tests.helpers import in_days, make_tracker, rendered, slots_after
 
 ZHANG = "rest:demo-zhang"  # owns TD2H8KQ4MZ (bot/booking/seed.py)
 STRANGER = "rest:someone-without-bookings"
 HANDOFF = ("utter_human_contact", "utter_human_open_now", "utter_human_closed_now")
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    built = seeded_store(tmp_path, monkeypatch)
-    yield built
-    built.close()
-
-
-def in_days(days: int) -> str:
-    return (business_now().date() + timedelta(days=days)).isoformat()
 
 
 # (validator, submit action, form, sender, the slots of a form waiting for an answer)

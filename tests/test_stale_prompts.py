@@ -16,14 +16,7 @@ from actions.check_booking import ValidateCheckBookingForm
 from actions.forms import ActionLeaveForm
 from actions.payment import ValidatePaymentForm
 from actions.refund_status import ValidateRefundStatusForm
-from tests.helpers import make_tracker, run_action, seeded_store
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    built = seeded_store(tmp_path, monkeypatch)
-    yield built
-    built.close()
+from tests.helpers import make_tracker, run_action
 
 
 def asked(form: str, slot: str, times: int) -> List[Dict[str, Any]]:

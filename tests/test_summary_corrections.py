@@ -13,14 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.book import ValidateBookForm
 from actions.confirmation import confirmation_answer
 from bot.nlu.dates import business_now
-from tests.helpers import make_tracker, run_action, seeded_store, slots_after
-
-
-@pytest.fixture
-def store(tmp_path, monkeypatch):
-    built = seeded_store(tmp_path, monkeypatch)
-    yield built
-    built.close()
+from tests.helpers import make_tracker, run_action, slots_after
 
 
 def in_days(days: int) -> date:

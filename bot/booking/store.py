@@ -52,7 +52,7 @@ from bot.booking.kinds import (
 )
 from bot.booking.membership import MembershipRules, load_membership
 from bot.booking.db import engine_for, upgrade
-from bot.identifiers import MOBILE
+from bot.identifiers import is_mobile
 from bot.privacy import mask_details
 from bot.booking.models import (
     Booking,
@@ -595,8 +595,8 @@ class BookingStore:
         names = tuple(n.strip() for n in travellers if n and n.strip())
         if not names:
             raise InvalidRequest("at least one traveller name is needed")
-        if not MOBILE.match(phone):
-            raise InvalidRequest("the contact phone must be a Chinese mobile number")
+        if not is_mobile(phone):
+            raise InvalidRequest("the contact phone must be a mobile number, in its stored form")
         existing = self._by_key(idempotency_key, customer)
         if existing is not None:
             return existing

@@ -42,7 +42,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalogue.attributes import attributes_in, kinds_of
-from bot.nlu.booking_request import booking_intent
+from bot.nlu.booking_request import GUEST_DETAILS, booking_intent
 
 SOCIAL_PREFIX = "social_prefix"
 # Entities that name one bookable item ("我要订成都宽窄巷子栖云酒店").
@@ -157,6 +157,14 @@ def attribute_question_intent(text: str, intent: Optional[str]) -> Optional[str]
     return SEARCH_INTENT_OF_KIND.get(kinds[0]) if kinds else None
 
 
+def details_not_a_person(text: str, intent: Optional[str]) -> Optional[str]:
+    """``inform`` for a traveller's details filed as a request for a person
+    ("13911000009，联系人郭宇": 联系人 is who to call, not a call for a person)."""
+    if intent == "request_human" and GUEST_DETAILS.search(text) and not PERSON_WORDS.search(text):
+        return "inform"
+    return None
+
+
 def demands_person(text: str) -> bool:
     """An explicit demand for a human ("给我找个活人", "叫你们经理来", "我要人工客服马上")."""
     return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
@@ -238,7 +246,8 @@ class SocialActOverride(GraphComponent):
             if not isinstance(text, str):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
-            intent = intent or attribute_question_intent(text, (message.get(INTENT) or {}).get(INTENT_NAME_KEY))
+            classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            intent = intent or attribute_question_intent(text, classified) or details_not_a_person(text, classified)
             entities = message.get(ENTITIES) or []
             named = any(e.get("entity") in NAMED_ITEMS for e in entities)
             details = any(e.get("entity") in BOOKING_DETAILS for e in entities)

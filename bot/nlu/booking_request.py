@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from bot.identifiers import MOBILE_IN_TEXT
+
 # 订/预订/报名 as a request; not 订单 (an order), 订了/订过/订好 (one already made),
 # 退订/取消预订, nor a question about how booking works (怎么订).
 BOOK_VERB = re.compile(
@@ -25,7 +27,7 @@ POINTS_AT_ITEM = re.compile(r"这家|那家|这个|那个|这间|它|这趟|那�
                             r"|(?<![A-Za-z0-9])[A-Za-z]{1,2}\d{1,4}(?![0-9])")
 # Details only a booking needs: the traveller's own phone, whose name it is under.
 GUEST_DETAILS = re.compile(
-    r"(?<!\d)1[3-9]\d{9}(?!\d)|入住人|住客|乘客|乘机人|出行人|联系人|联络人|旅客|游客|名字|姓名")
+    MOBILE_IN_TEXT.pattern + r"|入住人|住客|乘客|乘机人|出行人|联系人|联络人|旅客|游客|名字|姓名")
 QUESTION = re.compile(r"[?？]|吗|多少|几[点天个号晚]|哪|什么|有没有|怎么")
 # Looking for something to book, not booking it: 有推荐吗, 有没有, 想报个五天的团, 订个酒店.
 SEARCHING = re.compile(r"推荐|有没有|有哪些|哪些|哪个|什么|看看|(?:订|报|报名|找)(?:一|几)?个(?!人)")

@@ -24,7 +24,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.catalogue.attributes import attributes_in
 from bot.nlu.dates import extract_dates
 from bot.nlu.people import extract_people
-from bot.identifiers import MOBILE_IN_TEXT, REFERENCE_IN_TEXT, mobile_digits
+from bot.identifiers import MOBILE_IN_TEXT, REFERENCE_IN_TEXT, stored_mobile
 
 OWNED_ENTITIES = ("date", "number_of_people", "booking_ref", "phone", "attribute")
 
@@ -37,7 +37,7 @@ def find_booking_refs(text: str) -> List[Found]:
 
 def find_phones(text: str) -> List[Found]:
     return [
-        ("phone", m.start(), m.end(), mobile_digits(m.group(0)))
+        ("phone", m.start(), m.end(), stored_mobile(m))
         for m in MOBILE_IN_TEXT.finditer(text)
     ]
 
