@@ -286,3 +286,10 @@ async def test_a_pointer_beside_a_listed_item_means_that_item(domain_dict, said,
     kind, key = meant.split(":")
     name = catalogue().service(key).code if kind == "service" else catalogue().hotel(key).name
     assert after["inquiry_focus"] == meant and name in reply
+
+
+def test_part_of_a_name_after_another_city_is_not_that_item(store):
+    """"北京星河宾馆": the catalogue's 星河宾馆 is in 银川, so this is a hotel it lacks."""
+    facade = catalogue()
+    assert [m.name for m in facade.named_in("银川星河宾馆还有房吗") if m.kind == "hotel"] == ["银川星河宾馆"]
+    assert [m for m in facade.named_in("北京星河宾馆还有房吗") if m.kind == "hotel"] == []

@@ -56,6 +56,7 @@ from bot.catalogue.models import (
     CatalogueSight,
     CatalogueTour,
 )
+from bot import knowledge
 from bot.catalogue.names import DISTRICT, LODGING_WORDS, MAX_KEY, MIN_KEY, PINYIN_MAX, PINYIN_MIN
 from bot.text import has_speech_particle, speech_spans
 
@@ -115,6 +116,19 @@ class _Hit:
     end: int
     exact: bool
     spoken: bool  # matched by pinyin
+
+
+def another_city_before(text: str, hit: _Hit) -> bool:
+    """"北京星河宾馆" is not 银川星河宾馆: a part of an item's name said right after another
+    city's name names a place the catalogue lacks, not that item."""
+    if hit.exact or hit.kind == DISTRICT or not hit.city:
+        return False
+    before = text[max(0, hit.start - 4):hit.start]
+    for size in range(len(before), 1, -1):
+        said = knowledge.canonical_city(before[-size:])
+        if said:
+            return said != hit.city
+    return False
 
 
 def everyday_words_in(text: str, hit: _Hit) -> bool:
@@ -420,7 +434,7 @@ class Catalogue:
         spoken = self._probe(self._spoken_substrings(text), True, kinds)
         seen = {(h.kind, h.id, h.start, h.end) for h in literal}
         hits = literal + [h for h in spoken if (h.kind, h.id, h.start, h.end) not in seen]
-        hits = [h for h in hits if not everyday_words_in(text, h)]
+        hits = [h for h in hits if not everyday_words_in(text, h) and not another_city_before(text, h)]
         return [NameMatch(h.kind, h.id, h.name, h.start, h.end, h.exact)
                 for h in self._resolve(hits, city)]
 
