@@ -12,6 +12,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from actions.confirmation import confirmation_answer
 from bot.nlu.acts import (
+    only_values,
     details_not_a_person,
     LeadingClauseTrimmer,
     SocialActOverride,
@@ -224,3 +225,20 @@ def test_an_overridden_intent_does_not_tie_with_the_classifier_s_own():
 ])
 def test_a_contact_given_is_an_answer_not_a_call_for_a_person(text: str, intent: str, read: Optional[str]):
     assert details_not_a_person(text, intent) == read
+
+
+@pytest.mark.parametrize("text, classified, read", [
+    ("13698765432", "goodbye", "inform"),          # a phone alone, with no words to go on
+    ("手机号18677778888", "goodbye", "inform"),
+    ("下星期三", "give_rating", "inform"),          # a day alone
+    ("110105199003152817", "goodbye", "inform"),   # an ID number
+    ("+852 9123 4567", "thank", "inform"),
+    ("5", "give_rating", None),                     # a satisfaction score stays a score
+    ("TD6P4N2XRA", "check_booking", None),          # an intent that acts on the value keeps it
+    ("好的", "affirm", None),
+    ("我要去北京", "search_hotel", None),
+])
+def test_a_message_of_values_only_is_an_answer(text: str, classified: str, read: Optional[str]):
+    from bot.nlu.rule_extractor import rule_entities_for
+
+    assert only_values(text, rule_entities_for(text), classified) == read

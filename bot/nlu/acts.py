@@ -43,6 +43,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalogue.attributes import attributes_in, kinds_of
 from bot.nlu.booking_request import GUEST_DETAILS, booking_intent
+from bot.privacy import ID_CARD, PASSPORT
 
 SOCIAL_PREFIX = "social_prefix"
 # Entities that name one bookable item ("我要订成都宽窄巷子栖云酒店").
@@ -165,6 +166,31 @@ def details_not_a_person(text: str, intent: Optional[str]) -> Optional[str]:
     return None
 
 
+# Intents that act on the values a bare message gives (a booking reference pasted alone).
+ACTS_ON_VALUES = ("inform", "check_booking", "cancel_booking", "change_booking", "refund_status",
+                  "payment_issue", "book")
+VALUE_ENTITIES = ("date", "number_of_people", "booking_ref", "phone")
+A_SCORE = re.compile(r"^\s*[1-5一二三四五]\s*[分星]?\s*$")  # "5", "4分": a satisfaction score
+VALUE_WORDS = re.compile(r"手机号?码?|电话号?码?|联系方式|号码|订单号?码?|单号|身份证号?码?|证件号?码?|护照号?码?"
+                         r"|我的|就是|是|嗯+|呃|哦|[\s\d,，.。、:：;；/\-]")
+
+
+def only_values(text: str, entities: Sequence[Dict[Text, Any]], intent: Optional[str]) -> Optional[str]:
+    """``inform`` for a message that is only values ("13911826345", "下星期三", an ID number),
+    which the classifier, with no words to go on, filed as a goodbye or a rating."""
+    if intent in ACTS_ON_VALUES or (intent == "give_rating" and A_SCORE.match(text)):
+        return None
+    spans = sorted((int(e["start"]), int(e["end"])) for e in entities if e.get("entity") in VALUE_ENTITIES)
+    rest, last = [], 0
+    for start, end in spans:
+        rest.append(text[last:start])
+        last = max(last, end)
+    rest.append(text[last:])
+    left = ID_CARD.sub("", PASSPORT.sub("", "".join(rest)))
+    had_value = bool(spans) or left != "".join(rest) or any(c.isdigit() for c in text)
+    return "inform" if had_value and not VALUE_WORDS.sub("", left) else None
+
+
 def demands_person(text: str) -> bool:
     """An explicit demand for a human ("给我找个活人", "叫你们经理来", "我要人工客服马上")."""
     return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
@@ -247,8 +273,9 @@ class SocialActOverride(GraphComponent):
                 continue
             intent = "request_human" if demands_person(text) else social_intent(text)
             classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
-            intent = intent or attribute_question_intent(text, classified) or details_not_a_person(text, classified)
             entities = message.get(ENTITIES) or []
+            intent = intent or attribute_question_intent(text, classified) or details_not_a_person(text, classified) \
+                or only_values(text, entities, classified)
             named = any(e.get("entity") in NAMED_ITEMS for e in entities)
             details = any(e.get("entity") in BOOKING_DETAILS for e in entities)
             if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text,
