@@ -220,8 +220,9 @@ def unknown_name_said(store: Catalogue, tracker: Tracker) -> Optional[str]:
     for entity, kinds in (("hotel_name", (HOTEL,)), ("attraction_name", (SIGHT, TOUR))):
         for found in entities_of(tracker, entity):
             name = str(found.get("value") or "")
-            if len(name) >= 2 and not store.named_in(name, kinds=kinds) and \
-                    (entity == "hotel_name" or store.landmark(name) is None):
+            cities = city_of_name(name)
+            if len(name) >= 2 and not store.named_in(name, kinds=kinds, city=cities[0][0] if cities else None) \
+                    and (entity == "hotel_name" or store.landmark(name) is None):
                 return name
     return None
 

@@ -242,3 +242,15 @@ def test_a_message_of_values_only_is_an_answer(text: str, classified: str, read:
     from bot.nlu.rule_extractor import rule_entities_for
 
     assert only_values(text, rule_entities_for(text), classified) == read
+
+
+@pytest.mark.parametrize("text, classified, read", [
+    ("几点退房？我早上6点就得走", "goodbye", "search_hotel"),
+    ("能洗衣服不", "out_of_scope", "search_hotel"),
+    ("每天都安排了什么", "complaint", "search_tour"),
+    ("iPhone多少钱", "out_of_scope", None),     # a price alone could be anything's
+    ("天气怎么样", "out_of_scope", None),
+    ("今天股票能涨吗", "out_of_scope", None),
+])
+def test_a_question_about_an_items_fact_misread_as_small_talk_is_a_search(text, classified, read):
+    assert attribute_question_intent(text, classified) == read

@@ -60,12 +60,16 @@ def test_names_travellers_write_are_found_by_rule(text, expected):
 @pytest.mark.parametrize("text, model, expected", [
     # the model's fragment of a longer name gives way to the name
     ("上海虹桥希尔顿去虹桥机场方便吗", [("hotel_name", "希尔顿")], [("hotel_name", "上海虹桥希尔顿")]),
-    ("宁波南苑饭店有大床房吗", [("city", "宁波"), ("hotel_name", "饭店")], [("hotel_name", "宁波南苑饭店")]),
+    ("宁波南苑饭店有大床房吗", [("city", "宁波"), ("hotel_name", "饭店")],
+     [("city", "宁波"), ("hotel_name", "宁波南苑饭店")]),  # the city stays: the hotel is looked up there
     # labels made of the sentence's words are dropped or trimmed
     ("在吗在吗 重庆解放碑附近还有房没", [("city", "在吗")], [("attraction_name", "解放碑")]),
     ("帮我看看有什么好玩的", [("hotel_name", "帮我")], []),
     # a city label running on into a place is the city
     ("郑州火车站附近快捷酒店", [("city", "郑州火车站")], [("city", "郑州")]),
+    # a short unknown place gone to is a town; "订个酒店" is no name
+    ("我下周要去鹤岗看亲戚,想在那边订个酒店住两晚", [("attraction_name", "鹤岗")], [("city", "鹤岗")]),
+    ("去栈桥怎么走", [("attraction_name", "栈桥")], [("attraction_name", "栈桥")]),
     # what the model got right stays as it was
     ("成都有什么好玩的", [("city", "成都")], [("city", "成都")]),
 ])

@@ -126,12 +126,17 @@ def social_intent(text: str) -> Optional[str]:
 
 # A yes/no word inside a question about a place ("能洗衣服不", "有早餐没有") is not an answer.
 YES_NO_INTENTS = ("affirm", "deny")
+# Social and out-of-scope readings a question about an item's fact also gets ("几点退房？我早上6点
+# 就得走" as a goodbye, "能洗衣服不" as out of scope); a price or "怎么样" alone could be anything's.
+MISREAD_QUESTION_INTENTS = ("goodbye", "thank", "out_of_scope")
+ANYTHINGS_ATTRIBUTES = ("介绍",)
+ANYTHINGS_WORDS = re.compile(r"^(?:多少钱|价格|怎么样)$")
 ATTRIBUTE_QUESTION = re.compile(r"(?:不|吗|么|没有|没|[?？])\s*$|几|多少|哪")
 # "电话给我一下" about a hotel is not a request for a person unless it names one.
 PERSON_WORDS = re.compile(r"人工|客服|真人|活人|经理|主管|转人|找人|人来|投诉")
 # A clause that asks ("几点退房？", "确定有无烟房吧？"), and what makes a message a complaint
 # whatever it also asks.
-ASKS_IN_A_CLAUSE = re.compile(r"[?？]|吗|几(?:点|星|号|晚|天|个|分|公里|站)|多少|哪|有没有|能不能|可不可以")
+ASKS_IN_A_CLAUSE = re.compile(r"[?？]|吗|几(?:点|星|号|晚|天|个|分|公里|站)|多少|哪|有没有|能不能|可不可以|什么\s*$")
 COMPLAINT_WORDS = re.compile(
     r"投诉|差评|太差|很差|真差|垃圾|骗|坑|退钱|赔偿|赔钱|不满|生气|气死|恶心|失望|糟糕|过分|离谱|态度|脏|坏了|吵|臭|"
     r"烟味很重|一股|没人管|没人接|没人理|打不通|不是说|说好的|明明|居然|竟然|怎么回事|搞什么|什么破")
@@ -149,10 +154,13 @@ def attribute_question_intent(text: str, intent: Optional[str]) -> Optional[str]
     elif intent == "complaint":
         if COMPLAINT_WORDS.search(text) or not ASKS_IN_A_CLAUSE.search(text):
             return None  # "不是说无烟房吗？一屋子烟味" is a complaint
-    elif intent not in YES_NO_INTENTS or not ATTRIBUTE_QUESTION.search(text):
+    elif intent not in YES_NO_INTENTS + MISREAD_QUESTION_INTENTS or not ATTRIBUTE_QUESTION.search(text):
         return None
     asked = attributes_in(text)
     if not asked:
+        return None
+    if intent in MISREAD_QUESTION_INTENTS and (asked[0].name in ANYTHINGS_ATTRIBUTES
+                                              or ANYTHINGS_WORDS.match(text[asked[0].start:asked[0].end])):
         return None
     kinds = kinds_of(asked[0].name)
     return SEARCH_INTENT_OF_KIND.get(kinds[0]) if kinds else None

@@ -107,8 +107,16 @@ def gazetteer() -> Gazetteer:
 Tokens = Sequence[Tuple[int, int]]
 
 
+# Characters that make a word of the sentence when a word is made only of them (订个, 帮我).
+STOP_CHARS = frozenset("的了吗呢吧啊呀嘛和与跟或在去到从住订帮想要找问查看我你他她它们这那哪个家几有没是就还也都很太"
+                       "把被给让请说能会可以间晚位张再先")
+# "去鹤岗看亲戚": a short unknown place right after going somewhere is a town, not a sight.
+GOING_TO = re.compile(r"(?:去|到|来|回)$")
+
+
 def is_stop(word: str) -> bool:
-    return word in STOP_WORDS or "的" in word or not CJK_OR_LATIN.match(word) or word.isdigit()
+    return (word in STOP_WORDS or "的" in word or not CJK_OR_LATIN.match(word) or word.isdigit()
+            or all(c in STOP_CHARS for c in word))
 
 
 def _name_start(text: str, tokens: Tokens, end: int) -> int:
@@ -256,6 +264,21 @@ def city_cut_back(span: Span, text: str) -> Span:
     return span
 
 
+def city_opens_hotel(city: Span, hotel: Span) -> bool:
+    """"香港观澜酒店": the city a hotel's name begins with stays a city too, so the item is
+    looked up there (观澜酒店 alone is in twenty cities)."""
+    return (city.entity == CITY and hotel.entity == HOTEL and city.start == hotel.start
+            and bool(knowledge.canonical_city(city.value)))
+
+
+def a_town_gone_to(span: Span, text: str, names: Gazetteer) -> bool:
+    """"我下周要去鹤岗看亲戚": a sight label the gazetteer does not know, two or three
+    characters with no sight's ending, right after 去/到/来/回, names a town."""
+    return (2 <= len(span.value) <= 3 and span.value not in names.sights
+            and not any(span.value.endswith(e) for e in SIGHT_ENDINGS)
+            and bool(GOING_TO.search(text[:span.start])))
+
+
 def settle(text: str, entities: Sequence[Dict[Text, Any]], tokens: Tokens,
            names: Optional[Gazetteer] = None) -> List[Dict[Text, Any]]:
     """The message's entities with names and cities settled as the module says."""
@@ -270,9 +293,11 @@ def settle(text: str, entities: Sequence[Dict[Text, Any]], tokens: Tokens,
         said = Span(str(kind), int(entity["start"]), int(entity["end"]), text[int(entity["start"]):int(entity["end"])])
         span = city_cut_back(said, text) if kind == CITY else said
         tidy = cleaned(span, text, tokens)
-        if tidy is None or any(tidy.overlaps(r) for r in ruled):
+        if tidy is None or any(tidy.overlaps(r) for r in ruled if not city_opens_hotel(tidy, r)):
             continue
-        if tidy == said:
+        if tidy.entity == SIGHT and a_town_gone_to(tidy, text, names or gazetteer()):
+            model.append(Span(CITY, tidy.start, tidy.end, tidy.value))
+        elif tidy == said:
             kept.append(dict(entity))
         else:
             model.append(tidy)
