@@ -52,15 +52,17 @@ class OfferedButtons:
             self._offers.put(openid, (self.clock(), [dict(b) for b in buttons]))
 
     def payload_for(self, openid: str, text: str) -> Optional[str]:
-        """The payload of the offered button whose number the traveller typed, else None."""
+        """The payload of the offered button whose number or title the traveller typed
+        ("1", or "支付问题" read off the list), else None."""
         offer = self._offers.get(openid)
         if offer is None or self.clock() - offer[0] > self.ttl:
             return None
         choice = unicodedata.normalize("NFKC", text).strip().rstrip("。.")
-        if not (choice.isascii() and choice.isdigit()):
-            return None
-        number = int(choice)
         buttons = offer[1]
+        if not (choice.isascii() and choice.isdigit()):
+            titled = [b for b in buttons if unicodedata.normalize("NFKC", str(b.get("title", ""))).strip() == choice]
+            return titled[0]["payload"] if len(titled) == 1 else None
+        number = int(choice)
         return buttons[number - 1]["payload"] if 1 <= number <= len(buttons) else None
 
     def forget(self, openid: str) -> None:

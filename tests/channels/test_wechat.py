@@ -877,6 +877,14 @@ def test_offered_buttons_expire_and_stay_bounded() -> None:
     assert offers.payload_for("c", "1") is None
 
 
+def test_a_title_typed_off_the_list_is_that_button() -> None:
+    offers = OfferedButtons()
+    offers.remember("a", [{"title": "支付问题", "payload": "/payment_issue"}, {"title": "转人工", "payload": "/request_human"}])
+    assert offers.payload_for("a", "支付问题") == "/payment_issue"
+    assert offers.payload_for("a", " 支付问题。") == "/payment_issue"
+    assert offers.payload_for("a", "支付问题怎么办") is None  # a sentence is a sentence
+
+
 def test_allowance_follows_wechat_quota_rules() -> None:
     now = [0.0]
     allowance = SendAllowance(clock=lambda: now[0])
