@@ -97,6 +97,17 @@ def test_a_date_span_holds_no_punctuation_before_it(text):
     assert [m.text for m in extract_dates(text, NOW)] == ["今晚"]
 
 
+@pytest.mark.parametrize("text, days", [
+    ("住19、20号两晚", ["19", "20号"]),
+    ("3、4号有空吗", ["3", "4号"]),
+    ("12月3、4号有空", ["12月3", "4号"]),
+])
+def test_a_day_listed_before_a_dated_one_is_a_day_of_that_month(text, days):
+    found = extract_dates(text, NOW)
+    assert [m.text for m in found] == days
+    assert found[0].value[:8] == found[1].value[:8] and int(found[0].value[8:10]) + 1 == int(found[1].value[8:10])
+
+
 @pytest.mark.parametrize("text", ["想报个桂林三日游", "三日游", "上海出发5日行程", "玩三天", "三天两晚的线路"])
 def test_a_length_of_days_is_not_a_day_of_the_month(text):
     assert extract_dates(text) == []

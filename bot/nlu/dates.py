@@ -233,7 +233,27 @@ def extract_dates(text: str, now: Optional[datetime] = None) -> List[DateMention
                 mentions.append(weekday)
             continue
         mentions.append(DateMention(start, end, text[start:end], *resolved))
-    return sorted((_without_punctuation(text, m) for m in mentions), key=lambda m: m.start)
+    mentions = [_without_punctuation(text, m) for m in mentions]
+    return sorted(mentions + _days_listed_before(text, mentions), key=lambda m: m.start)
+
+
+# "住19、20号两晚", "3、4号": a day of the month listed before a dated one shares its month.
+LISTED_DAY = re.compile(r"(?<![\d.])(\d{1,2})\s*[、,，和及跟]\s*$")
+ISO_DAY = re.compile(r"^(\d{4}-\d{2}-)(\d{2})$")
+
+
+def _days_listed_before(text: str, mentions: List[DateMention]) -> List[DateMention]:
+    listed: List[DateMention] = []
+    for mention in mentions:
+        day = LISTED_DAY.search(text[:mention.start])
+        month = ISO_DAY.match(mention.value)
+        if not day or not month or int(day.group(1)) >= int(month.group(2)):
+            continue
+        if any(m.start <= day.start(1) < m.end for m in mentions):
+            continue
+        value = f"{month.group(1)}{int(day.group(1)):02d}"
+        listed.append(DateMention(day.start(1), day.end(1), day.group(1), value, "day"))
+    return listed
 
 
 EDGE_PUNCTUATION = " ,，。.!！?？、:：;；~～"
