@@ -22,16 +22,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import first_entity_value, latest_intent, latest_text, understood_message
+from actions.common import first_entity_value, latest_intent, latest_text
 from actions.confirmation import GIVING_UP, REAL_NO, confirmed_summary, gives_up
 from actions.contacts import say_human_contact
+from actions.faq import answer_general_part
 from actions.order_or_product import not_about_an_order
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 from bot import contacts
 from bot.booking.store import BookingView
-from bot.faq_search import decide_faq
 from bot.identifiers import unissued_references_in
-from bot import knowledge
 from bot.nlu.acts import asks_for_person
 from bot.settings import settings
 
@@ -189,14 +188,6 @@ def rejected_answers(tracker: Tracker, slot: str) -> int:
 
 # How often the order number is asked for in all before a person is offered instead.
 MAX_ORDER_REF_ASKS = 2
-
-
-def answer_general_part(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
-    """The policy or FAQ answer to the message, when one fits surely: a booking that
-    cannot be found still leaves "要手续费吗" or "要不要再付一次" answerable."""
-    topic = decide_faq(understood_message(tracker)).topic
-    if topic is not None:
-        dispatcher.utter_message(response="utter_faq", answer=knowledge.faq()[topic].answer)
 
 
 def say_reference_not_found(dispatcher: CollectingDispatcher, tracker: Tracker, reference: Optional[str]) -> None:
