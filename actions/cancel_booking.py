@@ -8,7 +8,9 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import reset
+import re
+
+from actions.common import latest_text, reset
 from actions.confirmation import (
     confirm_if_still_quoted,
     confirmation_key,
@@ -19,6 +21,7 @@ from actions.confirmation import (
     said_yes,
     stopped_at_confirmation,
 )
+from actions.faq import answer_general_part
 from actions.forms import BookingFormValidation
 from actions.order_or_product import served_elsewhere
 from actions.store_access import (
@@ -35,6 +38,14 @@ from bot.booking.payments import payment_settings
 from bot.booking.store import CANCELLABLE, BookingView, NotCancellable, QuoteChanged
 
 FLOW_SLOTS = ("cancel_confirm", "cancel_quote", "flow_stopped")
+# "如果12月7日退，手续费多少", "退掉要扣多少钱": what cancelling would cost, not a wish to cancel.
+ASKS_WHAT_IT_COSTS = re.compile(r"手续费|扣多少|退多少|扣.{0,3}钱|多少钱|怎么算|收多少|几个点|百分之|%")
+
+
+def asks_what_it_costs(tracker: Tracker) -> bool:
+    """The message asks what a cancellation would cost: it gets the quote, and is never
+    taken for the yes that cancels."""
+    return ASKS_WHAT_IT_COSTS.search(latest_text(tracker)) is not None
 
 
 def refusal_response(rule: str) -> str:
@@ -75,7 +86,7 @@ class ValidateCancelBookingForm(BookingFormValidation):
                                      domain: DomainDict) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "cancel_confirm":
             return {}
-        if said_yes(tracker, "cancel"):
+        if said_yes(tracker, "cancel") and not asks_what_it_costs(tracker):
             return {"cancel_confirm": True}
         return {"cancel_confirm": False} if said_no(tracker, "cancel") else {}
 
@@ -110,11 +121,21 @@ class ActionAskCancelConfirm(Action):
             dispatcher.utter_message(response="utter_need_verification")
             return []
         dispatcher.utter_message(
-            response="utter_cancel_quote" if booking.paid_fen else "utter_cancel_quote_unpaid",
+            response=self._quote_response(tracker, booking),
             reference=booking.reference,
             product=booking.product.name, when=when_text(domain, booking), paid=yuan(booking.paid_fen),
             fee=yuan(quote.fee_fen), refund=yuan(quote.refund_fen))
+        if asks_what_it_costs(tracker):
+            answer_general_part(dispatcher, tracker)
         return [SlotSet("cancel_quote", quote_to_slot(quote))]
+
+    @staticmethod
+    def _quote_response(tracker: Tracker, booking: BookingView) -> str:
+        """A question about the fee gets the quote as an answer (nothing cancelled, the
+        yes still to come); a wish to cancel gets it with the confirmation question."""
+        if asks_what_it_costs(tracker):
+            return "utter_cancel_fee_quote"
+        return "utter_cancel_quote" if booking.paid_fen else "utter_cancel_quote_unpaid"
 
 
 class ActionCancelBooking(Action):

@@ -20,6 +20,15 @@ from bot import contacts, knowledge
 from bot.faq_search import ANSWER, CLARIFY, GUESS, clarify_payload, decide_faq
 
 
+def answer_general_part(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The policy or FAQ answer to the message, when one fits surely: a booking that
+    cannot be found still leaves "要手续费吗" or "要不要再付一次" answerable, and a
+    complaint "能退一部分房费吗"."""
+    topic = decide_faq(understood_message(tracker)).topic
+    if topic is not None:
+        dispatcher.utter_message(response="utter_faq", answer=knowledge.faq()[topic].answer)
+
+
 class ActionAnswerFaq(Action):
     def name(self) -> Text:
         return "action_answer_faq"

@@ -25,10 +25,12 @@ from rasa_sdk.types import DomainDict
 from actions.common import first_entity_value, latest_intent, latest_text
 from actions.confirmation import GIVING_UP, REAL_NO, confirmed_summary, gives_up
 from actions.contacts import say_human_contact
+from actions.faq import answer_general_part
 from actions.order_or_product import not_about_an_order
 from actions.store_access import STORE, StoreUnavailable, say_store_unavailable
 from bot import contacts
 from bot.booking.store import BookingView
+from bot.identifiers import unissued_references_in
 from bot.nlu.acts import asks_for_person
 from bot.settings import settings
 
@@ -184,6 +186,35 @@ def rejected_answers(tracker: Tracker, slot: str) -> int:
     return count
 
 
+# How often the order number is asked for in all before a person is offered instead.
+MAX_ORDER_REF_ASKS = 2
+
+
+def say_reference_not_found(dispatcher: CollectingDispatcher, tracker: Tracker, reference: Optional[str]) -> None:
+    """Say once that the order is not found (naming it), what to check and who can help,
+    then answer what the message asked in general."""
+    if reference:
+        dispatcher.utter_message(response="utter_order_ref_not_found", reference=reference,
+                                 **contacts.hotline_values())
+    else:
+        dispatcher.utter_message(response="utter_order_ref_offer_person", **contacts.hotline_values())
+    answer_general_part(dispatcher, tracker)
+
+
+def order_ref_dead_end(tracker: Tracker) -> Optional[str]:
+    """Whether asking for the order number again would loop: the message quotes an order
+    number in a shape we never issue (returned), or it was asked for twice already
+    and the message still names none (""). None when the question may still be asked."""
+    if tracker.get_slot("requested_slot") not in (None, "order_ref") or booking_ref_in(tracker):
+        return None
+    unknown = unissued_references_in(latest_text(tracker))
+    if unknown:
+        return unknown[0]
+    if tracker.get_slot("requested_slot") == "order_ref" and times_asked(tracker, "order_ref") >= MAX_ORDER_REF_ASKS:
+        return ""
+    return None
+
+
 class TripDeskForm(FormValidationAction, ABC):
     """What every form validator shares.
 
@@ -287,7 +318,16 @@ class BookingFormValidation(TripDeskForm, ABC):
                                     domain: DomainDict) -> List[EventType]:
         """A traveller without bookings who asks about a product or wants to book, and
         names no order, is not asked for an order number: the flow stops quietly and its
-        submit action serves the message (actions/order_or_product.py)."""
+        submit action serves the message (actions/order_or_product.py).
+
+        An order number that cannot be ours, or a second answer without one, ends the
+        flow with "not found" said once and the general question answered, not with the
+        order number asked for again."""
+        dead_end = order_ref_dead_end(tracker)
+        if dead_end is not None:
+            say_reference_not_found(dispatcher, tracker, dead_end or None)
+            tracker.slots["flow_stopped"] = True
+            return [SlotSet("flow_stopped", True)]
         if self.product_talk_leaves and tracker.get_slot("requested_slot") in (None, "order_ref") \
                 and await not_about_an_order(tracker):
             tracker.slots["flow_stopped"] = True

@@ -1115,6 +1115,10 @@ class ActionAnswerInquiry(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
+        from actions.contacts import serve_complaint_follow_up  # imports this module (via faq)
+
+        if serve_complaint_follow_up(dispatcher, tracker):
+            return []  # "我已经住在那家酒店1207了" after a complaint asks for no room list
         events = answer_inquiry(dispatcher, tracker, domain)
         if events is None:
             dispatcher.utter_message(response="utter_which_item")

@@ -28,6 +28,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import entities_of, first_entity_value, latest_intent, latest_text, template
 from actions.confirmation import confirmed_summary
+from actions.contacts import serve_complaint_follow_up
 from actions.inquiry import (
     FOCUS_SLOT,
     SEEN_SLOT,
@@ -335,6 +336,8 @@ class ActionSearch(Action):
         for the travellers' names said to the booking form, the form."""
         from actions.book import names_for_the_form  # the booking module imports this one (via forms)
 
+        if serve_complaint_follow_up(dispatcher, tracker):
+            return []  # "我叫郑凯，房号1207，能退一部分吗" after a complaint is no search
         back_to_booking = confirmed_summary(tracker) or names_for_the_form(tracker)
         if back_to_booking is not None:
             return back_to_booking

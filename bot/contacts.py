@@ -1,7 +1,7 @@
 """Service hotline, business hours and emergency numbers from `contacts.yml`."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any, Dict, Optional, Tuple
 
 from bot import knowledge
@@ -38,6 +38,20 @@ def agents_available(at: Optional[datetime] = None) -> bool:
     spec = hours.get("weekends" if at.isoweekday() >= 6 else "weekdays", "09:00-21:00")
     start, end = _window(str(spec))
     return start <= at.time().replace(tzinfo=None) < end
+
+
+def next_opening(at: Optional[datetime] = None) -> Tuple[int, str]:
+    """When agents are next on duty after ``at``: in how many days (0 today, 1 tomorrow,
+    up to 2) and the hour ("09:00"); for a traveller who finds the hotline closed."""
+    at = (at or datetime.now(settings.business_timezone)).astimezone(settings.business_timezone)
+    hours = _hours()
+    for days in range(3):
+        day = at + timedelta(days=days)
+        spec = str(hours.get("weekends" if day.isoweekday() >= 6 else "weekdays", "09:00-21:00"))
+        start, _ = _window(spec)
+        if days or at.time().replace(tzinfo=None) < start:
+            return days, start.strftime("%H:%M")
+    return 1, _window(str(hours.get("weekdays", "09:00-21:00")))[0].strftime("%H:%M")
 
 
 def emergency() -> Dict[str, Any]:

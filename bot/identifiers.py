@@ -50,6 +50,18 @@ def new_reference() -> str:
     return REFERENCE_PREFIX + body
 
 
+#: What a traveller quotes as an order number ("TD2611260457", from an SMS, another
+#: channel or memory) whether or not it is one we issue: "TD" and 6 to 14 letters/digits.
+REFERENCE_LIKE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])TD[0-9A-Za-z]{6,14}(?![A-Za-z0-9])", re.IGNORECASE)
+
+
+def unissued_references_in(text: str) -> list[str]:
+    """Order numbers quoted in a message in a shape we never issue: no booking can have
+    them, so saying they were not found tells a prober nothing."""
+    return [match.group(0).upper() for match in REFERENCE_LIKE_IN_TEXT.finditer(text)
+            if not REFERENCE_IN_TEXT.fullmatch(match.group(0))]
+
+
 def is_reference(text: str) -> bool:
     """Whether ``text`` is exactly a booking reference (upper case, as stored)."""
     return text.isupper() and REFERENCE_IN_TEXT.fullmatch(text) is not None

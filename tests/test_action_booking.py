@@ -112,6 +112,30 @@ async def quoted(store, domain_dict, reference: str = "TD2H8KQ4MZ") -> Dict[str,
     return slots["cancel_quote"]
 
 
+# Card F03: "如果12月7号我临时不去了，这张票退掉手续费要多少？" went straight to "确认取消吗？".
+FEE_QUESTIONS = ["如果12月7号我临时不去了，这张票退掉手续费要多少？", "假如下周一退，要扣多少钱",
+                 "退掉的话手续费怎么算，对吧？"]
+
+
+@pytest.mark.parametrize("text", FEE_QUESTIONS)
+async def test_a_question_about_the_fee_is_quoted_not_asked_to_confirm(text, store, domain_dict):
+    built = tracker(text, "cancel_booking", order_ref="TD2H8KQ4MZ", order_verified=True)
+    names, slots, texts = await run(ActionAskCancelConfirm(), built, domain_dict)
+    assert names[0] == "utter_cancel_fee_quote" and "手续费" in texts[0] and "可退" in texts[0]
+    assert "订单没有任何变动" in texts[0] and "确认取消吗" not in texts[0]
+    assert slots["cancel_quote"]  # a later explicit yes binds to this quote
+    assert status(store, "TD2H8KQ4MZ") == "confirmed"
+
+
+@pytest.mark.parametrize("text", FEE_QUESTIONS)
+async def test_a_question_about_the_fee_at_the_confirmation_is_not_a_yes(text, store, domain_dict):
+    quote = await quoted(store, domain_dict)
+    built = tracker(text, "affirm", order_ref="TD2H8KQ4MZ", order_verified=True, cancel_quote=quote,
+                    requested_slot="cancel_confirm")
+    dispatcher = CollectingDispatcher()
+    assert await ValidateCancelBookingForm().extract_cancel_confirm(dispatcher, built, domain_dict) == {}
+
+
 async def test_cancel_needs_the_confirmation_in_the_action_itself(store, domain_dict):
     quote = await quoted(store, domain_dict)
     built = tracker("嗯", "affirm", order_ref="TD2H8KQ4MZ", cancel_confirm=None, cancel_quote=quote)

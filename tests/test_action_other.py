@@ -3,7 +3,14 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import first_entity_value, latest_intent, latest_text
-from actions.contacts import ActionEmergencyContacts, ActionHumanContact
+from datetime import datetime
+
+from actions import contacts as contact_actions
+from actions.contacts import ActionComplaintContact, ActionEmergencyContacts, ActionHumanContact
+from actions.inquiry import ActionAnswerInquiry
+from actions.search import ActionSearch
+from bot import contacts
+from bot.settings import settings
 from actions.faq import ActionAnswerFaq
 from actions.fallback import ActionHandleFallback
 from bot import knowledge
@@ -134,3 +141,52 @@ def test_every_intent_offered_after_a_misunderstanding_is_a_domain_intent_with_a
 
     assert set(INTENT_BUTTONS) <= set(domain_dict["intents"])
     assert all(domain_dict["responses"][title][0]["text"] for title in INTENT_BUTTONS.values())
+
+
+# Card F07: a complaint without the word 投诉, then the traveller's details and a partial
+# refund question; those stayed a new hotel search ("请问您想住在哪个城市？").
+COMPLAINT = "我昨晚住进了西安钟楼云景酒店，卫生间有头发，床单没换过，能不能帮我跟酒店说一下换一间"
+AFTER_COMPLAINT = [{"event": "user", "text": COMPLAINT, "parse_data": {"intent": {"name": "complaint"}}},
+                   {"event": "action", "name": "action_complaint_contact"},
+                   {"event": "bot", "text": "非常抱歉"}]
+
+
+@pytest.mark.parametrize("action", [ActionSearch(), ActionAnswerInquiry()], ids=["search", "inquiry"])
+@pytest.mark.parametrize("text,intent", [
+    ("我叫郑凯，手机15829370164，房号1207。另外这种情况能退一部分房费吗", "search_hotel"),
+    ("我不是要订房，我已经住在西安钟楼云景酒店1207了，想让酒店给我换房", "ask_attribute"),
+])
+async def test_details_after_a_complaint_stay_with_the_complaint(action, text, intent, domain_dict, monkeypatch):
+    monkeypatch.setattr(contacts, "agents_available", lambda at=None: True)
+    names, texts = await run(action, domain_dict, make_tracker(text, intent, events=AFTER_COMPLAINT))
+    assert names[0] == "utter_complaint_follow_up"
+    assert "400-820-6688" in texts[0] and "不是新的预订" in texts[0]
+    assert "utter_ask_hotel_city" not in names and not any("元/晚" in t for t in texts)
+
+
+async def test_a_partial_refund_question_after_a_complaint_gets_the_refund_rules(domain_dict, monkeypatch):
+    monkeypatch.setattr(contacts, "agents_available", lambda at=None: True)
+    names, texts = await run(ActionSearch(), domain_dict,
+                             make_tracker("房间不干净的话，能退一部分钱吗", "search_hotel", events=AFTER_COMPLAINT))
+    assert names[0] == "utter_complaint_follow_up" and "utter_faq" in names
+
+
+async def test_a_search_long_after_a_complaint_is_a_search(domain_dict):
+    later = AFTER_COMPLAINT + [{"event": "user", "text": "好"}] * 3
+    names, _ = await run(ActionSearch(), domain_dict, make_tracker("西安的酒店，房间要大", "search_hotel", events=later))
+    assert "utter_complaint_follow_up" not in names
+
+
+@pytest.mark.parametrize("hour,weekday_date,response,opens", [
+    (8, "2026-12-02", "utter_hotline_opens_today", "09:00"),     # a Wednesday morning
+    (22, "2026-12-04", "utter_hotline_opens_tomorrow", "10:00"),  # Friday night: Saturday's hours
+])
+async def test_a_complaint_while_the_hotline_is_closed_says_when_it_opens(
+        hour, weekday_date, response, opens, domain_dict, monkeypatch):
+    moment = datetime.fromisoformat(f"{weekday_date}T{hour:02d}:00").replace(tzinfo=settings.business_timezone)
+    monkeypatch.setattr(contacts, "agents_available", lambda at=None: False)
+    real_next_opening = contacts.next_opening
+    monkeypatch.setattr(contact_actions.contacts, "next_opening", lambda at=None: real_next_opening(moment))
+    names, texts = await run(ActionComplaintContact(), domain_dict, make_tracker(COMPLAINT, "complaint"))
+    assert names == ["utter_complaint_contact", response]
+    assert opens in texts[1] and "400-820-6699" in texts[1]

@@ -184,3 +184,46 @@ async def test_a_yes_that_says_nothing_more_will_change_is_not_giving_up(store, 
                                                  waiting("book_form", STRANGER, slots, "确认，不改了", "affirm"),
                                                  domain_dict)
     assert "utter_book_stopped" not in names and not any(e["name"] == "flow_stopped" for e in events)
+
+
+# An order number the store cannot have (cards F06, F15, F20 quoted "TD" + 10 digits): the
+# flow says once that it is not found, naming it, offers a person, answers the general
+# question from the FAQ, and does not ask for the number again.
+UNISSUED = [
+    pytest.param(ValidateChangeBookingForm(), ActionChangeBooking(), "change_booking_form",
+                 "订单号TD2611260457，想改到12月19号入住，改期要手续费吗", "cancellation_policy|change_policy", id="change"),
+    pytest.param(ValidateRefundStatusForm(), ActionRefundStatus(), "refund_status_form",
+                 "订单号是TD2611210833，退款怎么还没到", None, id="refund"),
+    pytest.param(ValidatePaymentForm(), ActionPaymentIssue(), "payment_form",
+                 "订单号TD2612020215，钱扣了还显示待支付，要不要再付一次", "payment", id="payment"),
+    pytest.param(ValidateCheckBookingForm(), ActionCheckBooking(), "check_booking_form",
+                 "帮我查下订单 TD2611300372", None, id="check"),
+]
+
+
+@pytest.mark.parametrize("validator,submit,form,text,faq", UNISSUED)
+@pytest.mark.parametrize("asked_before", [False, True])
+async def test_an_order_number_we_never_issue_is_said_not_found_once(
+        validator, submit, form, text, faq, asked_before, store, domain_dict):
+    slots = {"requested_slot": "order_ref"} if asked_before else {"requested_slot": None}
+    built = waiting(form, STRANGER, slots, text, "inform")
+    names, _, after, texts = await form_then_submit(validator, submit, built, domain_dict)
+    assert names[0] == "utter_order_ref_not_found"
+    reference = text[text.index("TD"):text.index("TD") + 12]
+    assert f"没有查到订单 {reference}" in texts[0] and "400-820-6688" in texts[0] and "订单号" in texts[0]
+    assert not any(name and name.startswith("utter_ask_order_ref") for name in names)
+    assert after.get("requested_slot") is None and after.get("order_ref") is None
+    if faq:
+        assert "utter_faq" in names
+
+
+async def test_the_order_number_is_asked_for_twice_at_most_then_a_person_is_offered(store, domain_dict):
+    asked = [{"event": "slot", "name": "requested_slot", "value": "order_ref"}, {"event": "user", "text": "嗯"}] * 2
+    built = make_tracker("手机13651987024，联系人冯丽", "inform", slots={"requested_slot": "order_ref"},
+                         events=[{"event": "active_loop", "name": "refund_status_form"}, *asked])
+    built.sender_id = STRANGER
+    built.active_loop = {"name": "refund_status_form"}
+    names, _, after, texts = await form_then_submit(ValidateRefundStatusForm(), ActionRefundStatus(), built,
+                                                    domain_dict)
+    assert names[0] == "utter_order_ref_offer_person" and "400-820-6688" in texts[0]
+    assert after.get("requested_slot") is None
