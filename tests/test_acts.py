@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from actions.confirmation import confirmation_answer
 from bot.nlu.acts import (
     only_values,
+    order_quoted_not_booked,
     details_not_a_person,
     LeadingClauseTrimmer,
     SocialActOverride,
@@ -179,6 +180,7 @@ def test_a_booking_request_is_booked_whatever_the_classifier_said(intent, text):
     ("inform", "我们一家三口打算寒假去北京,想报个五天左右的跟团游,有推荐吗?"),
     ("inform", "想报一个桂林三日游,下周一出发,两个人,有没有"),
     ("search_hotel", "想订个酒店,下周五杭州的"),
+    ("inform", "订单号是TD2611260457,预订手机13912345678,入住人何佳"),  # an order already made
 ])
 def test_searches_questions_and_answers_are_not_taken_for_bookings(intent, text):
     from bot.nlu.booking_request import booking_intent
@@ -254,3 +256,13 @@ def test_a_message_of_values_only_is_an_answer(text: str, classified: str, read:
 ])
 def test_a_question_about_an_items_fact_misread_as_small_talk_is_a_search(text, classified, read):
     assert attribute_question_intent(text, classified) == read
+
+
+@pytest.mark.parametrize("text, classified, read", [
+    ("订单号是TD2611260457，预订手机13913376520，入住人何佳", "book", "check_booking"),
+    ("我的订单TD2H8KQ4MZ", "book", "check_booking"),
+    ("我要预订G7，两个人", "book", None),
+    ("TD2H8KQ4MZ", "inform", None),  # an answer to a form's question stays an answer
+])
+def test_an_order_quoted_by_its_number_is_no_new_booking(text, classified, read):
+    assert order_quoted_not_booked(text, classified) == read

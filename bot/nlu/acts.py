@@ -43,6 +43,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.catalogue.attributes import attributes_in, kinds_of
 from bot.nlu.booking_request import GUEST_DETAILS, booking_intent
+from bot.identifiers import REFERENCE_LIKE_IN_TEXT
 from bot.privacy import ID_CARD, PASSPORT
 
 SOCIAL_PREFIX = "social_prefix"
@@ -199,6 +200,14 @@ def only_values(text: str, entities: Sequence[Dict[Text, Any]], intent: Optional
     return "inform" if had_value and not VALUE_WORDS.sub("", left) else None
 
 
+def order_quoted_not_booked(text: str, intent: Optional[str]) -> Optional[str]:
+    """``check_booking`` for an order quoted by its number that the classifier took for a new
+    booking ("订单号是TD2611260457，预订手机…，入住人何佳": 预订 and 入住人 read as booking)."""
+    if intent == "book" and REFERENCE_LIKE_IN_TEXT.search(text):
+        return "check_booking"
+    return None
+
+
 def demands_person(text: str) -> bool:
     """An explicit demand for a human ("给我找个活人", "叫你们经理来", "我要人工客服马上")."""
     return bool(HUMAN_DEMAND.search(text)) and not HUMAN_HOURS.search(text) and not NO_HUMAN.search(text)
@@ -283,7 +292,7 @@ class SocialActOverride(GraphComponent):
             classified = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             entities = message.get(ENTITIES) or []
             intent = intent or attribute_question_intent(text, classified) or details_not_a_person(text, classified) \
-                or only_values(text, entities, classified)
+                or only_values(text, entities, classified) or order_quoted_not_booked(text, classified)
             named = any(e.get("entity") in NAMED_ITEMS for e in entities)
             details = any(e.get("entity") in BOOKING_DETAILS for e in entities)
             if intent is None and booking_intent(str((message.get(INTENT) or {}).get(INTENT_NAME_KEY)), text,

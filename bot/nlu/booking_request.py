@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from bot.identifiers import MOBILE_IN_TEXT
+from bot.identifiers import MOBILE_IN_TEXT, REFERENCE_LIKE_IN_TEXT
 
 # 订/预订/报名 as a request; not 订单 (an order), 订了/订过/订好 (one already made),
 # 退订/取消预订, nor a question about how booking works (怎么订).
@@ -36,6 +36,9 @@ CAN_BOOK = re.compile(r"(?:能|可以|可不可以|能不能)(?:预订|预定|�
 # A tour named by its own name ("九寨沟黄龙四日跟团游"), which the classifier labels as
 # anything or nothing.
 TOUR_NAMED = re.compile(r"[\u4e00-\u9fff]{2,}(?:[一二两三四五六七八九十\d]+日|[一二两三四五六七八九十\d]+天)?(?:跟团游|日游)")
+# An order already made, quoted by its number ("订单号是TD2611260457，预订手机…"): about that
+# booking, never a new one.
+ORDER_QUOTED = re.compile(r"订单号|单号|订单编号|" + REFERENCE_LIKE_IN_TEXT.pattern, re.IGNORECASE)
 # Intents a booking request is misfiled under; any other intent is left as it is.
 MISFILED = ("inform", "search_hotel", "search_ticket", "search_tour")
 
@@ -49,8 +52,8 @@ def asks_to_book(text: str, names_item: bool = False, gives_details: bool = Fals
     can be booked for the day or party it gives (``gives_details``: "九寨沟黄龙四日跟团游，
     18号出发，两个人能订吗").
     """
-    if NEGATED.search(text) or HOW.search(text):
-        return False
+    if NEGATED.search(text) or HOW.search(text) or ORDER_QUOTED.search(text):
+        return False  # an order quoted by its number is about that booking
     if SEARCHING.search(text) and not GUEST_DETAILS.search(text):
         return False
     wants = bool(BOOK_VERB.search(text) or CHOICE.search(text))
@@ -67,7 +70,7 @@ def asks_to_book(text: str, names_item: bool = False, gives_details: bool = Fals
 
 def booking_intent(intent: str, text: str, names_item: bool = False, gives_details: bool = False) -> bool:
     """Whether a message filed as ``intent`` is really a booking request."""
-    if intent not in MISFILED:
+    if intent not in MISFILED or ORDER_QUOTED.search(text):
         return False
     if intent == "inform":  # slot values with a booking verb: 我想报…三日游，下周六出发
         return asks_to_book(text, names_item, gives_details) or (
