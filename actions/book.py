@@ -408,9 +408,32 @@ def children_named(text: str) -> Named:
     return named if named.children and CHILDREN_GROUP.search(text) else Named()
 
 
+def names_with_the_count(text: str) -> Named:
+    """Names said to the question for the party ("1位，赵敏", "两位，陈嘉欣同梁俊杰", "张伟、李娜，
+    还有两个孩子 张小明 张小红"); a count that reads like a name ("两大一小", "一家三口") is none."""
+    named = named_in(text)
+    counts = [m.text for m in extract_people(text)]
+    return Named() if any(count in name for count in counts for name in named.names) else named
+
+
 def says_names_wrong(labelled: str) -> bool:
     """"入住人少了三个", "名字写错了", "乘客不对": the names given were wrong."""
     return bool(WHAT_WAS_WRONG.search(NAMED_AS_LABEL.sub("", labelled)))
+
+
+# "不对…我要的是下周日", "周六有事，能不能改成下周日": the day said is not the one meant.
+NOT_THAT_DAY = re.compile(r"不对|不是|不行|错了|有事")
+
+
+def day_meant(text: str, mentions: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """Of the days a message names, the one it books: the day after 改成/换成; else, when it
+    says another day is wrong, the last one ("5号是这周六啊，我要的是下周日，就是12月13号");
+    else the first."""
+    for change in CORRECTS.finditer(text):
+        after = [m for m in mentions if int(m.get("start", 0)) >= change.end()]
+        if after:
+            return after[0]
+    return mentions[-1] if NOT_THAT_DAY.search(text) else mentions[0]
 
 
 class ValidateBookForm(TripDeskForm):
@@ -553,7 +576,7 @@ class ValidateBookForm(TripDeskForm):
         if not found:
             return {}
         text = latest_text(tracker)
-        mention = found[0]
+        mention = day_meant(text, found)
         said = text[int(mention.get("start", 0)):int(mention.get("end", 0))]
         known = tracker.get_slot("book_date") or tracker.get_slot("search_date")
         time_only = "T" in str(mention.get("value")) and not names_a_day(said)
@@ -599,7 +622,7 @@ class ValidateBookForm(TripDeskForm):
             # "乘客陈晨，手机…" said before being asked; "入住人少了三个，应该是……" at the summary
             named = labelled_names(text, names_known=bool(tracker.get_slot("guest_names")))
             if not named.names and tracker.get_slot("requested_slot") in NAMES_STEPS:
-                named = children_named(text)  # "几位？" answered with everyone's names
+                named = names_with_the_count(text)  # "几位？" answered "1位，赵敏" or with everyone's names
         elif first_entity_value(tracker, "date") or first_entity_value(tracker, "number_of_people"):
             # "不对，是后天" / "改成三个人" are corrections, not names; "还有两个孩子 张小明…" names children
             named = labelled_names(text)

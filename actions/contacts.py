@@ -6,11 +6,13 @@ import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import latest_text, understood_message
 from actions.faq import answer_general_part
+from actions.names import only_names_and_documents
 from bot import contacts
 
 # The reply to a complaint, and how many of the traveller's next messages stay with it.
@@ -126,6 +128,8 @@ class ActionEmergencyContacts(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> List[Dict[Text, Any]]:
         text = str(understood_message(tracker).get("text") or "")
+        if only_names_and_documents(text):
+            return self._details_not_an_emergency(tracker)
         dispatcher.utter_message(
             response="utter_emergency_contacts",
             emergency_line=contacts.emergency_line(),
@@ -133,3 +137,15 @@ class ActionEmergencyContacts(Action):
             numbers=contacts.emergency_numbers_text(),
         )
         return []
+
+    @staticmethod
+    def _details_not_an_emergency(tracker: Tracker) -> List[Dict[Text, Any]]:
+        """Names with their ID or passport numbers ("杨秀英 430602195812034526") are a
+        traveller's details, which the classifier may file as lost documents: no 110/120
+        for them. In a form the form takes them next (a rule runs it); after the names
+        question they go back to the booking; otherwise the fallback asks again."""
+        from actions.book import names_for_the_form  # the booking module imports this one (via forms)
+
+        if tracker.active_loop.get("name"):
+            return []
+        return names_for_the_form(tracker) or [FollowupAction("action_handle_fallback")]

@@ -19,7 +19,9 @@ AFTER_NAMES = re.compile(rf"(?:[，,。\s]*(?:一共|共|总共)?{NUMBER}\s*(?:�
                          r"|[，,。\s]*(?:谢谢|多谢|麻烦了|辛苦了))+[。.!！~～]*$")
 # "还有两个孩子 张小明 张小红": the names after it are children.
 CHILDREN_GROUP = re.compile(rf"(?:还有|以及|加上|另外|带着?)?\s*(?P<count>{NUMBER})\s*(?:个|位|名)?\s*{CHILD}\s*(?:是|叫|[：:])?\s*")
-SEPARATORS = re.compile(r"[，,、;；/\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|\s+和\s*|\s*和\s+|(?<=[\u4e00-\u9fff])和(?=[\u4e00-\u9fff]{2})|跟|还有")
+# "张三和李四", "陈嘉欣同梁俊杰" (Cantonese 同 is "and"), "CHAN TAI MAN 同 LEUNG MEI LING".
+SEPARATORS = re.compile(r"[，,、;；/\n]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])|\s+[和同与及]\s*|\s*[和同与及]\s+"
+                        r"|(?<=[\u4e00-\u9fff])[和同与](?=[\u4e00-\u9fff]{2})|跟|还有")
 CHINESE_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$|^[\u4e00-\u9fff]{1,6}·[\u4e00-\u9fff·]{1,12}$")
 LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,39}$")
 RELATIONS = re.compile(r"我|你|他|她|老婆|老公|孩子|儿子|女儿|朋友|家人|爸|妈|同事|先生|女士")
@@ -36,6 +38,13 @@ SAYS_WHOSE = re.compile(r"^(?:写|填|用|就)?(?:我|本人)(?:自己)?的?(?:�
 # the phone slot.
 CONTACT = re.compile(r"(?:联系)?(?:手机号?码?|电话(?:号码)?|联系方式|号码)?\s*[:：是为]?\s*(?:"
                      + MOBILE_IN_TEXT.pattern + ")")
+# "H12345678", "身份证440304199002181015", "护照号码：E12345678": a document number said with
+# a name answers the names step; the number itself is not part of the name.
+DOCUMENT = re.compile(r"(?:身份证|身分证|护照|证件|回乡证|通行证|台胞证)?(?:号码|号)?\s*[:：是为]?\s*"
+                      r"(?<![0-9A-Za-z])[A-Za-z]{0,2}\d{6,18}[0-9Xx]?(?:[(（][0-9A][)）])?(?![0-9A-Za-z])")
+# "两位，陈嘉欣、梁俊杰", "1位，赵敏": the party's size said before the names.
+COUNT_BEFORE = re.compile(rf"^(?:一共|共|总共)?{NUMBER}\s*(?:个人|位|个|人|名|张)[，,：:\s]*")
+LOST = re.compile(r"丢|掉了|遗失|不见|找不到|被偷|被抢|被盗")
 NOT_NAMES = {"你好", "谢谢", "好的", "可以", "算了", "不用", "不要", "没有", "不知道", "取消", "确认"}
 
 
@@ -53,7 +62,8 @@ def named_in(text: str) -> Named:
 
     All-or-nothing, so "张伟和我老婆" is asked again rather than half understood.
     """
-    body = LEAD.sub("", CONTACT.sub("", text).strip().strip(",，")).strip("。.！!～~ ")
+    body = LEAD.sub("", without_documents(CONTACT.sub("", text)).strip().strip(",，")).strip("。.！!～~ ")
+    body = COUNT_BEFORE.sub("", body)
     body = AFTER_NAMES.sub("", AGE_AFTER_NAME.sub(lambda m: f"({m.group(0).strip(' ,，')})", body))
     group = CHILDREN_GROUP.search(body)
     if group is None:
@@ -64,6 +74,17 @@ def named_in(text: str) -> Named:
     if not people:
         return Named()
     return Named(tuple(" ".join(name.split()) for name, _ in people), sum(child for _, child in people))
+
+
+def without_documents(text: str) -> str:
+    """The text without the ID or passport numbers said with the names."""
+    return DOCUMENT.sub("", text)
+
+
+def only_names_and_documents(text: str) -> bool:
+    """"陈志强 H12345678，黄嘉欣 H23456789": travellers' details, not a report of lost
+    documents (a document number is what someone who still has the document can type)."""
+    return bool(DOCUMENT.search(text)) and not LOST.search(text) and bool(names_in(text))
 
 
 def _people(text: str, may_be_empty: bool = False) -> Optional[List[Tuple[str, bool]]]:

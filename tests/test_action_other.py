@@ -190,3 +190,17 @@ async def test_a_complaint_while_the_hotline_is_closed_says_when_it_opens(
     names, texts = await run(ActionComplaintContact(), domain_dict, make_tracker(COMPLAINT, "complaint"))
     assert names == ["utter_complaint_contact", response]
     assert opens in texts[1] and "400-820-6699" in texts[1]
+
+
+@pytest.mark.parametrize("text", ["陈志强 H12345678，黄嘉欣 H23456789", "杨秀英 430602195812034526",
+                                  "陈晨，身份证440304199002181015；李梦，身份证440304199002180442"])
+async def test_names_with_document_numbers_in_a_booking_are_no_emergency(domain_dict, text):
+    tracker = make_tracker(text, "emergency")
+    tracker.active_loop = {"name": "book_form"}
+    names, _ = await run(ActionEmergencyContacts(), domain_dict, tracker)
+    assert names == []
+
+
+async def test_a_lost_passport_with_its_number_is_still_an_emergency(domain_dict):
+    names, texts = await run(ActionEmergencyContacts(), domain_dict, make_tracker("护照丢了，陈晨 E12345678", "emergency"))
+    assert names == ["utter_emergency_contacts"] and "110" in texts[0]

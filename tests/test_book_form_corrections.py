@@ -328,3 +328,30 @@ async def test_a_hotel_named_in_part_earlier_is_booked_when_nothing_else_is_in_f
 ])
 def test_a_price_per_night_is_no_count_of_nights(text, count):
     assert nights_in(text) == count
+
+
+@pytest.mark.parametrize("text, variant", [("二等", "二等座"), ("一等", "一等座"), ("商务", "商务座"), ("要二等的", "二等座")])
+async def test_a_seat_class_without_its_last_character_is_understood(store, domain_dict, text, variant):
+    after = await form_after(text, "inform", domain_dict, book_product="G7", requested_slot="book_variant")
+    assert after["book_variant"] == variant
+
+
+async def test_a_seat_class_short_form_in_the_request_is_not_asked_again(store, domain_dict):
+    names, after, _ = await form_run("帮我订一张G7，二等，乘客王磊", domain_dict, book_date=in_days(7))
+    assert after["book_variant"] == "二等座" and after["book_people"] == 1 and after["guest_names"] == ["王磊"]
+    assert after["requested_slot"] == "contact_phone"
+
+
+def day_of(text: str) -> str:
+    from bot.nlu.dates import extract_dates
+    return str(extract_dates(text)[0].value)
+
+
+@pytest.mark.parametrize("text", ["哎呀等一下，我突然想起来周六要去看老人，能不能改成下周日那天？",
+                                  "不对不对，{sat}号是这周六啊，我要的是下周日"])
+async def test_a_day_corrected_at_the_summary_is_the_day_asked_for_not_another_day_named(store, domain_dict, text):
+    saturday = day_of("周六")
+    said = text.format(sat=int(saturday[8:10]))
+    after = await form_after(said, "change_booking", domain_dict, **confirming(book_date=saturday))
+    assert after["book_date"] == day_of("下周日") != saturday
+    assert after["book_quote"] is None and after["requested_slot"] == "book_confirm"

@@ -232,3 +232,65 @@ async def test_rooms_said_while_searching_are_taken_when_the_hotel_is_chosen(sto
                                   search_shown=["H-SY-001", "H-SY-002"], search_date=in_days(20))
     assert after["book_product"] == "H-SY-002" and after["book_rooms"] == 2 and after["book_people"] == 4
     assert after["requested_slot"] == "guest_names"
+
+
+# --- the party and its names said together -------------------------------------------------
+
+def train_for_two(**changes: Any) -> Dict[str, Any]:
+    """A train booking waiting for the party's size."""
+    slots: Dict[str, Any] = {"book_product": "G7", "book_variant": "二等座", "book_date": in_days(7),
+                             "requested_slot": "book_people"}
+    slots.update(changes)
+    return slots
+
+
+@pytest.mark.parametrize("text", ["两张", "兩張", "2张", "两张票"])
+async def test_tickets_counted_at_the_party_step_are_the_party(store, domain_dict, text):
+    _, after, _ = await form_step(text, domain_dict, **train_for_two())
+    assert after["book_people"] == 2 and after["requested_slot"] == "guest_names"
+
+
+@pytest.mark.parametrize("text", ["唔该帮我订两张G7二等座", "帮我订2张G7二等座"])
+async def test_tickets_counted_with_the_request_are_not_asked_again(store, domain_dict, text):
+    _, after, _ = await form_step(text, domain_dict, intent="book", book_date=in_days(7))
+    assert after["book_product"] == "G7" and after["book_variant"] == "二等座"
+    assert after["book_people"] == 2 and after["requested_slot"] == "guest_names"
+
+
+async def test_two_beds_are_not_two_travellers(store, domain_dict):
+    _, after, _ = await form_step("要两张床的", domain_dict, book_product="H-SY-002", requested_slot="book_people")
+    assert after.get("book_people") is None
+
+
+@pytest.mark.parametrize("text, slots, people, names", [
+    ("1位，赵敏", {"book_product": "H-SY-003", "book_variant": "大床房", "book_nights": 1.0}, 1, ["赵敏"]),
+    ("两位，陳嘉欣同梁俊傑", {}, 2, ["陈嘉欣", "梁俊杰"]),
+    ("兩位：CHAN TAI MAN 同 LEUNG MEI LING", {}, 2, ["CHAN TAI MAN", "LEUNG MEI LING"]),
+    ("张三和李四", {}, 2, ["张三", "李四"]),
+])
+async def test_names_said_with_the_count_are_taken_with_it(store, domain_dict, text, slots, people, names):
+    _, after, _ = await form_step(text, domain_dict, **train_for_two(**slots))
+    assert after["book_people"] == people and after["guest_names"] == names
+    assert after["requested_slot"] == "contact_phone"
+
+
+@pytest.mark.parametrize("text", ["两大一小", "一家三口"])
+async def test_a_count_that_reads_like_a_name_names_no_one(store, domain_dict, text):
+    _, after, _ = await form_step(text, domain_dict, **family_tour(requested_slot="book_people", book_people=None))
+    assert after["book_people"] == 3 and not after.get("guest_names")
+
+
+@pytest.mark.parametrize("text, names", [
+    ("陈志强 H12345678，黄嘉欣 H23456789", ["陈志强", "黄嘉欣"]),
+    ("陈晨，身份证440304199002181015；李梦，身份证440304199002180442", ["陈晨", "李梦"]),
+    ("CHAN TAI MAN 同 LEUNG MEI LING", ["CHAN TAI MAN", "LEUNG MEI LING"]),
+])
+async def test_names_said_with_their_document_numbers_are_the_names(store, domain_dict, text, names):
+    _, after, _ = await form_step(text, domain_dict, **train_for_two(book_people=2.0, requested_slot="guest_names"))
+    assert after["guest_names"] == names and after["requested_slot"] == "contact_phone"
+
+
+async def test_one_name_with_an_id_number_is_the_name(store, domain_dict):
+    _, after, _ = await form_step("杨秀英 430602195812034526", domain_dict,
+                                  **train_for_two(book_people=1.0, requested_slot="guest_names"))
+    assert after["guest_names"] == ["杨秀英"]

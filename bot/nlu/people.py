@@ -18,6 +18,10 @@ ADULT_WORDS = rf"(?:个{ADULT}|{ADULT}|位成人|位大人)"
 CHILD_WORDS = rf"(?:个?{CHILD}|个学生)"
 # "一个小孩", "个5岁的孩子", "两个8岁的小朋友": a count of children (个 alone is one).
 CHILDREN = rf"(?:(?P<c>{NUMBER})\s*(?:个|位|名)?|个)\s*(?:{AGE}的?)?{CHILD}"
+# What may follow "两张" when it counts tickets: 票, a seat or cabin class, a train or flight
+# number (两张G7), or nothing more.
+TICKET_AFTER = (r"(?:机|车|火车|高铁|动车|船|门)?票|[一二]等|商务|特等|头等|经济|硬[座卧]|软[座卧]|无座"
+                r"|[A-Za-z]{1,2}\d|[，,。.!！?？、\s]|$")
 PATTERNS = [
     # 两大一小, 2大1小
     (re.compile(rf"(?P<a>{NUMBER})大(?P<c>{NUMBER})小"), "adults_children"),
@@ -33,6 +37,8 @@ PATTERNS = [
     # 三个人, 2位, 5名, 4个大人, 两人, 3口人, 十个人左右
     # (not 第5个人民广场那家: an ordinal is a position in a list)
     (re.compile(rf"(?<!第)(?<![\d一二两三四五六七八九十])(?P<n>{NUMBER})\s*(?:个人|位客人|位|名|口人|人|{ADULT_WORDS}|{CHILD_WORDS})"), "count"),
+    # 两张, 2张票, 两张二等座: tickets, one a traveller (not 两张床, nor the surname in 三张伟)
+    (re.compile(rf"(?<!第)(?<![\d一二两三四五六七八九十])(?P<n>{NUMBER})\s*张(?={TICKET_AFTER})"), "count"),
 ]
 FIXED = [
     (re.compile(r"我们俩|咱俩|我俩|俩人|两口子|夫妻俩|我们两口子|情侣两人"), 2),

@@ -17,7 +17,8 @@ AFTERNOON = re.compile(r"下午|晚上|傍晚")
 MORNING = re.compile(r"凌晨|早上|早晨|上午|清早|中午")
 HALF = re.compile(r"半")
 GENERIC_NAME_PARTS = re.compile(r"(?:大?酒店|宾馆|客栈|民宿|度假村|公寓)$")
-ROOM_SUFFIX = re.compile(r"房$")
+# "大床房" → "大床", "二等座" → "二等", "经济舱" → "经济": a room or class without its ending.
+ROOM_SUFFIX = re.compile(r"[房座舱]$")
 
 
 def airline_in(text: str) -> Optional[str]:
@@ -63,5 +64,5 @@ def name_overlap(name: str, text: str, cities: Iterable[str] = ()) -> int:
 
 
 def room_type_stem(variant: str) -> str:
-    """"大床房" → "大床": what travellers often type for a room type."""
+    """"大床房" → "大床", "二等座" → "二等": what travellers often type for a room type or class."""
     return ROOM_SUFFIX.sub("", variant)
