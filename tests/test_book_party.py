@@ -250,7 +250,7 @@ async def test_tickets_counted_at_the_party_step_are_the_party(store, domain_dic
     assert after["book_people"] == 2 and after["requested_slot"] == "guest_names"
 
 
-@pytest.mark.parametrize("text", ["唔该帮我订两张G7二等座", "帮我订2张G7二等座"])
+@pytest.mark.parametrize("text", ["唔该帮我订两张G7二等座", "帮我订2张G7二等座", "唔该帮我订两张下礼拜六G7二等"])
 async def test_tickets_counted_with_the_request_are_not_asked_again(store, domain_dict, text):
     _, after, _ = await form_step(text, domain_dict, intent="book", book_date=in_days(7))
     assert after["book_product"] == "G7" and after["book_variant"] == "二等座"

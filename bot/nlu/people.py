@@ -19,9 +19,10 @@ CHILD_WORDS = rf"(?:个?{CHILD}|个学生)"
 # "一个小孩", "个5岁的孩子", "两个8岁的小朋友": a count of children (个 alone is one).
 CHILDREN = rf"(?:(?P<c>{NUMBER})\s*(?:个|位|名)?|个)\s*(?:{AGE}的?)?{CHILD}"
 # What may follow "两张" when it counts tickets: 票, a seat or cabin class, a train or flight
-# number (两张G7), or nothing more.
+# number (两张G7), the day of travel (两张下礼拜六G6540), or nothing more.
 TICKET_AFTER = (r"(?:机|车|火车|高铁|动车|船|门)?票|[一二]等|商务|特等|头等|经济|硬[座卧]|软[座卧]|无座"
-                r"|[A-Za-z]{1,2}\d|[，,。.!！?？、\s]|$")
+                r"|[A-Za-z]{1,2}\d|[，,。.!！?？、\s]|$"
+                r"|(?:下下?|这|本)个?(?:周|星期|礼拜)|(?:今|明|后|大后)天|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}\s*[月号日]")
 PATTERNS = [
     # 两大一小, 2大1小
     (re.compile(rf"(?P<a>{NUMBER})大(?P<c>{NUMBER})小"), "adults_children"),
