@@ -27,6 +27,10 @@ CHINESE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 NOT_COPY: Set[Tuple[str, str]] = {
     ("inquiry.py", "房型"),  # an attribute of the closed set (vocabulary/attributes.yml)
     ("confirmation.py", "算了(?![一下算])"),  # a fragment of the refusal patterns
+    # the words of a yes at a summary, a fragment of the confirmation patterns
+    ("confirmation.py", "确认|确定|好的?|好啊|好嘞|可以|没问题|对的?|是的|没错|行|就这样|同意|嗯+|ok|okay|yes|sure"
+                        "|下单|落单|提交|预订|订|帮我|麻烦|请|就|那就"),
+    ("book.py", "联系人"), ("book.py", "联络人"),  # labels naming who is called, read from a message
     ("names.py", " ,，"),  # separators stripped from a name
     ("book.py", "订第{}个"),  # payload of a "pick a listed product" button
     ("change_booking.py", "改日期"), ("change_booking.py", "改房型"),  # payloads of the kind buttons
