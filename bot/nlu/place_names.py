@@ -210,9 +210,13 @@ def without_city_before(span: Span, text: str) -> List[Span]:
     rest = span.value[size:]
     if not size or len(rest) < 2 or rest in GENERIC:
         return [span]
+    return [city_at_start(span, size), Span(SIGHT, span.start + size, span.end, rest)]
+
+
+def city_at_start(span: Span, size: int) -> Span:
+    """The city the span's first ``size`` characters name (``knowledge.leading_city``)."""
     city = span.value[:size]
-    return [Span(CITY, span.start, span.start + size, knowledge.canonical_city(city) or city),
-            Span(SIGHT, span.start + size, span.end, rest)]
+    return Span(CITY, span.start, span.start + size, knowledge.canonical_city(city) or city)
 
 
 def _longest_first(spans: Iterable[Span]) -> List[Span]:
@@ -259,8 +263,7 @@ def city_cut_back(span: Span, text: str) -> Span:
     """"郑州火车站" labelled a city is the city 郑州."""
     size = knowledge.leading_city(span.value)
     if size and not knowledge.canonical_city(span.value):
-        city = span.value[:size]
-        return Span(CITY, span.start, span.start + size, knowledge.canonical_city(city) or city)
+        return city_at_start(span, size)
     return span
 
 
@@ -282,6 +285,7 @@ def a_town_gone_to(span: Span, text: str, names: Gazetteer) -> bool:
 def settle(text: str, entities: Sequence[Dict[Text, Any]], tokens: Tokens,
            names: Optional[Gazetteer] = None) -> List[Dict[Text, Any]]:
     """The message's entities with names and cities settled as the module says."""
+    names = names or gazetteer()
     ruled = rule_names(text, tokens, names)
     kept: List[Dict[Text, Any]] = []
     model: List[Span] = []
@@ -295,7 +299,7 @@ def settle(text: str, entities: Sequence[Dict[Text, Any]], tokens: Tokens,
         tidy = cleaned(span, text, tokens)
         if tidy is None or any(tidy.overlaps(r) for r in ruled if not city_opens_hotel(tidy, r)):
             continue
-        if tidy.entity == SIGHT and a_town_gone_to(tidy, text, names or gazetteer()):
+        if tidy.entity == SIGHT and a_town_gone_to(tidy, text, names):
             model.append(Span(CITY, tidy.start, tidy.end, tidy.value))
         elif tidy == said:
             kept.append(dict(entity))
